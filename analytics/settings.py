@@ -1,0 +1,105 @@
+"""Every setting of Common Measure, declared once with its default and a help line.
+
+A setting is read from the environment variable of its name, else from a top-level key of that
+name in `.streamlit/secrets.toml`, else its default. The README lists them all (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, raw: Any) -> Any:
+        """Convert a raw environment or TOML value to the type of the default."""
+        if isinstance(self.default, bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"setting {self.name}: {raw!r} is not true or false")
+        if isinstance(self.default, int):
+            return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
+        return str(raw)
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting(
+            "COMMON_MEASURE_DB",
+            str(PROJECT_ROOT / "data" / "common_measure.duckdb"),
+            "Path of the DuckDB database file; created (with demo data) on first start.",
+        ),
+        Setting(
+            "COMMON_MEASURE_DEMO",
+            True,
+            "Fill a newly created database with the three demo initiatives.",
+        ),
+        Setting(
+            "COMMON_MEASURE_SUPPRESSION_MIN_N",
+            5,
+            "Groups with fewer respondents than this show no statistic to funders or in exports.",
+        ),
+        Setting(
+            "COMMON_MEASURE_BAND_STRENGTH",
+            4.0,
+            "A scale mean at or above this is a strength.",
+        ),
+        Setting(
+            "COMMON_MEASURE_BAND_BORDERLINE",
+            3.0,
+            "A scale mean at or above this (and below the strength band) is borderline; "
+            "below it, a concern.",
+        ),
+        Setting(
+            "COMMON_MEASURE_RELIABILITY_FLAG",
+            0.70,
+            "Cronbach's alpha below this flags a scale as unreliable in that wave.",
+        ),
+        Setting(
+            "COMMON_MEASURE_GAP_FLAG",
+            0.5,
+            "A perception gap (highest minus lowest group mean) at or above this is flagged.",
+        ),
+    ]
+}
+
+
+def _secrets() -> dict[str, Any]:
+    if not SECRETS_FILE.is_file():
+        return {}
+    with SECRETS_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+def get(name: str) -> Any:
+    """The value of setting `name`: environment, else secrets.toml, else its default."""
+    setting = SETTINGS[name]
+    if name in os.environ:
+        return setting.parse(os.environ[name])
+    secrets = _secrets()
+    if name in secrets:
+        return setting.parse(secrets[name])
+    return setting.default
+
+
+def database_path() -> Path:
+    return Path(get("COMMON_MEASURE_DB"))

@@ -1,0 +1,248 @@
+"""The DuckDB store: one connection per process, a cursor per thread, one writer.
+
+Reads go through `Store.read_df` on the calling thread's own cursor. Every write goes through
+`Store.transaction()`, which holds the single writer lock, runs in one transaction, bumps the
+data version that caches key on, and rolls back whole on any error. Values are always bound
+parameters; the only SQL text built in code uses identifiers from fixed lists.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import settings
+from analytics.instrument import Item, load_instrument_csv
+from analytics.schema import MIGRATIONS
+
+DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def scalar(
+    cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+) -> Any:
+    """The first value of the first row, or None; the result is read to its end, as DuckDB
+    requires before the cursor runs anything else."""
+    rows = cursor.execute(sql, params).fetchall()
+    return rows[0][0] if rows else None
+
+
+class StoreError(RuntimeError):
+    """A store operation that could not be done, in words a person can act on."""
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._connection = duckdb.connect(self.path)
+        self._local = threading.local()
+        self._writer = threading.RLock()
+        self._writer_cursor = self._connection.cursor()
+        self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's own cursor on the process's one connection."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def read_df(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        return self.cursor().execute(sql, params).df()
+
+    def read_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        return scalar(self.cursor(), sql, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single writer: one transaction, committed whole or rolled back whole."""
+        with self._writer:
+            cursor = self._writer_cursor
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+                cursor.execute("UPDATE data_version SET version = version + 1")
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+
+    def data_version(self) -> int:
+        """A number that changes with every committed write; caches key on it."""
+        return int(self.read_one("SELECT version FROM data_version"))
+
+    def close(self) -> None:
+        with self._writer:
+            self._connection.close()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        cursor = self.cursor()
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        )
+        return int(scalar(cursor, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+    def migrate(self) -> list[int]:
+        """Apply every migration newer than the database, each in its own transaction."""
+        applied = []
+        current = self.schema_version()
+        for version, name, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            with self._writer:
+                cursor = self._writer_cursor
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    for statement in statements:
+                        cursor.execute(statement)
+                    cursor.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                        [version, name],
+                    )
+                    cursor.execute("COMMIT")
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+            applied.append(version)
+        return applied
+
+    # -- writes used by several parts ----------------------------------------------------------
+
+    @staticmethod
+    def audit(
+        cursor: duckdb.DuckDBPyConnection,
+        actor: str,
+        action: str,
+        initiative_id: int | None = None,
+        detail: str = "",
+        row_count: int = 0,
+    ) -> None:
+        """Record a write in the audit log, inside the caller's transaction."""
+        cursor.execute(
+            "INSERT INTO audit_log (actor, action, initiative_id, detail, row_count)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [actor, action, initiative_id, detail, row_count],
+        )
+
+    @staticmethod
+    def insert_instrument(
+        cursor: duckdb.DuckDBPyConnection, name: str, items: Sequence[Item]
+    ) -> int:
+        instrument_id = scalar(
+            cursor, "INSERT INTO instruments (name) VALUES (?) RETURNING id", [name]
+        )
+        cursor.executemany(
+            "INSERT INTO items (instrument_id, item_id, position, text, condition, principle,"
+            " reverse) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [instrument_id, it.item_id, i, it.text, it.condition, it.principle, it.reverse]
+                for i, it in enumerate(items, start=1)
+            ],
+        )
+        return int(instrument_id)
+
+    def default_instrument_id(self, cursor: duckdb.DuckDBPyConnection | None = None) -> int:
+        """The id of the shipped instrument, stored on first use."""
+        cur = cursor or self.cursor()
+        found = scalar(cur, "SELECT id FROM instruments WHERE name = ?", [DEFAULT_INSTRUMENT_NAME])
+        if found is not None:
+            return int(found)
+        if cursor is None:
+            with self.transaction() as tx:
+                return self.default_instrument_id(tx)
+        return self.insert_instrument(cursor, DEFAULT_INSTRUMENT_NAME, load_instrument_csv())
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def initiatives(self) -> pd.DataFrame:
+        return self.read_df(
+            "SELECT id, name, description, start_date, instrument_id FROM initiatives ORDER BY name"
+        )
+
+    def initiative_id(self, name: str) -> int | None:
+        found = self.read_one("SELECT id FROM initiatives WHERE name = ?", [name])
+        return None if found is None else int(found)
+
+    def waves(self, initiative_id: int) -> pd.DataFrame:
+        """The initiative's waves in time order (by opening date, then label)."""
+        return self.read_df(
+            "SELECT id, label, opened_on, closed_on FROM waves WHERE initiative_id = ?"
+            " ORDER BY opened_on NULLS LAST, label",
+            [initiative_id],
+        )
+
+    def instrument_items(self, initiative_id: int) -> pd.DataFrame:
+        return self.read_df(
+            "SELECT i.item_id, i.text, i.condition, i.principle, i.reverse FROM items i"
+            " JOIN initiatives n ON n.instrument_id = i.instrument_id"
+            " WHERE n.id = ? ORDER BY i.position",
+            [initiative_id],
+        )
+
+    def answers(self, initiative_id: int) -> pd.DataFrame:
+        """Every stored answer of the initiative, one row per respondent and item."""
+        return self.read_df(
+            "SELECT r.respondent_id, p.wave_id, r.item_id, r.value, p.sector, p.role,"
+            " p.organisation FROM responses r JOIN respondents p ON p.id = r.respondent_id"
+            " JOIN waves w ON w.id = p.wave_id WHERE w.initiative_id = ?",
+            [initiative_id],
+        )
+
+    def table_counts(self) -> dict[str, int]:
+        tables = self.read_df(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            " ORDER BY table_name"
+        )["table_name"]
+        # Table names come from the catalogue, not from input.
+        return {t: int(self.read_one(f'SELECT count(*) FROM "{t}"')) for t in tables}  # noqa: S608
+
+
+def open_store(path: Path | str | None = None, *, demo: bool | None = None) -> Store:
+    """The process's one Store for `path` (default: the database setting).
+
+    A database that does not exist yet is created and migrated. One that has never had a write
+    committed (a new file, or one whose first fill crashed) is filled with the demo initiatives
+    when `demo` (default: the COMMON_MEASURE_DEMO setting) is on; the fill is one transaction.
+    """
+    target = Path(path) if path is not None else settings.database_path()
+    key = str(target.resolve()) if str(target) != ":memory:" else ":memory:"
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is not None:
+            return store
+        store = Store(target)
+        fill = settings.get("COMMON_MEASURE_DEMO") if demo is None else demo
+        if fill and store.data_version() == 0:
+            from analytics.demo import fill_demo  # the demo needs the store, not the reverse
+
+            fill_demo(store)
+        if key != ":memory:":
+            _stores[key] = store
+        return store
+
+
+def forget_store(path: Path | str) -> None:
+    """Close and drop the cached Store of `path` (tests, and the CLI on exit)."""
+    key = str(Path(path).resolve())
+    with _stores_lock:
+        store = _stores.pop(key, None)
+    if store is not None:
+        store.close()
