@@ -1,0 +1,85 @@
+"""What the overview page shows for one initiative, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
+from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
+from analytics.store import Store
+
+
+@dataclass(frozen=True)
+class Overview:
+    name: str
+    description: str
+    waves: pd.DataFrame  # id, label, opened_on, closed_on, in time order
+    statistics: pd.DataFrame  # scoring.initiative_statistics: every wave, whole-wave group
+    changes: pd.DataFrame  # scoring.latest_changes: latest against previous wave
+
+    @property
+    def latest_wave(self) -> str | None:
+        return None if self.waves.empty else str(self.waves["label"].iloc[-1])
+
+    @property
+    def previous_wave(self) -> str | None:
+        return None if len(self.waves) < 2 else str(self.waves["label"].iloc[-2])
+
+    def respondents_in_latest_wave(self) -> int:
+        latest = self.statistics[self.statistics["wave"] == self.latest_wave]
+        return int(latest["n"].max()) if not latest.empty else 0
+
+
+def overview(store: Store, initiative_id: int) -> Overview:
+    info = store.read_df("SELECT name, description FROM initiatives WHERE id = ?", [initiative_id])
+    if info.empty:
+        raise KeyError(f"no initiative with id {initiative_id}")
+    stats = initiative_statistics(store, initiative_id)
+    stats = stats[stats["group"] == ALL_GROUP].reset_index(drop=True)
+    return Overview(
+        name=str(info["name"].iloc[0]),
+        description=str(info["description"].iloc[0]),
+        waves=store.waves(initiative_id),
+        statistics=stats,
+        changes=latest_changes(stats),
+    )
+
+
+def change_table(changes: pd.DataFrame, scale_type: str) -> pd.DataFrame:
+    """The radar's data for people: scale, both waves' means (named by wave), change, n, band."""
+    rows = changes[changes["scale_type"] == scale_type]
+    latest = rows["wave"].dropna().iloc[0] if rows["wave"].notna().any() else "latest"
+    previous = (
+        rows["previous_wave"].dropna().iloc[0] if rows["previous_wave"].notna().any() else None
+    )
+    table = {"Scale": [scale_label(s) for s in rows["scale"]], f"{latest}": rows["mean"].round(2)}
+    if previous is not None:
+        table[f"{previous}"] = rows["previous_mean"].round(2)
+        table["Change"] = rows["change"].round(2)
+    table["n"] = rows["n"]
+    table["Band"] = rows["band"]
+    return pd.DataFrame(table).reset_index(drop=True)
+
+
+def trend_table(stats: pd.DataFrame, scale_type: str) -> pd.DataFrame:
+    """The trend chart's data for people: one row per scale and wave."""
+    keys = list(SCALE_TYPES[scale_type])
+    index_key = INDEX_OF[scale_type]
+    rows = stats[stats["scale"].isin([*keys, index_key])]
+    order = {k: i for i, k in enumerate([*keys, index_key])}
+    rows = rows.assign(_o=rows["scale"].map(order)).sort_values(["_o", "wave_order"])
+    return pd.DataFrame(
+        {
+            "Scale": [scale_label(s) for s in rows["scale"]],
+            "Wave": rows["wave"],
+            "Respondents": rows["n"],
+            "Mean": rows["mean"].round(2),
+            "SD": rows["sd"].round(2),
+            "95% CI low": rows["ci_low"].round(2),
+            "95% CI high": rows["ci_high"].round(2),
+            "% favourable": rows["pct_favourable"].round(1),
+            "Band": rows["band"],
+        }
+    ).reset_index(drop=True)

@@ -1,0 +1,19 @@
+"""Common Measure: the router. Opens the store and lists the pages."""
+
+import streamlit as st
+
+from ui.components import store
+
+st.set_page_config(
+    page_title="Common Measure",
+    page_icon=":material/diversity_3:",
+    layout="wide",
+)
+
+store()  # create the database (and the demo) before any page runs
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/about.py", title="About and method", icon=":material/menu_book:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,104 @@
+"""Overview: both indices and every scale in the latest wave, against the previous one."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from analytics import charts
+from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
+from analytics.overview import Overview, change_table, overview, trend_table
+from ui.components import chart_with_data, initiative_picker, store
+
+BAND_WORDS = {"strength": "Strength", "borderline": "Borderline", "concern": "Concern"}
+
+
+def _render_card(view: Overview, scale: str) -> None:
+    row = view.changes[view.changes["scale"] == scale]
+    label = scale_label(scale)
+    with st.container(border=True, height="stretch"):
+        # The label as markdown wraps long scale names instead of cutting them off.
+        st.markdown(f"**{label}**")
+        if row.empty or row["mean"].isna().all():
+            st.metric(label, "–", label_visibility="collapsed")
+            st.caption("No score in the latest wave")
+            return
+        r = row.iloc[0]
+        change = r["change"]
+        has_change = not (change is None or math.isnan(change))
+        st.metric(
+            label,
+            f"{r['mean']:.2f}",
+            delta=f"{change:+.2f}" if has_change else None,
+            # Blue up, orange down: told apart with every common colour-vision deficiency.
+            delta_color=("blue" if change >= 0 else "orange") if has_change else "off",
+            label_visibility="collapsed",
+        )
+        since = f" · change since {r['previous_wave']}" if has_change else ""
+        st.caption(f"{BAND_WORDS.get(r['band'], 'No band')} · n = {r['n']}{since}")
+
+
+def _render_cards(view: Overview) -> None:
+    st.subheader("Latest wave at a glance")
+    for keys in (INDICES, CONDITIONS, PRINCIPLES):
+        columns = st.columns(len(keys) if len(keys) > 2 else 5)
+        for column, scale in zip(columns, keys, strict=False):
+            with column:
+                _render_card(view, scale)
+
+
+def _render_radars(view: Overview) -> None:
+    st.subheader("Conditions and principles, latest against previous wave")
+    left, right = st.columns(2, gap="large")
+    for column, scale_type in ((left, "condition"), (right, "principle")):
+        with column:
+            chart_with_data(
+                charts.radar(view.changes, scale_type),
+                change_table(view.changes, scale_type),
+                title=f"{view.name} {scale_type}s latest vs previous",
+                key=f"overview.radar.{scale_type}",
+            )
+
+
+def _render_trends(view: Overview) -> None:
+    st.subheader("Trends over all waves, with 95% confidence intervals")
+    st.caption(
+        "Shaded band: the range in which the true mean probably lies (95% confidence). "
+        "Dotted lines: the borderline and strength thresholds."
+    )
+    conditions, principles = st.tabs(["Conditions", "Principles"])
+    for tab, scale_type in ((conditions, "condition"), (principles, "principle")):
+        with tab:
+            chart_with_data(
+                charts.trend_grid(view.statistics, scale_type),
+                trend_table(view.statistics, scale_type),
+                title=f"{view.name} {scale_type} trends",
+                key=f"overview.trend.{scale_type}",
+                table_height=300,
+            )
+
+
+def main() -> None:
+    db = store()
+    st.title("Overview")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    view = overview(db, picked[0])
+    if view.description:
+        st.write(view.description)
+    if view.latest_wave is None or view.statistics.empty:
+        st.info("No survey waves with answers yet. Import a wave to see scores here.")
+        return
+    compared = f", compared with {view.previous_wave}" if view.previous_wave else ""
+    st.caption(
+        f"Latest wave: {view.latest_wave} ({view.respondents_in_latest_wave()} respondents)"
+        f"{compared}. Scores run from 1 (strongly disagree) to 5 (strongly agree)."
+    )
+    _render_cards(view)
+    _render_radars(view)
+    _render_trends(view)
+
+
+main()
