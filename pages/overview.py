@@ -41,9 +41,18 @@ def _render_card(view: Overview, scale: str) -> None:
 
 def _render_cards(view: Overview) -> None:
     st.subheader("Latest wave at a glance")
-    for keys in (INDICES, CONDITIONS, PRINCIPLES):
-        columns = st.columns(len(keys) if len(keys) > 2 else 5)
-        for column, scale in zip(columns, keys, strict=False):
+    *index_columns, note = st.columns([1, 1, 3])
+    for column, scale in zip(index_columns, INDICES, strict=True):
+        with column:
+            _render_card(view, scale)
+    note.caption(
+        "The **Collective Impact index** is the mean of the five condition scores below; the "
+        "**Partnering index** is the mean of the five principle scores. Each card shows the "
+        "mean on the 1-5 scale, its change since the previous wave (blue arrow up, orange "
+        "arrow down), its band and the number of respondents (n) it rests on."
+    )
+    for keys in (CONDITIONS, PRINCIPLES):
+        for column, scale in zip(st.columns(len(keys)), keys, strict=True):
             with column:
                 _render_card(view, scale)
 
@@ -81,10 +90,11 @@ def _render_trends(view: Overview) -> None:
 
 def main() -> None:
     db = store()
-    st.title("Overview")
     picked = initiative_picker(db)
     if picked is None:
+        st.title("Overview")
         return
+    st.title(f"Overview: {picked[1]}")
     view = overview(db, picked[0])
     if view.description:
         st.write(view.description)

@@ -8,28 +8,43 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import settings
 from analytics.exports import csv_bytes
 from analytics.store import Store, open_store
 
-INITIATIVE_KEY = "initiative"  # shared by every page: the initiative being looked at
+INITIATIVE_KEY = "initiative"  # the picker widget
+# Streamlit drops a widget's state on a page that does not draw it; the choice lives here too.
+_CHOSEN_INITIATIVE = "initiative.chosen"
 
 
 @st.cache_resource(show_spinner="Opening the database…")
+def _open(path: str) -> Store:
+    return open_store(path)
+
+
 def store() -> Store:
-    """The process's one store (created with demo data on first start)."""
-    return open_store()
+    """The process's one store for the database setting (created with demo data on first
+    start)."""
+    return _open(str(settings.database_path()))
+
+
+def _remember_initiative() -> None:
+    st.session_state[_CHOSEN_INITIATIVE] = st.session_state[INITIATIVE_KEY]
 
 
 def initiative_picker(db: Store) -> tuple[int, str] | None:
-    """A select box of the initiatives; remembers the choice across pages."""
+    """A select box of the initiatives in the sidebar; the choice is kept across pages."""
     initiatives = db.initiatives()
     if initiatives.empty:
         st.info("There are no initiatives in this database yet.")
         return None
     names = initiatives["name"].tolist()
-    if st.session_state.get(INITIATIVE_KEY) not in names:
-        st.session_state[INITIATIVE_KEY] = names[0]
-    name = st.selectbox("Initiative", names, key=INITIATIVE_KEY)
+    if st.session_state.get(_CHOSEN_INITIATIVE) not in names:
+        st.session_state[_CHOSEN_INITIATIVE] = names[0]
+    st.session_state[INITIATIVE_KEY] = st.session_state[_CHOSEN_INITIATIVE]
+    name = st.sidebar.selectbox(
+        "Initiative", names, key=INITIATIVE_KEY, on_change=_remember_initiative
+    )
     initiative_id = int(initiatives.loc[initiatives["name"] == name, "id"].iloc[0])
     return initiative_id, name
 

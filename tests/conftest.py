@@ -1,0 +1,71 @@
+"""Shared fixtures: real DuckDB files in temporary folders, one demo database per test run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.store import Store, forget_store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Store:
+    """A new, migrated database file with no data."""
+    path = tmp_path / "empty.duckdb"
+    store = open_store(path, demo=False)
+    yield store
+    forget_store(path)
+
+
+@pytest.fixture(scope="session")
+def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file filled with the demo once for the whole run; tests only read it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    store = open_store(path, demo=True)
+    store.cursor().execute("CHECKPOINT")  # everything in the file, so that it can be copied
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_db_path: Path) -> Store:
+    return open_store(demo_db_path)
+
+
+@pytest.fixture
+def writable_demo_store(demo_db_path: Path, tmp_path: Path) -> Store:
+    """A private copy of the demo database, for tests that write."""
+    path = tmp_path / "demo-copy.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    store = open_store(path)
+    yield store
+    forget_store(path)
+
+
+def initiative(store: Store, name: str) -> int:
+    found = store.initiative_id(name)
+    assert found is not None, f"demo initiative {name!r} missing"
+    return found
+
+
+@pytest.fixture
+def riverside(demo_store: Store) -> int:
+    return initiative(demo_store, "Riverside Early Years Alliance")
+
+
+@pytest.fixture
+def northgate(demo_store: Store) -> int:
+    return initiative(demo_store, "Northgate Housing Partnership")
+
+
+@pytest.fixture
+def coastal(demo_store: Store) -> int:
+    return initiative(demo_store, "Coastal Youth Employment Compact")
+
+
+def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,202 @@
+"""The store: migrations, the single writer, transactions, threads, the database setting."""
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics import settings
+from analytics.schema import MIGRATIONS
+from analytics.store import Store, forget_store, open_store
+
+DOMAIN_TABLES = {
+    "instruments",
+    "items",
+    "initiatives",
+    "phases",
+    "partners",
+    "waves",
+    "imports",
+    "respondents",
+    "responses",
+    "survey_mappings",
+    "milestones",
+    "indicators",
+    "indicator_observations",
+    "users",
+    "user_initiatives",
+    "audit_log",
+    "data_version",
+    "schema_migrations",
+}
+
+
+def test_migrations_create_the_whole_domain_model(empty_store):
+    assert set(empty_store.table_counts()) == DOMAIN_TABLES
+    assert empty_store.schema_version() == MIGRATIONS[-1][0]
+
+
+def test_reopening_applies_no_migration_twice(tmp_path):
+    path = tmp_path / "again.duckdb"
+    first = Store(path)
+    assert first.schema_version() == len(MIGRATIONS)
+    first.close()
+    second = Store(path)
+    assert second.migrate() == []
+    assert second.read_one("SELECT count(*) FROM schema_migrations") == len(MIGRATIONS)
+    second.close()
+
+
+def test_a_new_migration_is_applied_on_open(tmp_path, monkeypatch):
+    path = tmp_path / "upgrade.duckdb"
+    Store(path).close()
+    extra = (len(MIGRATIONS) + 1, "test column", ["ALTER TABLE partners ADD COLUMN note VARCHAR"])
+    monkeypatch.setattr("analytics.store.MIGRATIONS", [*MIGRATIONS, extra])
+    store = Store(path)
+    assert store.schema_version() == extra[0]
+    columns = store.read_df("DESCRIBE partners")["column_name"].tolist()
+    assert "note" in columns
+    store.close()
+
+
+def test_a_failed_transaction_leaves_the_database_exactly_as_it_was(empty_store):
+    instrument = empty_store.default_instrument_id()
+    before = empty_store.table_counts()
+    version = empty_store.data_version()
+    with pytest.raises(duckdb.ConstraintException), empty_store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["Good", instrument]
+        )
+        Store.audit(cursor, "tester", "create initiative", None, "Good", 1)
+        # The same name again breaks the UNIQUE rule: the whole transaction must go.
+        cursor.execute(
+            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["Good", instrument]
+        )
+    assert empty_store.table_counts() == before
+    assert empty_store.data_version() == version
+
+
+def test_an_exception_in_python_rolls_back_too(empty_store):
+    instrument = empty_store.default_instrument_id()
+    with pytest.raises(RuntimeError), empty_store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["Half", instrument]
+        )
+        raise RuntimeError("crash in the middle")
+    assert empty_store.initiative_id("Half") is None
+
+
+def test_a_committed_write_bumps_the_data_version(empty_store):
+    version = empty_store.data_version()
+    instrument = empty_store.default_instrument_id()  # writes the instrument: one commit
+    assert empty_store.data_version() == version + 1
+    with empty_store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["New", instrument]
+        )
+    assert empty_store.data_version() == version + 2
+
+
+def test_values_are_bound_never_spliced(empty_store):
+    instrument = empty_store.default_instrument_id()
+    hostile = "Robert'); DROP TABLE initiatives; --"
+    with empty_store.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", [hostile, instrument]
+        )
+    assert empty_store.initiative_id(hostile) is not None
+    assert empty_store.initiatives()["name"].tolist() == [hostile]
+
+
+def test_each_thread_reads_through_its_own_cursor(demo_store):
+    cursors, counts, errors = [], [], []
+
+    def read():
+        try:
+            cursors.append(demo_store.cursor())  # kept alive, so ids stay distinct
+            counts.append(demo_store.read_one("SELECT count(*) FROM responses"))
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len({id(c) for c in cursors}) == 8
+    assert demo_store.cursor() not in cursors  # this thread has its own as well
+    assert len(set(counts)) == 1 and counts[0] > 0
+
+
+def test_writes_from_many_threads_are_serialised(empty_store):
+    instrument = empty_store.default_instrument_id()
+    errors = []
+
+    def write(i):
+        try:
+            with empty_store.transaction() as cursor:
+                cursor.execute(
+                    "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)",
+                    [f"Initiative {i}", instrument],
+                )
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(empty_store.initiatives()) == 10
+
+
+def test_open_store_returns_one_store_per_database(tmp_path):
+    path = tmp_path / "one.duckdb"
+    assert open_store(path, demo=False) is open_store(path, demo=False)
+    forget_store(path)
+
+
+def test_a_new_database_is_filled_with_the_demo_once(tmp_path):
+    path = tmp_path / "first-start.duckdb"
+    store = open_store(path, demo=True)
+    counts = store.table_counts()
+    assert counts["initiatives"] == 3
+    forget_store(path)
+    reopened = open_store(path, demo=True)
+    assert reopened.table_counts() == counts
+    forget_store(path)
+
+
+def test_a_crash_during_the_demo_fill_leaves_an_empty_database_that_fills_next_time(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "crash.duckdb"
+
+    def crash(cursor, *args):
+        raise KeyboardInterrupt("killed while filling")
+
+    monkeypatch.setattr("analytics.demo._fill_story", crash)
+    with pytest.raises(KeyboardInterrupt):
+        open_store(path, demo=True)
+    monkeypatch.undo()
+    store = Store(path)
+    assert store.table_counts()["initiatives"] == 0
+    assert store.data_version() == 0
+    store.close()
+    filled = open_store(path, demo=True)
+    assert filled.table_counts()["initiatives"] == 3
+    forget_store(path)
+
+
+def test_database_path_setting_precedence(tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    monkeypatch.setattr(settings, "SECRETS_FILE", secrets)
+    monkeypatch.delenv("COMMON_MEASURE_DB", raising=False)
+    assert settings.database_path() == settings.PROJECT_ROOT / "data" / "common_measure.duckdb"
+    secrets.write_text('COMMON_MEASURE_DB = "/srv/from-secrets.duckdb"\n')
+    assert settings.database_path() == Path("/srv/from-secrets.duckdb")
+    monkeypatch.setenv("COMMON_MEASURE_DB", str(tmp_path / "from-env.duckdb"))
+    assert settings.database_path() == tmp_path / "from-env.duckdb"
