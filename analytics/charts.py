@@ -114,6 +114,7 @@ def trend_grid(stats: pd.DataFrame, scale_type: str, bands: Bands | None = None)
         horizontal_spacing=0.04,
         subplot_titles=[_wrap(scale_label(k), 34) for k in keys],
     )
+    shapes = []  # band thresholds: one layout update, far faster than add_hline per panel
     for i, key in enumerate(keys):
         row, col = i // columns + 1, i % columns + 1
         data = whole[whole["scale"] == key]
@@ -156,18 +157,26 @@ def trend_grid(stats: pd.DataFrame, scale_type: str, bands: Bands | None = None)
             row=row,
             col=col,
         )
-        for threshold in (bands.borderline, bands.strength):
-            fig.add_hline(
-                y=threshold,
+        axis = "" if i == 0 else str(i + 1)
+        shapes += [
+            dict(
+                type="line",
+                xref=f"x{axis} domain",
+                yref=f"y{axis}",
+                x0=0,
+                x1=1,
+                y0=threshold,
+                y1=threshold,
                 line=dict(color=OKABE_ITO["grey"], width=1, dash="dot"),
-                row=row,
-                col=col,
             )
+            for threshold in (bands.borderline, bands.strength)
+        ]
     fig.update_yaxes(range=[1, 5], tickvals=[1, 2, 3, 4, 5], gridcolor="#eeeeee")
     fig.update_yaxes(title_text="Mean (1-5)", col=1)
     fig.update_xaxes(tickformat="%b<br>%Y", gridcolor="#f4f4f4")
     fig.update_annotations(font=dict(size=14))
     fig.update_layout(
+        shapes=shapes,
         font=FONT,
         height=300 * rows + 80,
         margin=dict(l=60, r=20, t=60, b=40),

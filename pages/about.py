@@ -64,7 +64,7 @@ def main() -> None:
             "reverse": "Reverse-coded",
         }
     )
-    st.dataframe(items, hide_index=True, key="about.items")
+    st.table(items, hide_index=True, border="horizontal")
 
 
 main()
