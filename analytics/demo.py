@@ -893,6 +893,6 @@ def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
     rng = np.random.default_rng(seed)
     items = load_instrument_csv()
     with store.transaction() as cursor:
-        instrument_id = store.default_instrument_id(cursor)
+        instrument_id = store.default_instrument_in(cursor)
         for story in STORIES:
             _fill_story(cursor, rng, story, instrument_id, items)

@@ -54,6 +54,21 @@ SETTINGS: dict[str, Setting] = {
             "Fill a newly created database with the three demo initiatives.",
         ),
         Setting(
+            "COMMON_MEASURE_MAX_UPLOAD_MB",
+            200,
+            "Survey files larger than this (megabytes) are refused before they are read.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MAX_ROWS",
+            2_000_000,
+            "Survey files with more data rows than this are refused.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MAX_CELL_CHARS",
+            10_000,
+            "A cell longer than this (characters) is reported as a problem, not stored.",
+        ),
+        Setting(
             "COMMON_MEASURE_SUPPRESSION_MIN_N",
             5,
             "Groups with fewer respondents than this show no statistic to funders or in exports.",

@@ -159,16 +159,26 @@ class Store:
         )
         return int(instrument_id)
 
-    def default_instrument_id(self, cursor: duckdb.DuckDBPyConnection | None = None) -> int:
-        """The id of the shipped instrument, stored on first use."""
-        cur = cursor or self.cursor()
-        found = scalar(cur, "SELECT id FROM instruments WHERE name = ?", [DEFAULT_INSTRUMENT_NAME])
+    @staticmethod
+    def default_instrument_in(cursor: duckdb.DuckDBPyConnection) -> int:
+        """The id of the shipped instrument, stored on first use, inside the caller's
+        transaction."""
+        found = scalar(
+            cursor, "SELECT id FROM instruments WHERE name = ?", [DEFAULT_INSTRUMENT_NAME]
+        )
         if found is not None:
             return int(found)
-        if cursor is None:
-            with self.transaction() as tx:
-                return self.default_instrument_id(tx)
-        return self.insert_instrument(cursor, DEFAULT_INSTRUMENT_NAME, load_instrument_csv())
+        return Store.insert_instrument(cursor, DEFAULT_INSTRUMENT_NAME, load_instrument_csv())
+
+    def default_instrument_id(self) -> int:
+        """The id of the shipped instrument, stored (in its own transaction) on first use."""
+        found = self.read_one(
+            "SELECT id FROM instruments WHERE name = ?", [DEFAULT_INSTRUMENT_NAME]
+        )
+        if found is not None:
+            return int(found)
+        with self.transaction() as cursor:
+            return self.default_instrument_in(cursor)
 
     # -- reads -----------------------------------------------------------------------------------
 

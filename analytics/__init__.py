@@ -1,0 +1,1 @@
+"""Common Measure's core: store, import, scoring, charts and reports, without streamlit."""

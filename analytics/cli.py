@@ -1,0 +1,231 @@
+"""`python -m analytics ...`: scripted imports and score exports, on the same code path as the
+app. Exit 0 on success, 1 when problems block an import (database unchanged), 2 for usage
+errors and unreadable files, with a one-line reason on standard error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from analytics import settings
+from analytics.exports import neutralise_formulas
+from analytics.imports import (
+    POLICIES,
+    ImportRefused,
+    Target,
+    commit_import,
+    mapping_for,
+    read_survey,
+    validate,
+)
+from analytics.instrument import InstrumentError, Item, load_instrument_csv
+from analytics.mapping import propose_mapping
+from analytics.reading import UnreadableFile
+from analytics.scoring import BREAKDOWNS, initiative_statistics
+from analytics.store import Store, forget_store, open_store
+
+SCORE_COLUMNS = [
+    "initiative",
+    "wave",
+    "scale_type",
+    "scale",
+    "group",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "pct_favourable",
+    "band",
+    "suppressed",
+]
+CLI_ACTOR = "command line"
+
+
+class UsageError(Exception):
+    """Exit 2 with this one-line reason."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    imp = commands.add_parser("import", help="import one survey export into an initiative")
+    imp.add_argument("file", type=Path, help="CSV or XLSX export")
+    imp.add_argument("--initiative", required=True, help="initiative name")
+    imp.add_argument("--create", action="store_true", help="create the initiative if unknown")
+    imp.add_argument("--wave", help="wave label (unless the file has a wave column)")
+    imp.add_argument(
+        "--instrument",
+        type=Path,
+        help="CSV item_id,text,condition,principle,reverse: the initiative's "
+        "instrument from now on",
+    )
+    imp.add_argument(
+        "--missing-code",
+        type=int,
+        action="append",
+        default=[],
+        dest="missing",
+        metavar="CODE",
+        help="numeric answer code meaning not applicable (repeatable)",
+    )
+    imp.add_argument(
+        "--invalid",
+        choices=POLICIES,
+        default="reject",
+        help="reject the file on any problem (default) or import invalid cells as missing",
+    )
+    imp.add_argument("--db", type=Path, help="database file (default: the app's setting)")
+
+    scores = commands.add_parser("scores", help="print scale scores of an initiative")
+    scores.add_argument("--initiative", required=True)
+    scores.add_argument("--wave", help="only this wave")
+    scores.add_argument("--by", choices=[b for b in BREAKDOWNS if b])
+    scores.add_argument("--format", choices=("csv", "json"), default="csv")
+    scores.add_argument("--db", type=Path)
+    return parser
+
+
+def _store(path: Path | None, *, must_exist: bool) -> Store:
+    target = path or settings.database_path()
+    if must_exist and not Path(target).exists():
+        raise UsageError(f"no database at {target}")
+    try:
+        return open_store(target, demo=False)
+    except Exception as error:  # DuckDB's own message: locked by the app, not a database...
+        raise UsageError(f"cannot open the database {target}: {error}") from None
+
+
+def _instrument(store: Store, args: argparse.Namespace) -> list[Item]:
+    if args.instrument is not None:
+        try:
+            return load_instrument_csv(args.instrument)
+        except (InstrumentError, OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"instrument: {error}") from None
+    initiative_id = store.initiative_id(args.initiative)
+    if initiative_id is None:
+        return load_instrument_csv()
+    rows = store.instrument_items(initiative_id)
+    return [
+        Item(
+            r.item_id,
+            r.text,
+            r.condition if isinstance(r.condition, str) else None,
+            r.principle if isinstance(r.principle, str) else None,
+            bool(r.reverse),
+        )
+        for r in rows.itertuples()
+    ]
+
+
+def _print_table(frame: pd.DataFrame, out: TextIO) -> None:
+    out.write(frame.to_string(index=False, max_colwidth=100) + "\n")
+
+
+def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    store = _store(args.db, must_exist=False)
+    try:
+        items = _instrument(store, args)
+        if store.initiative_id(args.initiative) is None and not args.create:
+            raise UsageError(
+                f"there is no initiative named {args.initiative!r}; add --create to create it"
+            )
+        try:
+            data = args.file.read_bytes()
+        except OSError as error:
+            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+        try:
+            table = read_survey(data, args.file.name)
+        except UnreadableFile as error:
+            raise UsageError(str(error)) from None
+        initiative_id = store.initiative_id(args.initiative)
+        if initiative_id is not None and args.instrument is None:
+            mapping, _saved = mapping_for(store, initiative_id, table, items)
+        else:
+            mapping = propose_mapping(table, items)
+        try:
+            prepared = validate(
+                table, mapping, items, data=data, wave=args.wave, missing_codes=args.missing
+            )
+        except ImportRefused as error:
+            raise UsageError(f"{args.file.name}: {error}") from None
+        if prepared.problem_count and args.invalid == "reject":
+            err.write(
+                f"{args.file.name}: {prepared.problem_count} problem(s); nothing was imported. "
+                "Fix the file, or use --invalid missing to import invalid cells as missing.\n"
+            )
+            _print_table(prepared.problems_frame(), out)
+            return 1
+        target = Target(
+            args.initiative,
+            create=args.create,
+            instrument=items if args.instrument is not None else None,
+            instrument_name=args.instrument.stem if args.instrument else None,
+        )
+        try:
+            result = commit_import(store, target, prepared, actor=CLI_ACTOR, invalid=args.invalid)
+        except ImportRefused as error:
+            err.write(f"{args.file.name}: {error}\n")
+            if error.problems:
+                _print_table(prepared.problems_frame(), out)
+            return 1
+        out.write(
+            f"Imported {args.file.name} ({table.layout.name}; {table.grid.describe()}) into "
+            f"{args.initiative!r}, wave {', '.join(result.waves)}: "
+            f"{result.respondents} respondents, {result.answers} answers, "
+            f"{result.missing} missing, {result.problems} problems"
+            f"{' (stored as missing)' if result.problems else ''}; import {result.import_id}.\n"
+        )
+        if result.problems:
+            _print_table(prepared.problems_frame(), out)
+        return 0
+    finally:
+        forget_store(store.path)
+
+
+def run_scores(args: argparse.Namespace, out: TextIO) -> int:
+    store = _store(args.db, must_exist=True)
+    try:
+        initiative_id = store.initiative_id(args.initiative)
+        if initiative_id is None:
+            raise UsageError(f"there is no initiative named {args.initiative!r}")
+        stats = initiative_statistics(store, initiative_id, by=args.by)
+        if args.wave is not None:
+            if args.wave not in set(stats["wave"]):
+                raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
+            stats = stats[stats["wave"] == args.wave]
+        table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
+        hidden = ["mean", "sd", "ci_low", "ci_high", "pct_favourable", "band"]
+        table[hidden] = table[hidden].astype(object).where(~table["suppressed"], None)
+        if args.format == "csv":
+            neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
+        else:
+            records = json.loads(table.to_json(orient="records"))
+            out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        return 0
+    finally:
+        forget_store(store.path)
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed its usage line
+        return 2 if exit_.code else 0
+    try:
+        if args.command == "import":
+            return run_import(args, out, err)
+        return run_scores(args, out)
+    except UsageError as error:
+        err.write(f"error: {error}\n")
+        return 2

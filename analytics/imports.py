@@ -1,0 +1,631 @@
+"""Survey imports: read, validate, commit in one transaction, undo. The upload page and the CLI
+both go through these functions.
+
+Validation follows DESIGN.md section 3: every cell that is neither an answer nor missing is an
+ImportProblem with its row, column, value and reason, never coerced. With the policy "reject"
+(the default) any problem blocks the import and nothing is written; with "missing" invalid cells
+are stored as missing and the problems are recorded with the import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics import settings
+from analytics.answers import normalise_label, parse_answer
+from analytics.instrument import Item
+from analytics.layouts import Table, to_table
+from analytics.mapping import FIELDS, Mapping, propose_mapping, survey_key
+from analytics.reading import read_grid
+from analytics.schema import SECTORS
+from analytics.store import Store, scalar
+
+POLICIES = ("reject", "missing")
+MAX_PROBLEMS_KEPT = 10_000  # a file with more problems keeps the first ones and the count
+
+SECTOR_ALIASES: dict[str, str] = {
+    **{s: s for s in SECTORS},
+    "non-profit": "nonprofit",
+    "non profit": "nonprofit",
+    "not-for-profit": "nonprofit",
+    "not for profit": "nonprofit",
+    "voluntary sector": "nonprofit",
+    "charity": "nonprofit",
+    "public sector": "government",
+    "local government": "government",
+    "private sector": "business",
+    "private": "business",
+    "funder": "philanthropy",
+    "foundation": "philanthropy",
+    "community": "community member",
+    "community members": "community member",
+    "community_member": "community member",
+}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One cell or row that could not be imported as it is."""
+
+    row: int | None  # the row number a spreadsheet shows, header rows included
+    column: str | None
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+class ImportRefused(ValueError):
+    """The import was not written; `problems` (may be empty) says why, cell by cell."""
+
+    def __init__(self, message: str, problems: list[ImportProblem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class PreparedImport:
+    """A validated file, ready to commit: what would be stored and what is wrong."""
+
+    file_name: str
+    sha256: str
+    table: Table
+    mapping: Mapping
+    survey_key: str
+    respondents: pd.DataFrame  # row, respondent_key, organisation, sector, role, submitted_at, wave
+    values: pd.DataFrame  # one row per respondent (same order), one column per item id
+    problems: list[ImportProblem]
+    problem_count: int
+    invalid_cells: int
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def answers(self) -> int:
+        return int(self.values.notna().sum().sum())
+
+    @property
+    def missing(self) -> int:
+        return int(self.values.isna().sum().sum())
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "respondents": len(self.respondents),
+            "answers": self.answers,
+            "missing": self.missing,
+            "problems": self.problem_count,
+            "rows skipped": len(self.skipped),
+        }
+
+    def problems_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [p.as_dict() for p in self.problems], columns=["row", "column", "value", "reason"]
+        )
+
+    def preview(self, rows: int = 20) -> pd.DataFrame:
+        """The first respondents as they will be stored."""
+        head = self.respondents.head(rows).drop(columns=["row"]).reset_index(drop=True)
+        return pd.concat([head, self.values.head(rows).reset_index(drop=True)], axis=1)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    import_id: int
+    respondents: int
+    answers: int
+    missing: int
+    problems: int
+    waves: list[str]
+
+
+def read_survey(data: bytes, file_name: str) -> Table:
+    """Read an upload and find its layout. Raises reading.UnreadableFile."""
+    return to_table(read_grid(data, file_name))
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.kept: list[ImportProblem] = []
+        self.count = 0
+
+    def add(self, row: int | None, column: str | None, value: object, reason: str) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_PROBLEMS_KEPT:
+            text = "" if value is None else str(value)
+            self.kept.append(ImportProblem(row, column, text[:200], reason))
+
+
+def _parse_times(column: pd.Series) -> pd.Series:
+    """Timestamps from the tools' formats; day-first when a first part above 12 shows it."""
+    text = column.str.strip().str.replace(r"\s+(GMT|UTC)([+-]\d{1,2}(:?\d{2})?)?$", "", regex=True)
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    rest = parsed.isna() & text.ne("")
+    if rest.any():
+        first = text[rest].str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}")
+        day_first = bool((pd.to_numeric(first[0], errors="coerce") > 12).any())
+        parsed[rest] = pd.to_datetime(
+            text[rest], errors="coerce", format="mixed", dayfirst=day_first, utc=True
+        )
+    return parsed.dt.tz_convert(None)
+
+
+def validate(
+    table: Table,
+    mapping: Mapping,
+    items: list[Item],
+    *,
+    data: bytes = b"",
+    wave: str | None = None,
+    missing_codes: list[int] | tuple[int, ...] = (),
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Check every mapped cell of the table against the instrument `items` and build what
+    would be stored. Raises ImportRefused when the mapping cannot work at all."""
+    problems = _Problems()
+    codes = frozenset(int(c) for c in [*mapping.missing_codes, *missing_codes])
+    frame, rows = table.data, table.row_numbers
+    for number, text, reason in table.grid.bad_rows:
+        problems.add(number, None, text, f"row {reason}")
+    bad_row_numbers = {number for number, _t, _r in table.grid.bad_rows}
+    keep = ~rows.isin(bad_row_numbers)
+    frame, rows = frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
+    if "wave" not in mapping.fields and not wave:
+        raise ImportRefused("name the wave: the file has no wave column")
+    known = {item.item_id for item in items}
+    strangers = sorted(set(mapping.items.values()) - known)
+    if strangers:
+        raise ImportRefused(f"the mapping names items the instrument lacks: {strangers}")
+    parse = _AnswerParser(codes, table.layout.choice_names)
+    if mapping.is_long:
+        frame, rows, values = _long_answers(frame, rows, mapping, known, parse, problems)
+    else:
+        if not mapping.items:
+            raise ImportRefused(
+                "no column is mapped to an item of the instrument; map the item columns first"
+            )
+        values = pd.DataFrame(index=frame.index)
+        for done, (label, item_id) in enumerate(mapping.items.items()):
+            values[item_id] = parse.column(frame[label], rows, label, problems)
+            if progress and done % 5 == 0:
+                progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
+    invalid_cells = problems.count
+    respondents = _respondent_fields(frame, rows, mapping, wave, problems)
+
+    key = respondents["respondent_key"]
+    given = key.ne("")
+    respondents["respondent_key"] = key.where(given, "row " + rows.astype(str))
+    duplicated = respondents.duplicated(["wave", "respondent_key"]) & given
+    for row, value in zip(rows[duplicated], key[duplicated], strict=True):
+        problems.add(
+            int(row),
+            mapping.fields.get("respondent_id"),
+            value,
+            "the same respondent id appears on an earlier row of this wave",
+        )
+
+    # A row with no answer at all is not a respondent (blank rows were dropped on reading).
+    answered = values.notna().any(axis=1)
+    usable = answered & ~duplicated & respondents["wave"].ne("")
+    skipped = list(table.skipped)
+    skipped += [(int(r), "no answer to any mapped item") for r in rows[~answered]]
+    return PreparedImport(
+        file_name=table.grid.file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        table=table,
+        mapping=mapping,
+        survey_key=survey_key(table),
+        respondents=respondents[usable].reset_index(drop=True),
+        values=values[usable].reset_index(drop=True),
+        problems=sorted(problems.kept, key=lambda p: (p.row or 0, p.column or "")),
+        problem_count=problems.count,
+        invalid_cells=invalid_cells,
+        skipped=sorted(skipped),
+    )
+
+
+class _AnswerParser:
+    """Parses answer cells, each distinct text once (a column of a million rows holds a handful
+    of distinct answers)."""
+
+    def __init__(self, codes: frozenset[int], choice_names: bool):
+        self.codes, self.choice_names = codes, choice_names
+        self.max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
+        self.cache: dict[str, tuple[int | None, str | None]] = {}
+
+    def one(self, raw: str) -> tuple[int | None, str | None]:
+        if raw not in self.cache:
+            if len(raw) > self.max_chars:
+                self.cache[raw] = (None, f"longer than {self.max_chars} characters")
+            else:
+                # Kobo's XML values name choices like strongly_agree or dont_know.
+                text = raw.replace("_", " ") if self.choice_names else raw
+                answer = parse_answer(text, self.codes)
+                self.cache[raw] = (answer.value, answer.invalid_reason)
+        return self.cache[raw]
+
+    def column(
+        self, cells: pd.Series, rows: pd.Series, label: str, problems: _Problems
+    ) -> pd.Series:
+        parsed = {raw: self.one(str(raw)) for raw in cells.unique()}
+        reasons = cells.map({raw: p[1] for raw, p in parsed.items()})
+        bad = reasons.notna()
+        for row, value, reason in zip(rows[bad], cells[bad], reasons[bad], strict=True):
+            problems.add(int(row), label, value, reason)
+        return cells.map({raw: p[0] for raw, p in parsed.items()}).astype("UInt8")
+
+
+def _respondent_fields(
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    mapping: Mapping,
+    wave: str | None,
+    problems: _Problems,
+) -> pd.DataFrame:
+    """Respondent id, organisation, sector, role, submitted at and wave, each checked."""
+    max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
+    out = pd.DataFrame({"row": rows.astype(int)})
+    for name in FIELDS:
+        label = mapping.fields.get(name)
+        column = frame[label].astype(str).str.strip() if label else pd.Series("", index=frame.index)
+        too_long = column.str.len() > max_chars
+        for row, value in zip(rows[too_long], column[too_long], strict=True):
+            problems.add(int(row), label, value, f"longer than {max_chars} characters")
+        out[name] = column.where(~too_long, "")
+    out = out.rename(columns={"respondent_id": "respondent_key"})
+
+    sector_text = out["sector"]
+    sectors = sector_text.map(lambda s: SECTOR_ALIASES.get(normalise_label(s)) if s else None)
+    unknown = sector_text.ne("") & sectors.isna()
+    for row, value in zip(rows[unknown], sector_text[unknown], strict=True):
+        problems.add(
+            int(row),
+            mapping.fields["sector"],
+            value,
+            f"not a sector; use one of {', '.join(SECTORS)}",
+        )
+    out["sector"] = sectors
+
+    submitted = _parse_times(out["submitted_at"])
+    unparsed = out["submitted_at"].ne("") & submitted.isna()
+    for row, value in zip(rows[unparsed], out["submitted_at"][unparsed], strict=True):
+        problems.add(int(row), mapping.fields["submitted_at"], value, "not a date and time")
+    out["submitted_at"] = submitted
+
+    out["wave"] = out["wave"].where(out["wave"].ne(""), wave or "")
+    for row in rows[out["wave"].eq("")]:
+        problems.add(int(row), mapping.fields.get("wave"), "", "no wave label")
+    for name in ("organisation", "role"):
+        out[name] = out[name].where(out[name].ne(""), None)
+    return out
+
+
+def _long_answers(
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    mapping: Mapping,
+    known: set[str],
+    parse: _AnswerParser,
+    problems: _Problems,
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """The long template (one row per respondent and item): each answer checked on its own
+    row, then one row per respondent with one column per item."""
+    by_fold = {item_id.casefold(): item_id for item_id in known}
+    item_ids = frame[mapping.item_column].astype(str).str.strip().str.casefold().map(by_fold)
+    unknown = item_ids.isna()
+    for row, value in zip(rows[unknown], frame[mapping.item_column][unknown], strict=True):
+        problems.add(int(row), mapping.item_column, value, "not an item id of the instrument")
+    values = parse.column(frame[mapping.value_column], rows, mapping.value_column, problems)
+    keys = [mapping.fields[f] for f in ("respondent_id", "wave") if f in mapping.fields]
+    if not keys:
+        raise ImportRefused("the long layout needs a respondent id column")
+    long = frame.assign(_item=item_ids, _value=values, _row=rows)[~unknown]
+    repeated = long.duplicated([*keys, "_item"])
+    for row, value in zip(long["_row"][repeated], long["_item"][repeated], strict=True):
+        problems.add(
+            int(row),
+            mapping.item_column,
+            value,
+            "this respondent's answer to this item came on an earlier row",
+        )
+    long = long[~repeated]
+    others = [c for c in dict.fromkeys(mapping.fields.values()) if c not in keys]
+    people = long.groupby(keys, sort=False).agg(
+        **{c: (c, "first") for c in others}, _row=("_row", "min")
+    )
+    wide = long.pivot(index=keys, columns="_item", values="_value")
+    people = people.join(wide).reset_index()
+    item_columns = [c for c in wide.columns]
+    rows_out = people.pop("_row").astype(int).reset_index(drop=True)
+    answers = people[item_columns].astype("UInt8").reset_index(drop=True)
+    answers.columns = [str(c) for c in answers.columns]
+    return people.drop(columns=item_columns).reset_index(drop=True), rows_out, answers
+
+
+# -- commit and undo ---------------------------------------------------------------------------
+
+
+def _wave_ids(
+    cursor, initiative_id: int, prepared: PreparedImport
+) -> tuple[dict[str, int], list[int]]:
+    ids, created = {}, []
+    submitted = prepared.respondents.groupby("wave")["submitted_at"]
+    first, last = submitted.min(), submitted.max()
+    for label in prepared.respondents["wave"].unique():
+        found = scalar(
+            cursor,
+            "SELECT id FROM waves WHERE initiative_id = ? AND label = ?",
+            [initiative_id, label],
+        )
+        if found is None:
+            opened = first.get(label)
+            closed = last.get(label)
+            found = scalar(
+                cursor,
+                "INSERT INTO waves (initiative_id, label, opened_on, closed_on)"
+                " VALUES (?, ?, ?, ?) RETURNING id",
+                [
+                    initiative_id,
+                    label,
+                    opened.date() if pd.notna(opened) else dt.date.today(),
+                    closed.date() if pd.notna(closed) else None,
+                ],
+            )
+            created.append(int(found))
+        ids[label] = int(found)
+    return ids, created
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an import goes: an initiative, created in the import's own transaction when
+    `create` is set, and given `instrument` (a new item bank) when that is set."""
+
+    initiative: str
+    create: bool = False
+    instrument: list[Item] | None = None
+    instrument_name: str | None = None
+
+
+def _resolve_target(cursor, target: Target, actor: str) -> int:
+    found = scalar(cursor, "SELECT id FROM initiatives WHERE name = ?", [target.initiative])
+    if found is None and not target.create:
+        raise ImportRefused(f"there is no initiative named {target.initiative!r}; create it first")
+    instrument_id = None
+    if target.instrument is not None:
+        base = target.instrument_name or f"{target.initiative} instrument"
+        name, n = base, 1
+        while scalar(cursor, "SELECT count(*) FROM instruments WHERE name = ?", [name]):
+            n += 1
+            name = f"{base} ({n})"
+        instrument_id = Store.insert_instrument(cursor, name, target.instrument)
+    if found is None:
+        found = scalar(
+            cursor,
+            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?) RETURNING id",
+            [target.initiative, instrument_id or Store.default_instrument_in(cursor)],
+        )
+        Store.audit(cursor, actor, "create initiative", int(found), target.initiative, 1)
+    elif instrument_id is not None:
+        known = {item.item_id for item in target.instrument}
+        stored = cursor.execute(
+            "SELECT DISTINCT r.item_id FROM responses r JOIN respondents p"
+            " ON p.id = r.respondent_id JOIN waves w ON w.id = p.wave_id"
+            " WHERE w.initiative_id = ?",
+            [found],
+        ).fetchall()
+        lost = sorted({row[0] for row in stored} - known)
+        if lost:
+            raise ImportRefused(
+                f"the new instrument lacks items that {target.initiative!r} already has "
+                f"answers to: {', '.join(lost)}"
+            )
+        cursor.execute(
+            "UPDATE initiatives SET instrument_id = ? WHERE id = ?", [instrument_id, found]
+        )
+        Store.audit(cursor, actor, "change instrument", int(found), name, len(target.instrument))
+    return int(found)
+
+
+def commit_import(
+    store: Store,
+    target: int | Target,
+    prepared: PreparedImport,
+    *,
+    actor: str,
+    invalid: str = "reject",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Write the prepared import in one transaction, or nothing.
+
+    `target` is an initiative id, or a Target (which may create the initiative and set its
+    instrument in the same transaction). Refused (ImportRefused, database unchanged) when there
+    are problems and the policy is "reject", when nothing is left to import, or when the same
+    file was already imported into this initiative and not undone.
+    """
+    if invalid not in POLICIES:
+        raise ValueError(f"invalid must be one of {POLICIES}, not {invalid!r}")
+    if prepared.problem_count and invalid == "reject":
+        raise ImportRefused(
+            f"{prepared.problem_count} problem(s) in {prepared.file_name}: fix the file, or "
+            "import with invalid cells as missing",
+            prepared.problems,
+        )
+    if prepared.respondents.empty:
+        raise ImportRefused(f"{prepared.file_name} has no respondent with an answer to import")
+    with store.transaction() as cursor:
+        initiative_id = (
+            target if isinstance(target, int) else _resolve_target(cursor, target, actor)
+        )
+        duplicate = scalar(
+            cursor,
+            "SELECT id FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
+            [initiative_id, prepared.sha256],
+        )
+        if duplicate is not None:
+            raise ImportRefused(
+                f"{prepared.file_name} was already imported into this initiative "
+                f"(import {duplicate}); undo that import first to import it again"
+            )
+        if progress:
+            progress(0.75, "Writing respondents")
+        wave_ids, created = _wave_ids(cursor, initiative_id, prepared)
+        import_id = int(
+            scalar(
+                cursor,
+                "INSERT INTO imports (initiative_id, file_name, sha256, imported_by, mapping,"
+                " layout, survey_key, rows_accepted, cells_accepted, cells_missing, problems,"
+                " problem_count, waves_created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [
+                    initiative_id,
+                    prepared.file_name,
+                    prepared.sha256,
+                    actor,
+                    prepared.mapping.to_json(),
+                    prepared.table.layout.key,
+                    prepared.survey_key,
+                    len(prepared.respondents),
+                    prepared.answers,
+                    prepared.missing,
+                    json.dumps([p.as_dict() for p in prepared.problems[:1000]], ensure_ascii=False),
+                    prepared.problem_count,
+                    created,
+                ],
+            )
+        )
+        first_id = int(scalar(cursor, "SELECT coalesce(max(id), 0) + 1 FROM respondents"))
+        people = prepared.respondents.assign(
+            id=np.arange(first_id, first_id + len(prepared.respondents), dtype=np.int64),
+            wave_id=prepared.respondents["wave"].map(wave_ids).astype("int64"),
+        )
+        cursor.register("import_people", people)
+        cursor.execute(
+            "INSERT INTO respondents (id, wave_id, import_id, respondent_key, partner_id,"
+            " organisation, sector, role, submitted_at)"
+            " SELECT f.id, f.wave_id, ?, f.respondent_key, p.id, f.organisation, f.sector,"
+            " f.role, f.submitted_at FROM import_people f"
+            " LEFT JOIN partners p ON p.initiative_id = ?"
+            "  AND lower(trim(p.name)) = lower(trim(f.organisation))",
+            [import_id, initiative_id],
+        )
+        cursor.unregister("import_people")
+        if progress:
+            progress(0.85, "Writing answers")
+        values = prepared.values.copy()
+        values.insert(0, "respondent_id", people["id"].to_numpy())
+        cursor.register("import_values", values)
+        # Item ids are the frame's column names; UNPIVOT turns them into rows, NULLs kept.
+        cursor.execute(
+            "INSERT INTO responses (respondent_id, item_id, value)"
+            " SELECT respondent_id, item_id, value FROM import_values UNPIVOT INCLUDE NULLS"
+            " (value FOR item_id IN (COLUMNS(* EXCLUDE (respondent_id))))"
+        )
+        cursor.unregister("import_values")
+        cursor.execute(
+            "INSERT INTO survey_mappings (initiative_id, survey_key, mapping) VALUES (?, ?, ?)"
+            " ON CONFLICT (initiative_id, survey_key) DO UPDATE"
+            " SET mapping = excluded.mapping, updated_at = now()",
+            [initiative_id, prepared.survey_key, prepared.mapping.to_json()],
+        )
+        Store.audit(
+            cursor,
+            actor,
+            "import survey file",
+            initiative_id,
+            f"{prepared.file_name}: {len(people)} respondents, {prepared.answers} answers, "
+            f"{prepared.problem_count} problems (import {import_id})",
+            len(people),
+        )
+    if progress:
+        progress(1.0, "Done")
+    return ImportResult(
+        import_id,
+        len(people),
+        prepared.answers,
+        prepared.missing,
+        prepared.problem_count,
+        sorted(wave_ids),
+    )
+
+
+def undo_import(store: Store, import_id: int, *, actor: str) -> int:
+    """Remove every respondent and answer of an import, and the waves it created that are now
+    empty; keep the import's record (marked undone) and audit it. Returns respondents removed."""
+    with store.transaction() as cursor:
+        found = cursor.execute(
+            "SELECT initiative_id, undone_at, waves_created, file_name FROM imports WHERE id = ?",
+            [import_id],
+        ).fetchall()
+        if not found:
+            raise ImportRefused(f"there is no import {import_id}")
+        initiative_id, undone_at, waves_created, file_name = found[0]
+        if undone_at is not None:
+            raise ImportRefused(f"import {import_id} was already undone on {undone_at:%Y-%m-%d}")
+        removed = int(
+            scalar(cursor, "SELECT count(*) FROM respondents WHERE import_id = ?", [import_id])
+        )
+        cursor.execute(
+            "DELETE FROM responses WHERE respondent_id IN"
+            " (SELECT id FROM respondents WHERE import_id = ?)",
+            [import_id],
+        )
+        cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
+        for wave_id in waves_created or []:
+            cursor.execute(
+                "DELETE FROM waves WHERE id = ? AND NOT EXISTS"
+                " (SELECT 1 FROM respondents WHERE wave_id = ?)",
+                [wave_id, wave_id],
+            )
+        cursor.execute(
+            "UPDATE imports SET undone_at = now(), undone_by = ? WHERE id = ?",
+            [actor, import_id],
+        )
+        Store.audit(
+            cursor,
+            actor,
+            "undo survey import",
+            initiative_id,
+            f"{file_name} (import {import_id})",
+            removed,
+        )
+    return removed
+
+
+def import_history(store: Store, initiative_id: int) -> pd.DataFrame:
+    return store.read_df(
+        'SELECT id AS import, file_name AS file, layout, imported_by AS "by",'
+        ' imported_at AS "at", rows_accepted AS respondents, cells_accepted AS answers,'
+        " cells_missing AS missing, problem_count AS problems, undone_at, undone_by"
+        " FROM imports WHERE initiative_id = ? ORDER BY id DESC",
+        [initiative_id],
+    )
+
+
+def saved_mapping(store: Store, initiative_id: int, key: str) -> Mapping | None:
+    text = store.read_one(
+        "SELECT mapping FROM survey_mappings WHERE initiative_id = ? AND survey_key = ?",
+        [initiative_id, key],
+    )
+    return None if text is None else Mapping.from_json(text)
+
+
+def mapping_for(
+    store: Store, initiative_id: int, table: Table, items: list[Item]
+) -> tuple[Mapping, bool]:
+    """The saved mapping of this survey in this initiative (True), else a proposal (False)."""
+    saved = saved_mapping(store, initiative_id, survey_key(table))
+    if saved is not None:
+        return saved.restricted_to(table.labels), True
+    return propose_mapping(table, items), False

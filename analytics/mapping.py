@@ -1,0 +1,173 @@
+"""Which column is which: instrument items and respondent fields, proposed from the headers,
+confirmed or corrected by the broker, and saved per initiative and survey."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+from analytics.answers import normalise_label
+from analytics.instrument import Item
+from analytics.layouts import Table
+
+FIELDS: dict[str, str] = {
+    "respondent_id": "Respondent id",
+    "organisation": "Organisation",
+    "sector": "Sector",
+    "role": "Role",
+    "submitted_at": "Submitted at",
+    "wave": "Wave",
+}
+
+# Header names of the respondent fields, by tool, in order of preference (normalised).
+_EXACT: dict[str, tuple[str, ...]] = {
+    "respondent_id": (
+        "respondent_id",
+        "respondent id",
+        "responseid",
+        "response id",
+        "_uuid",
+        "respondent",
+        "respondent key",
+        "id",
+    ),
+    "submitted_at": (
+        "submitted_at",
+        "submitted at",
+        "submitted",
+        "recordeddate",
+        "recorded date",
+        "end date",
+        "enddate",
+        "completion time",
+        "timestamp",
+        "_submission_time",
+        "end",
+    ),
+    "wave": ("wave", "wave label", "survey wave"),
+    "organisation": ("organisation", "organization", "org"),
+    "sector": ("sector",),
+    "role": ("role", "position", "job title"),
+}
+# Words that, inside a longer question text, mark a respondent field.
+_CONTAINS: dict[str, tuple[str, ...]] = {
+    "organisation": ("organisation", "organization"),
+    "sector": ("sector",),
+    "role": ("your role", "role", "job title", "position"),
+}
+
+_TRAILING = re.compile(r"[\s.!?:;,]+$")
+_SEPARATORS = re.compile(r"[\s_/]+")
+
+
+def statement_key(text: str) -> str:
+    """A header or statement for matching: case, Unicode, curly quotes and spaces normalised,
+    final punctuation dropped."""
+    return _TRAILING.sub("", normalise_label(text))
+
+
+@dataclass
+class Mapping:
+    """What each column of a survey file holds. Columns are named by their labels."""
+
+    items: dict[str, str] = field(default_factory=dict)  # column label -> item id
+    fields: dict[str, str] = field(default_factory=dict)  # field -> column label
+    missing_codes: list[int] = field(default_factory=list)  # numeric codes that mean N/A
+    item_column: str | None = None  # long layout: the column naming the item
+    value_column: str | None = None  # long layout: the column holding the answer
+
+    @property
+    def is_long(self) -> bool:
+        return self.item_column is not None and self.value_column is not None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Mapping:
+        raw = json.loads(text)
+        return cls(
+            items=dict(raw.get("items", {})),
+            fields=dict(raw.get("fields", {})),
+            missing_codes=[int(c) for c in raw.get("missing_codes", [])],
+            item_column=raw.get("item_column"),
+            value_column=raw.get("value_column"),
+        )
+
+    def restricted_to(self, labels: list[str]) -> Mapping:
+        """The same mapping without the columns this table does not have."""
+        present = set(labels)
+        return Mapping(
+            items={c: i for c, i in self.items.items() if c in present},
+            fields={f: c for f, c in self.fields.items() if c in present},
+            missing_codes=list(self.missing_codes),
+            item_column=self.item_column if self.item_column in present else None,
+            value_column=self.value_column if self.value_column in present else None,
+        )
+
+
+def survey_key(table: Table) -> str:
+    """The same survey's next export has the same key: its layout and its column labels."""
+    labels = sorted(statement_key(label) for label in table.labels)
+    payload = json.dumps([table.layout.key, labels], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _match_item(texts: list[str], items: list[Item]) -> str | None:
+    keys = [statement_key(t) for t in texts]
+    for item in items:  # an item id in a header row wins
+        if statement_key(item.item_id) in keys:
+            return item.item_id
+    best: Item | None = None
+    for item in items:
+        statement = statement_key(item.text)
+        matches = bool(statement) and any(statement in key for key in keys)
+        if matches and (best is None or len(item.text) > len(best.text)):
+            best = item
+    return best.item_id if best else None
+
+
+def _match_field(texts: list[str]) -> tuple[str, int] | None:
+    """(field, rank): rank orders candidates, exact names first in order of preference."""
+    keys = [_SEPARATORS.sub(" ", statement_key(t)).strip() for t in texts]
+    raw_keys = [statement_key(t) for t in texts]
+    for name, options in _EXACT.items():
+        for rank, option in enumerate(options):
+            if option in raw_keys or _SEPARATORS.sub(" ", option) in keys:
+                return name, rank
+    for name, words in _CONTAINS.items():
+        for word in words:
+            if any(re.search(rf"\b{re.escape(word)}\b", key) for key in keys):
+                return name, 100
+    return None
+
+
+def propose_mapping(table: Table, items: list[Item]) -> Mapping:
+    """Items by id or statement in a header row; respondent fields by their common headers.
+
+    An item is matched to one column at most (the first); a field to its best-ranked column.
+    """
+    mapping = Mapping()
+    if table.layout.key == "template_long":
+        lowered = {statement_key(label): label for label in table.labels}
+        mapping.item_column = lowered.get("item_id")
+        mapping.value_column = lowered.get("value")
+    taken_items: set[str] = set()
+    for label in table.labels:
+        if label in (mapping.item_column, mapping.value_column):
+            continue
+        item_id = _match_item(table.header_texts(label), items)
+        if item_id and item_id not in taken_items:
+            mapping.items[label] = item_id
+            taken_items.add(item_id)
+    best: dict[str, tuple[int, str]] = {}
+    for label in table.labels:
+        if label in mapping.items or label in (mapping.item_column, mapping.value_column):
+            continue
+        found = _match_field(table.header_texts(label))
+        if found and (found[0] not in best or found[1] < best[found[0]][0]):
+            best[found[0]] = (found[1], label)
+    mapping.fields = {name: label for name, (_rank, label) in best.items()}
+    return mapping

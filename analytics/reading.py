@@ -1,0 +1,269 @@
+"""Bytes of an uploaded CSV or XLSX file to a grid of text cells, header rows included.
+
+Detects the format, the encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252;
+never a silent guess that would garble text), the delimiter and the line endings. Every cell is
+kept as the literal text of the file: nothing is evaluated, converted or trimmed here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from analytics import settings
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read as a table at all; the message says why in one line."""
+
+
+@dataclass
+class Grid:
+    """Every row of the file (header rows too) as text; '' is an empty cell.
+
+    Row i of `frame` is row i + 1 of the file as a spreadsheet numbers it.
+    """
+
+    file_name: str
+    kind: str  # "csv" or "xlsx"
+    frame: pd.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+    line_ending: str | None = None
+    sheet: str | None = None
+    # Rows that could not be read as cells of the header's columns: (row number, text, reason).
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.kind == "xlsx":
+            return f"Excel workbook, sheet {self.sheet!r}"
+        parts = [
+            "CSV",
+            self.encoding or "",
+            f"{DELIMITER_NAMES.get(self.delimiter or '', repr(self.delimiter))}-delimited",
+            f"{self.line_ending} line endings" if self.line_ending else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+def read_grid(data: bytes, file_name: str) -> Grid:
+    """Read an uploaded file. Raises UnreadableFile with a one-line reason."""
+    limit = settings.get("COMMON_MEASURE_MAX_UPLOAD_MB")
+    if len(data) > limit * 1024 * 1024:
+        raise UnreadableFile(
+            f"{file_name} is {len(data) / 1024 / 1024:.0f} MB; the limit is {limit} MB "
+            "(setting COMMON_MEASURE_MAX_UPLOAD_MB)"
+        )
+    if not data.strip():
+        raise UnreadableFile(f"{file_name} is empty")
+    if data[:4] == b"PK\x03\x04":
+        grid = _read_xlsx(data, file_name)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UnreadableFile(
+            f"{file_name} is an old Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV"
+        )
+    else:
+        grid = _read_csv(data, file_name)
+    if grid.frame.empty or grid.frame.shape[1] == 0:
+        raise UnreadableFile(f"{file_name} has no rows")
+    max_rows = settings.get("COMMON_MEASURE_MAX_ROWS")
+    if len(grid.frame) > max_rows + 3:
+        raise UnreadableFile(
+            f"{file_name} has {len(grid.frame):,} rows; the limit is {max_rows:,} "
+            "(setting COMMON_MEASURE_MAX_ROWS)"
+        )
+    return grid
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, file_name: str) -> tuple[str, str]:
+    """Text and encoding name. UTF-8 first (BOM or not), then UTF-16 with a BOM, then
+    Windows-1252 (Excel's 'CSV' on Western Windows). Bytes that fit none are an error."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                f"{file_name} starts as UTF-8 but byte {error.start + 3} is not UTF-8"
+            ) from None
+    for bom, codec, name in (
+        (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec), name
+            except UnicodeDecodeError:
+                raise UnreadableFile(
+                    f"{file_name} starts as UTF-16 but is not valid UTF-16"
+                ) from None
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile(f"{file_name} looks like a binary file, not a CSV or XLSX export")
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            f"{file_name} is neither UTF-8 nor Windows-1252 (byte 0x{data[error.start]:02x} at "
+            f"position {error.start}); save it again as 'CSV UTF-8'"
+        ) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most, and most regular, columns."""
+    sample = text[:65536]
+    lines = sample.splitlines()[:50] or [sample]
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows if r]
+        if not widths:
+            continue
+        first = widths[0]
+        consistent = sum(1 for w in widths if w == first)
+        score = (consistent if first > 1 else 0, first)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _line_ending(text: str) -> str | None:
+    head = text[:65536]
+    if "\r\n" in head:
+        return "CRLF"
+    if "\n" in head:
+        return "LF"
+    if "\r" in head:
+        return "CR"
+    return None
+
+
+def _read_csv(data: bytes, file_name: str) -> Grid:
+    text, encoding = decode(data, file_name)
+    delimiter = sniff_delimiter(text)
+    ending = _line_ending(text)
+    if ending == "CR":  # old Mac line endings: neither pyarrow nor csv split on a lone CR
+        text = text.replace("\r", "\n")
+    utf8 = data[3:] if encoding == "UTF-8 with BOM" else data
+    if encoding not in ("UTF-8", "UTF-8 with BOM") or ending == "CR":
+        utf8 = text.encode("utf-8")
+    frame = _fast_csv(utf8, delimiter)
+    bad_rows: list[tuple[int, str, str]] = []
+    if frame is None:  # some row has another number of cells: read exactly, row by row
+        frame, bad_rows = _exact_csv(text, delimiter)
+    return Grid(file_name, "csv", frame, encoding, delimiter, ending, bad_rows=bad_rows)
+
+
+def _fast_csv(utf8: bytes, delimiter: str) -> pd.DataFrame | None:
+    """Multi-threaded read of a regular CSV; None when a row is ragged."""
+    ragged = []
+
+    def on_invalid(row: pa_csv.InvalidRow) -> str:
+        ragged.append(row)
+        return "skip"
+
+    first_line = next(
+        csv.reader(io.StringIO(utf8[:65536].decode("utf-8", "ignore")), delimiter=delimiter), []
+    )
+    width = max(len(first_line), 1)
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,  # keep row numbers those of the file
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if ragged:
+        return None
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    return frame
+
+
+def _exact_csv(text: str, delimiter: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, bad = [], []
+    width = None
+    for number, row in enumerate(reader, start=1):
+        if width is None:
+            width = len(row)
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            shown = delimiter.join(row)
+            bad.append((number, shown[:200], f"has {len(row)} cells; the header has {width}"))
+            row = row[:width]
+        rows.append([*row[:width], *([""] * (width - len(row)))])
+    return pd.DataFrame(rows, dtype=object), bad
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a person sees: whole numbers without '.0', dates in ISO form,
+    formulas as their literal text (never evaluated)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes, file_name: str) -> Grid:
+    from openpyxl import load_workbook  # imported here: only uploads of workbooks need it
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise UnreadableFile(f"{file_name} is not a readable .xlsx workbook ({error})") from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        title = sheet.title
+    finally:
+        workbook.close()
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()  # Excel often reports formatted but empty rows at the end
+    width = max((len(r) for r in rows), default=0)
+    # Trailing columns that are empty everywhere are formatting, not data.
+    while width and not any(len(r) >= width and r[width - 1].strip() for r in rows):
+        width -= 1
+    frame = pd.DataFrame([[*r[:width], *([""] * (width - len(r)))] for r in rows], dtype=object)
+    return Grid(file_name, "xlsx", frame, sheet=title)
