@@ -14,6 +14,7 @@ store()  # create the database (and the demo) before any page runs
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About and method", icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

@@ -21,7 +21,7 @@ VALID_VALUES: frozenset[int] = frozenset(range(1, 6))
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _SPACES = re.compile(r"\s+")
-_INTEGER = re.compile(r"\d+(\.0+)?")
+_INTEGER = re.compile(r"-?\d+(\.0+)?")
 
 
 def normalise_label(text: str) -> str:

@@ -8,6 +8,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
+import pandas as pd
+
 from analytics.answers import normalise_label
 from analytics.instrument import Item
 from analytics.layouts import Table
@@ -52,10 +54,10 @@ _EXACT: dict[str, tuple[str, ...]] = {
     "role": ("role", "position", "job title"),
 }
 # Words that, inside a longer question text, mark a respondent field.
-_CONTAINS: dict[str, tuple[str, ...]] = {
-    "organisation": ("organisation", "organization"),
-    "sector": ("sector",),
+_CONTAINS: dict[str, tuple[str, ...]] = {  # in this order: "which sector is your organisation
+    "sector": ("sector",),  # in?" asks for a sector, not an organisation
     "role": ("your role", "role", "job title", "position"),
+    "organisation": ("organisation", "organization"),
 }
 
 _TRAILING = re.compile(r"[\s.!?:;,]+$")
@@ -170,4 +172,81 @@ def propose_mapping(table: Table, items: list[Item]) -> Mapping:
         if found and (found[0] not in best or found[1] < best[found[0]][0]):
             best[found[0]] = (found[1], label)
     mapping.fields = {name: label for name, (_rank, label) in best.items()}
+    return mapping
+
+
+# -- the mapping as a table a person edits -------------------------------------------------------
+
+NOT_USED = "(not used)"
+LONG_ITEM = "Item id (long layout)"
+LONG_VALUE = "Answer (long layout)"
+
+
+def target_options(items: list[Item]) -> list[str]:
+    """What a column can be mapped to, as the words shown in the editor."""
+    return [
+        NOT_USED,
+        *FIELDS.values(),
+        *[_item_option(item) for item in items],
+        LONG_ITEM,
+        LONG_VALUE,
+    ]
+
+
+def _item_option(item: Item) -> str:
+    text = item.text if len(item.text) <= 60 else item.text[:57] + "…"
+    return f"{item.item_id} · {text}"
+
+
+def mapping_table(table: Table, mapping: Mapping, items: list[Item]) -> pd.DataFrame:
+    """One row per column of the file: its label, example values and what it maps to."""
+    by_id = {item.item_id: item for item in items}
+    field_of = {label: FIELDS[name] for name, label in mapping.fields.items()}
+    rows = []
+    for label in table.labels:
+        if label in mapping.items and mapping.items[label] in by_id:
+            target = _item_option(by_id[mapping.items[label]])
+        elif label == mapping.item_column:
+            target = LONG_ITEM
+        elif label == mapping.value_column:
+            target = LONG_VALUE
+        else:
+            target = field_of.get(label, NOT_USED)
+        examples = [v for v in table.data[label].unique()[:20] if str(v).strip()][:3]
+        rows.append(
+            {"Column": label, "Examples": " | ".join(map(str, examples))[:120], "Maps to": target}
+        )
+    return pd.DataFrame(rows)
+
+
+class MappingError(ValueError):
+    """A mapping a person set that cannot work; the message says which columns."""
+
+
+def mapping_from_table(
+    edited: pd.DataFrame, items: list[Item], missing_codes: list[int]
+) -> Mapping:
+    """The Mapping a person set in the editor. Raises MappingError on a target used twice."""
+    by_option = {_item_option(item): item.item_id for item in items}
+    field_by_word = {word: name for name, word in FIELDS.items()}
+    mapping = Mapping(missing_codes=sorted(set(missing_codes)))
+    used: dict[str, str] = {}
+    for label, target in zip(edited["Column"], edited["Maps to"], strict=True):
+        if not target or target == NOT_USED:
+            continue
+        if target in used:
+            raise MappingError(f"{target!r} is set for both {used[target]!r} and {label!r}")
+        used[target] = label
+        if target in by_option:
+            mapping.items[label] = by_option[target]
+        elif target in field_by_word:
+            mapping.fields[field_by_word[target]] = label
+        elif target == LONG_ITEM:
+            mapping.item_column = label
+        elif target == LONG_VALUE:
+            mapping.value_column = label
+        else:
+            raise MappingError(f"{target!r} is not something a column can map to")
+    if (mapping.item_column is None) != (mapping.value_column is None):
+        raise MappingError("the long layout needs both an item id column and an answer column")
     return mapping

@@ -207,6 +207,19 @@ class Store:
             [initiative_id],
         )
 
+    def instrument(self, initiative_id: int) -> list[Item]:
+        """The initiative's instrument as items, in order."""
+        return [
+            Item(
+                r.item_id,
+                r.text,
+                r.condition if isinstance(r.condition, str) else None,
+                r.principle if isinstance(r.principle, str) else None,
+                bool(r.reverse),
+            )
+            for r in self.instrument_items(initiative_id).itertuples()
+        ]
+
     def answers(self, initiative_id: int) -> pd.DataFrame:
         """Every stored answer of the initiative, one row per respondent and item."""
         return self.read_df(

@@ -62,7 +62,9 @@ def test_missing_is_not_an_error(raw):
         ("strongly agreee", "not a known"),
         ("=1+4", "formula"),
         ("+4", "formula"),
-        ("-1", "formula"),
+        ("-1", "outside"),
+        ("-99", "outside"),
+        ("=-1", "formula"),
         (True, "not an answer"),
     ],
 )
@@ -79,6 +81,8 @@ def test_missing_codes_only_when_the_mapping_says_so():
     assert parse_answer(6, missing_codes=frozenset({6})).missing
     assert parse_answer("6", missing_codes=frozenset({6})).value is None
     assert parse_answer(5, missing_codes=frozenset({6})).value == 5
+    assert parse_answer("-99", missing_codes=frozenset({-99})).missing
+    assert parse_answer(-99.0, missing_codes=frozenset({-99})).missing
 
 
 def test_normalise_label_straightens_quotes_and_folds_case():

@@ -1,0 +1,303 @@
+"""Upload: a survey export in, checked cell by cell, committed whole or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics.exports import csv_bytes
+from analytics.imports import (
+    ImportRefused,
+    PreparedImport,
+    commit_import,
+    import_history,
+    mapping_for,
+    read_survey,
+    undo_import,
+    validate,
+)
+from analytics.instrument import Item
+from analytics.layouts import Table
+from analytics.mapping import MappingError, mapping_from_table, mapping_table, target_options
+from analytics.reading import UnreadableFile
+from analytics.store import Store
+from analytics.templates import template_csv, template_xlsx
+from ui.components import initiative_picker, store
+
+ACTOR = "app user"  # the signed-in user, once sign-in exists
+KEY = "upload."  # session keys of this page
+
+
+def _state(name: str, default=None):
+    return st.session_state.get(KEY + name, default)
+
+
+def _set(name: str, value) -> None:
+    st.session_state[KEY + name] = value
+
+
+def _render_templates(items: list[Item]) -> None:
+    with st.expander("Templates: a blank file to fill in by hand"):
+        st.write(
+            "One row per respondent, one column per item id (wide), or one row per "
+            "respondent and item (long). Answers may be 1-5 or the words strongly disagree, "
+            "disagree, neither agree nor disagree, agree, strongly agree; leave a cell empty "
+            "or write N/A when there is no answer."
+        )
+        left, middle, right = st.columns(3)
+        left.download_button(
+            "Wide template (CSV)",
+            template_csv(items),
+            "common-measure-wide.csv",
+            "text/csv",
+            on_click="ignore",
+            key=KEY + "tpl.wide",
+        )
+        middle.download_button(
+            "Long template (CSV)",
+            template_csv(items, long=True),
+            "common-measure-long.csv",
+            "text/csv",
+            on_click="ignore",
+            key=KEY + "tpl.long",
+        )
+        right.download_button(
+            "Both templates and the items (XLSX)",
+            template_xlsx(items),
+            "common-measure-template.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            key=KEY + "tpl.xlsx",
+        )
+
+
+def _read(upload) -> tuple[bytes, Table] | None:
+    data = upload.getvalue()
+    cached = _state("table")
+    if cached and cached[0] == upload.file_id:
+        return data, cached[1]
+    try:
+        with st.spinner(f"Reading {upload.name}…"):
+            table = read_survey(data, upload.name)
+    except UnreadableFile as error:
+        st.error(f"This file cannot be read: {error}", icon=":material/error:")
+        return None
+    _set("table", (upload.file_id, table))
+    _set("prepared", None)
+    return data, table
+
+
+def _render_mapping(db: Store, initiative_id: int, table: Table, items: list[Item]):
+    mapping, saved = mapping_for(db, initiative_id, table, items)
+    st.subheader("2. Check what each column holds")
+    found = f"Detected **{table.layout.name}** ({table.grid.describe()}), "
+    found += f"{len(table.data)} data rows."
+    if table.skipped:
+        found += f" {len(table.skipped)} rows are not responses and are left out."
+    st.markdown(found)
+    st.caption(
+        "This survey's mapping was saved with an earlier wave and is used again."
+        if saved
+        else "Proposed from the headers: a column whose header holds an item's id or statement is "
+        "that item. Correct anything that is wrong; the mapping is saved for the next wave."
+    )
+    edited = st.data_editor(
+        mapping_table(table, mapping, items),
+        hide_index=True,
+        disabled=["Column", "Examples"],
+        column_config={
+            "Maps to": st.column_config.SelectboxColumn(
+                "Maps to", options=target_options(items), required=True, width="large"
+            ),
+            "Examples": st.column_config.TextColumn("Examples", width="medium"),
+        },
+        key=KEY + f"mapping.{table.grid.file_name}",
+    )
+    codes_text = st.text_input(
+        "Numeric answer codes that mean not applicable (for example 6 or -99)",
+        value=", ".join(str(c) for c in mapping.missing_codes),
+        key=KEY + "codes",
+        help="Some tools export the N/A column of a five-point matrix as the number 6.",
+    )
+    try:
+        codes = [int(c) for c in codes_text.replace(";", ",").split(",") if c.strip()]
+    except ValueError:
+        st.error(f"Codes must be whole numbers separated by commas, not {codes_text!r}.")
+        return None
+    try:
+        return mapping_from_table(edited, items, codes)
+    except MappingError as error:
+        st.error(str(error))
+        return None
+
+
+def _validated(file_id, data, table, mapping, items, wave) -> PreparedImport:
+    """validate(), kept for this file, mapping and wave so that reruns do not redo it."""
+    key = (file_id, mapping.to_json(), wave, tuple(i.item_id for i in items))
+    cached = _state("prepared")
+    if cached is None or cached[0] != key:
+        with st.spinner("Checking every cell…"):
+            cached = (key, validate(table, mapping, items, data=data, wave=wave))
+        _set("prepared", cached)
+    return cached[1]
+
+
+def _render_check(prepared: PreparedImport) -> None:
+    summary = prepared.summary()
+    columns = st.columns(len(summary))
+    for column, (label, value) in zip(columns, summary.items(), strict=True):
+        column.metric(label.capitalize(), f"{value:,}")
+    st.markdown("**The first respondents as they will be stored**")
+    st.dataframe(prepared.preview(), hide_index=True, key=KEY + "preview")
+    if prepared.problem_count:
+        shown = len(prepared.problems)
+        more = f" (the first {shown:,} are listed)" if shown < prepared.problem_count else ""
+        st.warning(
+            f"{prepared.problem_count:,} problem(s) found{more}. Each is a cell that is neither "
+            "an answer on the 1-5 scale nor a missing answer, or a respondent field that "
+            "cannot be read.",
+            icon=":material/warning:",
+        )
+        problems = prepared.problems_frame()
+        st.dataframe(problems, hide_index=True, key=KEY + "problems")
+        st.download_button(
+            "Download the problems (CSV)",
+            csv_bytes(problems),
+            f"problems-{prepared.file_name}.csv",
+            "text/csv",
+            on_click="ignore",
+            key=KEY + "problems.csv",
+        )
+    else:
+        st.success(
+            "No problems: every mapped cell is an answer or a missing answer.",
+            icon=":material/check_circle:",
+        )
+    if prepared.skipped:
+        with st.expander(f"{len(prepared.skipped)} rows left out"):
+            st.dataframe(
+                pd.DataFrame(prepared.skipped, columns=["row", "why"]),
+                hide_index=True,
+                key=KEY + "skipped",
+            )
+
+
+def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> None:
+    st.subheader("4. Import")
+    policy = "reject"
+    if prepared.problem_count:
+        choice = st.radio(
+            "There are problems. What now?",
+            ["Fix the file and upload it again", "Import, storing the invalid cells as missing"],
+            key=KEY + "policy",
+        )
+        if choice.startswith("Fix"):
+            st.info("Nothing has been imported. Download the problems list to fix the file.")
+            return
+        policy = "missing"
+    if st.button(
+        f"Import {len(prepared.respondents):,} respondents", type="primary", key=KEY + "commit"
+    ):
+        bar = st.progress(0.0, text="Importing…")
+        try:
+            result = commit_import(
+                db,
+                initiative_id,
+                prepared,
+                actor=ACTOR,
+                invalid=policy,
+                progress=lambda f, text: bar.progress(f, text=text),
+            )
+        except ImportRefused as error:
+            bar.empty()
+            st.error(f"Not imported: {error}", icon=":material/block:")
+            return
+        _set("prepared", None)
+        _set("done", result)
+        st.rerun()
+
+
+def _render_history(db: Store, initiative_id: int) -> None:
+    st.subheader("Import history")
+    history = import_history(db, initiative_id)
+    if history.empty:
+        st.caption("No file has been imported into this initiative yet.")
+        return
+    st.dataframe(history, hide_index=True, key=KEY + "history")
+    active = history[history["undone_at"].isna()]
+    if active.empty:
+        return
+    with st.expander("Undo an import"):
+        labels = {
+            f"Import {r['import']}: {r['file']} ({r['respondents']} respondents)": int(r["import"])
+            for _, r in active.iterrows()
+        }
+        chosen = st.selectbox("Import to undo", list(labels), key=KEY + "undo.which")
+        sure = st.checkbox(
+            "Remove all of its respondents and answers; keep its record", key=KEY + "undo.sure"
+        )
+        if st.button("Undo import", disabled=not sure, key=KEY + "undo.go"):
+            try:
+                removed = undo_import(db, labels[chosen], actor=ACTOR)
+            except ImportRefused as error:
+                st.error(str(error))
+                return
+            st.toast(f"Import {labels[chosen]} undone: {removed} respondents removed.")
+            st.rerun()
+
+
+def main() -> None:
+    db = store()
+    st.title("Upload a survey wave")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    initiative_id, name = picked
+    items = db.instrument(initiative_id)
+    done = _state("done")
+    if done is not None:
+        st.success(
+            f"Imported {done.respondents:,} respondents and {done.answers:,} answers into "
+            f"{name}, wave {', '.join(done.waves)} (import {done.import_id}).",
+            icon=":material/check_circle:",
+        )
+        st.page_link(
+            "pages/overview.py", label="See the updated overview", icon=":material/dashboard:"
+        )
+        _set("done", None)
+
+    st.subheader("1. Choose the file")
+    st.caption(
+        "A response export straight from SurveyMonkey, Qualtrics, Google Forms, Microsoft "
+        "Forms or KoboToolbox (CSV or XLSX), or one of our templates."
+    )
+    _render_templates(items)
+    upload = st.file_uploader("Survey export", type=["csv", "tsv", "txt", "xlsx"], key=KEY + "file")
+    if upload is not None:
+        read = _read(upload)
+        if read is not None:
+            data, table = read
+            mapping = _render_mapping(db, initiative_id, table, items)
+            if mapping is not None:
+                st.subheader("3. Check the answers")
+                wave = None
+                if "wave" not in mapping.fields:
+                    wave = st.text_input(
+                        "Wave label",
+                        value=dt.date.today().strftime("%b %Y"),
+                        key=KEY + "wave",
+                        help="The survey round these answers belong to.",
+                    )
+                try:
+                    prepared = _validated(upload.file_id, data, table, mapping, items, wave)
+                except ImportRefused as error:
+                    st.error(str(error))
+                else:
+                    _render_check(prepared)
+                    _render_commit(db, initiative_id, prepared)
+    _render_history(db, initiative_id)
+
+
+main()
