@@ -129,6 +129,16 @@ def _print_table(frame: pd.DataFrame, out: TextIO) -> None:
     out.write(frame.to_string(index=False, max_colwidth=100) + "\n")
 
 
+def _progress(err: TextIO):
+    """Progress lines on standard error, so that standard output stays the summary."""
+
+    def report(fraction: float, text: str) -> None:
+        err.write(f"[{fraction:4.0%}] {text}\n")
+        err.flush()
+
+    return report
+
+
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = _store(args.db, must_exist=False)
     try:
@@ -150,9 +160,17 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             mapping, _saved = mapping_for(store, initiative_id, table, items)
         else:
             mapping = propose_mapping(table, items)
+        progress = _progress(err)
+        progress(0.2, f"Read {args.file.name}: {table.layout.name}, {len(table.data)} rows")
         try:
             prepared = validate(
-                table, mapping, items, data=data, wave=args.wave, missing_codes=args.missing
+                table,
+                mapping,
+                items,
+                data=data,
+                wave=args.wave,
+                missing_codes=args.missing,
+                progress=progress,
             )
         except ImportRefused as error:
             raise UsageError(f"{args.file.name}: {error}") from None
@@ -170,7 +188,9 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             instrument_name=args.instrument.stem if args.instrument else None,
         )
         try:
-            result = commit_import(store, target, prepared, actor=CLI_ACTOR, invalid=args.invalid)
+            result = commit_import(
+                store, target, prepared, actor=CLI_ACTOR, invalid=args.invalid, progress=progress
+            )
         except ImportRefused as error:
             err.write(f"{args.file.name}: {error}\n")
             if error.problems:

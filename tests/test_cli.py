@@ -1,0 +1,276 @@
+"""The command line contract: python -m analytics import ... and scores ..."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics.cli import SCORE_COLUMNS, main
+from analytics.store import forget_store, open_store
+from tests.conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "fixtures" / "imports" / "surveymonkey" / "responses_expanded.csv"
+NUMERIC = ROOT / "tests" / "fixtures" / "imports" / "qualtrics" / "responses_numeric.csv"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def counts(db: Path) -> dict[str, int]:
+    store = open_store(db, demo=False)
+    try:
+        return store.table_counts()
+    finally:
+        forget_store(db)
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "cli.duckdb"
+
+
+def test_unknown_initiative_without_create_is_a_usage_error(db):
+    code, _out, err = run("import", FIXTURE, "--initiative", "Nope", "--wave", "W1", "--db", db)
+    assert code == 2
+    assert "add --create" in err and err.count("\n") == 1
+
+
+def test_problems_block_with_exit_1_and_a_table(db):
+    code, out, err = run(
+        "import", FIXTURE, "--initiative", "CLI", "--create", "--wave", "W1", "--db", db
+    )
+    assert code == 1
+    assert "nothing was imported" in err
+    assert "Strongly agreee" in out and "reason" in out
+    assert counts(db)["respondents"] == 0
+    assert counts(db)["initiatives"] == 0  # --create happens only with a successful import
+
+
+def test_import_with_invalid_as_missing_then_duplicate(db):
+    code, out, _err = run(
+        "import",
+        FIXTURE,
+        "--initiative",
+        "CLI",
+        "--create",
+        "--wave",
+        "W1",
+        "--invalid",
+        "missing",
+        "--db",
+        db,
+    )
+    assert code == 0
+    assert "12 respondents" in out and "1 problems" in out
+    code, _out, err = run(
+        "import", FIXTURE, "--initiative", "CLI", "--wave", "W1", "--invalid", "missing", "--db", db
+    )
+    assert code == 1 and "already imported" in err
+
+
+def test_missing_code_makes_the_na_column_missing(db):
+    code, out, _err = run(
+        "import",
+        NUMERIC,
+        "--initiative",
+        "Q",
+        "--create",
+        "--wave",
+        "W1",
+        "--invalid",
+        "missing",
+        "--db",
+        db,
+    )
+    assert code == 0
+    without = counts(db)
+    code, out2, _ = run(
+        "import",
+        NUMERIC,
+        "--initiative",
+        "Q2",
+        "--create",
+        "--wave",
+        "W1",
+        "--invalid",
+        "missing",
+        "--missing-code",
+        "6",
+        "--db",
+        db,
+    )
+    assert code == 0
+    problems = [int(t.split(" problems")[0].split()[-1]) for t in (out, out2)]
+    assert problems[1] < problems[0]  # the 6s are no longer problems
+    assert counts(db)["respondents"] == 2 * without["respondents"]
+
+
+def test_instrument_csv_becomes_the_initiatives_instrument(db, tmp_path):
+    instrument = tmp_path / "mine.csv"
+    instrument.write_text(
+        "item_id,text,condition,principle,reverse\n"
+        "X1,We share a clear understanding of the problem,common_agenda,,false\n"
+        "X2,Small partners have as much say as large ones,,equity,true\n"
+    )
+    survey = tmp_path / "survey.csv"
+    survey.write_text("respondent_id,X1,X2\nr1,agree,disagree\nr2,5,1\n")
+    code, out, err = run(
+        "import",
+        survey,
+        "--initiative",
+        "Own",
+        "--create",
+        "--wave",
+        "W1",
+        "--instrument",
+        instrument,
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    code, out, _ = run("scores", "--initiative", "Own", "--db", db)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["scale"] for r in rows} == {"common_agenda", "equity"}
+
+
+def test_bad_instrument_is_a_usage_error(db, tmp_path):
+    instrument = tmp_path / "bad.csv"
+    instrument.write_text("item_id,text,condition,principle,reverse\nX1,Text,agenda,,false\n")
+    code, _out, err = run(
+        "import",
+        FIXTURE,
+        "--initiative",
+        "B",
+        "--create",
+        "--wave",
+        "W",
+        "--instrument",
+        instrument,
+        "--db",
+        db,
+    )
+    assert code == 2 and "condition 'agenda'" in err
+
+
+def test_unreadable_file_is_a_usage_error(db, tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(b"\x00\x01\x02" * 100)
+    code, _out, err = run(
+        "import", junk, "--initiative", "J", "--create", "--wave", "W", "--db", db
+    )
+    assert code == 2 and "binary" in err
+    code, _out, err = run(
+        "import",
+        tmp_path / "absent.csv",
+        "--initiative",
+        "J",
+        "--create",
+        "--wave",
+        "W",
+        "--db",
+        db,
+    )
+    assert code == 2 and "cannot read" in err
+
+
+def test_bad_arguments_exit_2():
+    assert run("import")[0] == 2
+    assert run("import", "f.csv", "--initiative", "x", "--invalid", "maybe")[0] == 2
+    assert run("frobnicate")[0] == 2
+
+
+def test_scores_contract(demo_db_path):
+    code, out, _ = run(
+        "scores", "--initiative", "Riverside Early Years Alliance", "--db", demo_db_path
+    )
+    assert code == 0
+    reader = csv.DictReader(io.StringIO(out))
+    assert reader.fieldnames == SCORE_COLUMNS
+    rows = list(reader)
+    assert {r["scale_type"] for r in rows} == {"condition", "principle", "index"}
+    assert len({r["wave"] for r in rows}) == 8
+    code, out, _ = run(
+        "scores",
+        "--initiative",
+        "Riverside Early Years Alliance",
+        "--wave",
+        "Sep 2026",
+        "--format",
+        "json",
+        "--db",
+        demo_db_path,
+    )
+    records = json.loads(out)
+    assert {r["wave"] for r in records} == {"Sep 2026"}
+    assert len(records) == 12 and list(records[0]) == SCORE_COLUMNS
+
+
+def test_scores_by_sector_blank_small_groups(demo_db_path):
+    code, out, _ = run(
+        "scores",
+        "--initiative",
+        "Northgate Housing Partnership",
+        "--by",
+        "sector",
+        "--db",
+        demo_db_path,
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    small = [r for r in rows if r["suppressed"] == "True"]
+    assert small and all(r["mean"] == "" and r["pct_favourable"] == "" for r in small)
+    assert all(int(r["n"]) < 5 for r in small)
+    assert any(r["group"] == "community member" and r["mean"] for r in rows)
+
+
+def test_scores_errors(demo_db_path, tmp_path):
+    assert run("scores", "--initiative", "Nope", "--db", demo_db_path)[0] == 2
+    assert (
+        run(
+            "scores",
+            "--initiative",
+            "Riverside Early Years Alliance",
+            "--wave",
+            "1999",
+            "--db",
+            demo_db_path,
+        )[0]
+        == 2
+    )
+    assert run("scores", "--initiative", "X", "--db", tmp_path / "absent.duckdb")[0] == 2
+
+
+def test_python_dash_m_analytics_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analytics",
+            "import",
+            str(FIXTURE),
+            "--initiative",
+            "Sub",
+            "--create",
+            "--wave",
+            "W1",
+            "--invalid",
+            "missing",
+            "--db",
+            str(tmp_path / "s.duckdb"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Imported responses_expanded.csv" in result.stdout
+    assert "Writing answers" in result.stderr  # progress goes to standard error

@@ -1,0 +1,352 @@
+"""Import rules: templates, the long layout, duplicates, undo, saved mappings, literal text,
+limits, and the database untouched by every refusal."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from analytics.imports import (
+    ImportRefused,
+    Target,
+    commit_import,
+    import_history,
+    mapping_for,
+    read_survey,
+    undo_import,
+    validate,
+)
+from analytics.instrument import load_instrument_csv
+from analytics.mapping import (
+    NOT_USED,
+    MappingError,
+    mapping_from_table,
+    mapping_table,
+    propose_mapping,
+)
+from analytics.reading import UnreadableFile, read_grid
+from analytics.scoring import initiative_statistics
+from analytics.templates import template_csv, template_xlsx
+
+ITEMS = load_instrument_csv()
+HEADER = "respondent_id,organisation,sector,role,submitted_at,CA1,CA2,CA3,EQ1\n"
+
+
+def _csv(*rows: str) -> bytes:
+    return (HEADER + "".join(r + "\n" for r in rows)).encode("utf-8")
+
+
+def _prepare(data: bytes, name: str = "wave.csv", wave: str | None = "W1", **kw):
+    table = read_survey(data, name)
+    return validate(table, propose_mapping(table, ITEMS), ITEMS, data=data, wave=wave, **kw)
+
+
+def _import(store, data: bytes, name: str = "wave.csv", invalid: str = "reject", **kw):
+    prepared = _prepare(data, name, **kw)
+    return commit_import(
+        store, Target("Test initiative", create=True), prepared, actor="tester", invalid=invalid
+    )
+
+
+GOOD = _csv(
+    "r1,Alpha Trust,nonprofit,Leadership,2026-03-01,5,4,2,4",
+    "r2,Beta Council,government,Staff,2026-03-02,4,,1,3",
+    "r3,Gamma Ltd,business,Staff,2026-03-03,3,3,3,N/A",
+)
+
+
+def test_a_clean_file_imports_and_scores(empty_store):
+    result = _import(empty_store, GOOD)
+    assert (result.respondents, result.answers, result.missing, result.problems) == (3, 10, 2, 0)
+    stats = initiative_statistics(empty_store, empty_store.initiative_id("Test initiative"))
+    ca = stats[stats["scale"] == "common_agenda"].iloc[0]
+    # CA1..CA3 answered (CA3 reverse): r1 (5+4+4)/3, r2 (4+5)/2, r3 (3+3+3)/3.
+    assert ca["n"] == 3
+    assert ca["mean"] == pytest.approx((13 / 3 + 4.5 + 3) / 3)
+
+
+def test_problems_block_and_leave_the_database_unchanged(empty_store):
+    bad = _csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,six,4")
+    before = empty_store.table_counts()
+    with pytest.raises(ImportRefused) as error:
+        _import(empty_store, bad)
+    assert error.value.problems[0].value == "six"
+    assert error.value.problems[0].row == 2
+    assert error.value.problems[0].column == "CA3"
+    assert empty_store.table_counts() == before
+
+
+def test_invalid_cells_as_missing_when_the_broker_chooses(empty_store):
+    bad = _csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,six,4")
+    result = _import(empty_store, bad, invalid="missing")
+    assert (result.answers, result.missing, result.problems) == (3, 1, 1)
+    stored = empty_store.read_df("SELECT item_id, value FROM responses ORDER BY item_id")
+    assert stored.set_index("item_id")["value"].isna().to_dict()["CA3"]
+    record = empty_store.read_df("SELECT problem_count, problems FROM imports")
+    assert record["problem_count"].iloc[0] == 1
+    assert "six" in record["problems"].iloc[0]
+
+
+def test_the_same_file_twice_is_refused_until_undone(empty_store):
+    first = _import(empty_store, GOOD)
+    counts = empty_store.table_counts()
+    with pytest.raises(ImportRefused, match="already imported"):
+        _import(empty_store, GOOD)
+    assert empty_store.table_counts() == counts
+    assert undo_import(empty_store, first.import_id, actor="tester") == 3
+    assert empty_store.read_one("SELECT count(*) FROM responses") == 0
+    assert empty_store.read_one("SELECT count(*) FROM waves") == 0  # the wave it created
+    history = import_history(empty_store, empty_store.initiative_id("Test initiative"))
+    assert history["undone_by"].tolist() == ["tester"]
+    again = _import(empty_store, GOOD)
+    assert again.import_id != first.import_id
+    actions = empty_store.read_df("SELECT action FROM audit_log ORDER BY id")["action"].tolist()
+    assert actions.count("import survey file") == 2 and "undo survey import" in actions
+
+
+def test_undo_twice_is_refused(empty_store):
+    result = _import(empty_store, GOOD)
+    undo_import(empty_store, result.import_id, actor="tester")
+    with pytest.raises(ImportRefused, match="already undone"):
+        undo_import(empty_store, result.import_id, actor="tester")
+
+
+def test_undo_keeps_a_wave_that_other_imports_use(empty_store):
+    first = _import(empty_store, GOOD)
+    other = GOOD.replace(b"r1,", b"r9,").replace(b"r2,", b"r8,")
+    _import(empty_store, other)
+    undo_import(empty_store, first.import_id, actor="tester")
+    assert empty_store.read_one("SELECT count(*) FROM waves") == 1
+
+
+def test_create_happens_in_the_import_transaction(empty_store):
+    bad = _csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,six,4")
+    with pytest.raises(ImportRefused):
+        _import(empty_store, bad)
+    assert empty_store.initiative_id("Test initiative") is None
+    prepared = _prepare(GOOD)
+    with pytest.raises(ImportRefused, match="no initiative named"):
+        commit_import(empty_store, Target("Unknown"), prepared, actor="t")
+
+
+def test_the_next_wave_of_the_same_survey_maps_itself(empty_store):
+    data = _csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,2,4")
+    table = read_survey(data, "wave1.csv")
+    mapping = propose_mapping(table, ITEMS)
+    mapping.items.pop("EQ1")  # the broker decides EQ1 was asked differently and drops it
+    prepared = validate(table, mapping, ITEMS, data=data, wave="W1")
+    commit_import(empty_store, Target("Test initiative", create=True), prepared, actor="t")
+    initiative_id = empty_store.initiative_id("Test initiative")
+    next_wave = read_survey(_csv("r1,Alpha,nonprofit,Lead,2026-09-01,4,4,2,5"), "wave2.csv")
+    saved, was_saved = mapping_for(empty_store, initiative_id, next_wave, ITEMS)
+    assert was_saved
+    assert "EQ1" not in saved.items.values()
+    other_survey = read_survey(b"respondent_id,CA1\nx,4\n", "other.csv")
+    assert not mapping_for(empty_store, initiative_id, other_survey, ITEMS)[1]
+
+
+def test_long_template_with_a_wave_column(empty_store):
+    data = (
+        b"respondent_id,organisation,sector,role,submitted_at,wave,item_id,value\n"
+        b"r1,Alpha,nonprofit,Lead,2026-03-01,W1,CA1,5\n"
+        b"r1,Alpha,nonprofit,Lead,2026-03-01,W1,ca2,agree\n"
+        b"r1,Alpha,nonprofit,Lead,2026-09-01,W2,CA1,3\n"
+        b"r2,Beta,government,Staff,2026-03-02,W1,CA1,N/A\n"
+        b"r2,Beta,government,Staff,2026-03-02,W1,XX9,4\n"
+        b"r2,Beta,government,Staff,2026-03-02,W1,CA2,7\n"
+        b"r2,Beta,government,Staff,2026-03-02,W1,EQ1,strongly agree\n"
+    )
+    table = read_survey(data, "long.csv")
+    assert table.layout.key == "template_long"
+    mapping = propose_mapping(table, ITEMS)
+    assert (mapping.item_column, mapping.value_column) == ("item_id", "value")
+    prepared = validate(table, mapping, ITEMS, data=data)
+    problems = {(p.row, p.column, p.value) for p in prepared.problems}
+    assert problems == {(6, "item_id", "XX9"), (7, "value", "7")}
+    result = commit_import(
+        empty_store, Target("Long", create=True), prepared, actor="t", invalid="missing"
+    )
+    assert sorted(result.waves) == ["W1", "W2"]
+    stored = empty_store.read_df(
+        "SELECT w.label, p.respondent_key, r.item_id, r.value FROM responses r"
+        " JOIN respondents p ON p.id = r.respondent_id JOIN waves w ON w.id = p.wave_id"
+        " ORDER BY 1, 2, 3"
+    )
+    rows = [tuple(None if pd.isna(v) else v for v in r) for r in stored.itertuples(index=False)]
+    assert rows == [
+        ("W1", "r1", "CA1", 5),
+        ("W1", "r1", "CA2", 4),
+        ("W1", "r1", "EQ1", None),
+        ("W1", "r2", "CA1", None),
+        ("W1", "r2", "CA2", None),
+        ("W1", "r2", "EQ1", 5),
+        ("W2", "r1", "CA1", 3),
+        ("W2", "r1", "CA2", None),
+        ("W2", "r1", "EQ1", None),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_templates_import_as_they_are(empty_store, kind):
+    data = template_xlsx(ITEMS) if kind == "xlsx" else template_csv(ITEMS)
+    name = f"template.{kind}"
+    table = read_survey(data, name)
+    assert table.layout.key == "template_wide"
+    mapping = propose_mapping(table, ITEMS)
+    assert sorted(mapping.items.values()) == sorted(i.item_id for i in ITEMS)
+    assert set(mapping.fields) == {
+        "respondent_id",
+        "organisation",
+        "sector",
+        "role",
+        "submitted_at",
+        "wave",
+    }
+    prepared = validate(table, mapping, ITEMS, data=data)
+    assert prepared.problem_count == 0
+    result = commit_import(empty_store, Target("T", create=True), prepared, actor="t")
+    assert result.answers == len(ITEMS)
+
+
+def test_text_is_stored_and_returned_literally(empty_store):
+    hostile = [
+        '=HYPERLINK("http://x","click")',
+        "<script>alert(1)</script>",
+        "Robert'); DROP TABLE respondents; --",
+        "@SUM(A1)",
+    ]
+    quoted = ['"' + h.replace('"', '""') + '"' for h in hostile]
+    rows = [f"r{i},{q},nonprofit,{q},,4,4,4,4" for i, q in enumerate(quoted)]
+    _import(empty_store, _csv(*rows))
+    stored = empty_store.read_df("SELECT organisation, role FROM respondents ORDER BY id")
+    assert stored["organisation"].tolist() == hostile
+    assert stored["role"].tolist() == hostile
+    assert empty_store.read_one("SELECT count(*) FROM respondents") == len(hostile)
+
+
+def test_blank_rows_are_not_respondents():
+    data = _csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,2,4", ",,,,,,,,", "", "  ,,,,,,,,")
+    prepared = _prepare(data)
+    assert len(prepared.respondents) == 1
+    assert prepared.problem_count == 0
+
+
+def test_respondent_fields_are_checked():
+    data = _csv(
+        "r1,Alpha,Martians,Lead,yesterday,5,4,2,4",
+        "r1,Alpha,Non-profit,Lead,04/03/2026 10:15,5,4,2,4",
+        "r2,Beta,Community,Lead,31/03/2026 10:15,5,4,2,4",
+    )
+    prepared = _prepare(data)
+    reasons = {(p.row, p.column): p.reason for p in prepared.problems}
+    assert reasons[(2, "sector")].startswith("not a sector")
+    assert reasons[(2, "submitted_at")] == "not a date and time"
+    assert "earlier row" in reasons[(3, "respondent_id")]
+    kept = prepared.respondents.set_index("respondent_key")
+    assert kept.loc["r2", "sector"] == "community member"
+    # 31/03 shows the file writes the day first, so 04/03 is the 4th of March.
+    assert str(kept.loc["r2", "submitted_at"]) == "2026-03-31 10:15:00"
+
+
+def test_a_wave_is_needed():
+    with pytest.raises(ImportRefused, match="name the wave"):
+        _prepare(GOOD, wave=None)
+
+
+def test_cells_over_the_length_limit_are_problems(monkeypatch):
+    monkeypatch.setenv("COMMON_MEASURE_MAX_CELL_CHARS", "20")
+    prepared = _prepare(_csv(f"r1,{'x' * 21},nonprofit,Lead,2026-03-01,5,4,2,{'4' * 25}"))
+    assert {(p.column, p.reason) for p in prepared.problems} == {
+        ("organisation", "longer than 20 characters"),
+        ("EQ1", "longer than 20 characters"),
+    }
+
+
+def test_file_size_and_row_limits(monkeypatch):
+    monkeypatch.setenv("COMMON_MEASURE_MAX_UPLOAD_MB", "1")
+    with pytest.raises(UnreadableFile, match="limit is 1 MB"):
+        read_grid(b"a,b\n" + b"1,2\n" * 300_000, "big.csv")
+    monkeypatch.setenv("COMMON_MEASURE_MAX_ROWS", "10")
+    with pytest.raises(UnreadableFile, match="limit is 10"):
+        read_grid(b"a,b\n" + b"1,2\n" * 20, "long.csv")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "Excel 97-2003"),
+        (b"PK\x03\x04not really a zip", "not a readable .xlsx"),
+        (b"a,b\x00,c\n", "binary"),
+        (b"a,b\n\x81\x8d,1\n", "neither UTF-8 nor Windows-1252"),
+    ],
+)
+def test_unreadable_files_say_why(data, message):
+    with pytest.raises(UnreadableFile, match=message):
+        read_grid(data, "upload.csv")
+
+
+def test_encodings_and_delimiters_are_detected():
+    text = "respondent_id;organisation;CA1\r\nr1;Société Générale – Lyon;agree\r\n"
+    for encoding, name in (
+        ("utf-8", "UTF-8"),
+        ("utf-8-sig", "UTF-8 with BOM"),
+        ("cp1252", "Windows-1252"),
+        ("utf-16", "UTF-16"),
+    ):
+        grid = read_grid(text.encode(encoding), "f.csv")
+        assert grid.encoding == name
+        assert grid.delimiter == ";"
+        assert grid.line_ending == "CRLF"
+        assert grid.frame.iloc[1, 1] == "Société Générale – Lyon"
+    tabbed = read_grid(b"a\tb\tc\n1\t2\t3\n", "f.tsv")
+    assert tabbed.delimiter == "\t" and tabbed.frame.shape == (2, 3)
+
+
+def test_a_ragged_row_is_a_problem_with_its_row_number():
+    data = _csv(
+        "r1,A,nonprofit,L,2026-03-01,5,4,2,4",
+        "r2,B,nonprofit,L,2026-03-01,5,4,2,4,9,9",
+        "r3,C,nonprofit,L,2026-03-01,5,4,2",
+    )
+    prepared = _prepare(data)
+    assert [(p.row, p.column) for p in prepared.problems] == [(3, None)]
+    assert "has 11 cells" in prepared.problems[0].reason
+    assert prepared.respondents["respondent_key"].tolist() == ["r1", "r3"]  # short row padded
+
+
+def test_mapping_editor_round_trip_and_conflicts():
+    table = read_survey(GOOD, "wave.csv")
+    mapping = propose_mapping(table, ITEMS)
+    edited = mapping_table(table, mapping, ITEMS)
+    again = mapping_from_table(edited, ITEMS, [6])
+    assert again.items == mapping.items and again.fields == mapping.fields
+    assert again.missing_codes == [6]
+    edited.loc[edited["Column"] == "EQ1", "Maps to"] = NOT_USED
+    assert "EQ1" not in mapping_from_table(edited, ITEMS, []).items
+    duplicate = edited.copy()
+    duplicate.loc[duplicate["Column"] == "CA2", "Maps to"] = duplicate.loc[
+        duplicate["Column"] == "CA1", "Maps to"
+    ].iloc[0]
+    with pytest.raises(MappingError, match="both"):
+        mapping_from_table(duplicate, ITEMS, [])
+
+
+def test_preview_shows_rows_as_stored():
+    prepared = _prepare(GOOD)
+    preview = prepared.preview()
+    assert preview.loc[0, "respondent_key"] == "r1"
+    assert preview.loc[0, "sector"] == "nonprofit"
+    assert int(preview.loc[0, "CA3"]) == 2  # stored raw; reverse coding happens in scoring
+    assert pd.isna(preview.loc[1, "CA2"])
+
+
+def test_problem_export_is_formula_safe():
+    prepared = _prepare(_csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,=1+2,4"))
+    from analytics.exports import csv_bytes
+
+    back = pd.read_csv(io.BytesIO(csv_bytes(prepared.problems_frame())), encoding="utf-8-sig")
+    assert back["value"].iloc[0] == "'=1+2"
