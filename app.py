@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.components import store
+from ui.components import ROUTED, store
 
 st.set_page_config(
     page_title="Common Measure",
@@ -10,6 +10,7 @@ st.set_page_config(
     layout="wide",
 )
 
+st.session_state[ROUTED] = True
 store()  # create the database (and the demo) before any page runs
 
 pages = [

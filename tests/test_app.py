@@ -74,3 +74,71 @@ def test_an_empty_database_shows_a_hint_not_an_error(tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "no initiatives" in at.info[0].value
+
+
+WAVE_FILE = (
+    "respondent_id,organisation,sector,role,submitted_at,CA1,CA2,CA3,SM1,BS1,EQ1,ED1\n"
+    + "".join(f"n{i},Org {i},nonprofit,Staff,2026-11-20 10:00,5,5,1,5,5,5,5\n" for i in range(8))
+    + "n9,Org 9,nonprofit,Staff,2026-11-20 10:00,5,5,1,5,5,5,seven\n"
+).encode()
+
+
+def _table(app: AppTest, first_column: str):
+    """The table on the page whose first column is `first_column`."""
+    for table in app.dataframe:
+        if list(table.value.columns)[:1] == [first_column]:
+            return table.value
+    raise AssertionError(f"no table starting with {first_column!r}")
+
+
+def _upload(app: AppTest, data: bytes = WAVE_FILE, name: str = "nov.csv") -> AppTest:
+    app.switch_page("pages/upload.py").run()
+    app.get("file_uploader")[0].upload(name, data, "text/csv").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_upload_checks_then_imports_and_undoes(writable_demo_store, monkeypatch):
+    monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    _upload(app)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Respondents"] == "9" and metrics["Problems"] == "1"
+    problems = _table(app, "row")
+    assert problems.iloc[0].to_dict() == {
+        "row": 10,
+        "column": "ED1",
+        "value": "seven",
+        "reason": "not a known answer label or a number 1-5",
+    }
+    before = writable_demo_store.table_counts()
+    assert app.radio(key="upload.policy").value.startswith("Fix")
+    assert not [b for b in app.button if b.key == "upload.commit"]  # no import offered
+    app.text_input(key="upload.wave").set_value("Nov 2026").run()
+    app.radio(key="upload.policy").set_value("Import, storing the invalid cells as missing").run()
+    app.button(key="upload.commit").click().run()
+    assert not app.exception
+    assert "Imported 9 respondents" in app.success[0].value
+    after = writable_demo_store.table_counts()
+    assert after["respondents"] == before["respondents"] + 9
+    history = _table(app, "import")
+    assert history.iloc[0]["file"] == "nov.csv" and history.iloc[0]["problems"] == 1
+
+    app.checkbox(key="upload.undo.sure").check().run()
+    app.button(key="upload.undo.go").click().run()
+    assert not app.exception
+    assert writable_demo_store.table_counts()["respondents"] == before["respondents"]
+
+
+def test_upload_of_an_unreadable_file_says_why(app: AppTest):
+    _upload(app, b"\x00\x01binary", "junk.csv")
+    assert "binary" in app.error[0].value
+
+
+def test_mapping_editor_lists_every_column(app: AppTest):
+    _upload(app)
+    editor = _table(app, "Column")
+    assert editor["Column"].tolist()[:2] == ["respondent_id", "organisation"]
+    targets = dict(zip(editor["Column"], editor["Maps to"], strict=True))
+    assert targets["organisation"] == "Organisation"
+    assert targets["CA1"].startswith("CA1 · Partners share")

@@ -37,3 +37,45 @@ def test_overview_shows_the_demo_charts_on_a_new_database(browser, tmp_path):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / "overview.png", full_page=True)
         page.close()
+
+
+def _settle(page) -> None:
+    """Wait for the rerun that an action starts to finish."""
+    page.wait_for_timeout(400)
+    page.wait_for_selector(APP_IDLE, timeout=90_000)
+
+
+def test_upload_a_wave_through_the_page_and_see_the_overview_change(browser, tmp_path):
+    survey = tmp_path / "november.csv"
+    survey.write_text(
+        "respondent_id,organisation,sector,role,submitted_at,CA1,CA2,CA3,SM1,BS1,EQ1,ED1\n"
+        + "".join(
+            f"n{i},Org {i},nonprofit,Staff,2026-11-20 10:00,5,5,1,5,5,5,5\n" for i in range(9)
+        ),
+        encoding="utf-8",
+    )
+    with streamlit_server(tmp_path / "upload.duckdb") as (url, _seconds):
+        page = browser.new_page(viewport={"width": 1400, "height": 2600})
+        page.goto(f"{url}/upload")  # a deep link, as the server's very first visit
+        page.wait_for_selector(APP_IDLE, timeout=90_000)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        expect(nav).to_contain_text("Overview")
+        expect(nav).not_to_contain_text("app")  # not Streamlit's file-name navigation
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(survey)
+        _settle(page)
+        expect(page.get_by_text("Detected Common Measure template (wide)")).to_be_visible()
+        expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+        wave = page.get_by_role("textbox", name="Wave label")
+        wave.fill("Nov 2026")
+        wave.press("Enter")
+        _settle(page)
+        expect(page.get_by_text("No problems")).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "upload-checked.png", full_page=True)
+        page.get_by_role("button", name="Import 9 respondents").click()
+        _settle(page)
+        expect(page.get_by_text("Imported 9 respondents")).to_be_visible()
+        page.get_by_role("link", name="See the updated overview").click()
+        _settle(page)
+        expect(page.get_by_text("Latest wave: Nov 2026 (9 respondents)")).to_be_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.close()

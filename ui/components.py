@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import settings
 from analytics.exports import csv_bytes
@@ -22,9 +23,25 @@ def _open(path: str) -> Store:
     return open_store(path)
 
 
+ROUTED = "router.seen"  # set by app.py: this session has run through the router
+
+
+def _through_the_router() -> None:
+    """Make sure app.py's st.navigation runs the page.
+
+    Streamlit starts a new server in its old 'pages/ directory' mode until some script calls
+    st.navigation, so the very first visitor who opens a page's URL directly would get that
+    page alone, with file names as navigation. Leave that mode and run again, through app.py.
+    """
+    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def store() -> Store:
     """The process's one store for the database setting (created with demo data on first
-    start)."""
+    start). Every page calls it first."""
+    _through_the_router()
     return _open(str(settings.database_path()))
 
 
