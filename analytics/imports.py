@@ -235,6 +235,15 @@ def validate(
     )
 
 
+def by_distinct(
+    cells: pd.Series, parse: Callable[[object], tuple[object, object]]
+) -> tuple[np.ndarray, list[tuple[object, object]]]:
+    """Apply `parse` (cell -> (value, reason)) once per distinct cell text: a column of a
+    million answers holds a handful of texts. Returns each cell's code into the parsed list."""
+    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    return codes, [parse(text) for text in distinct]
+
+
 class _AnswerParser:
     """Parses answer cells, each distinct text once (a column of a million rows holds a handful
     of distinct answers)."""
@@ -258,12 +267,14 @@ class _AnswerParser:
     def column(
         self, cells: pd.Series, rows: pd.Series, label: str, problems: _Problems
     ) -> pd.Series:
-        parsed = {raw: self.one(str(raw)) for raw in cells.unique()}
-        reasons = cells.map({raw: p[1] for raw, p in parsed.items()})
-        bad = reasons.notna()
-        for row, value, reason in zip(rows[bad], cells[bad], reasons[bad], strict=True):
-            problems.add(int(row), label, value, reason)
-        return cells.map({raw: p[0] for raw, p in parsed.items()}).astype("UInt8")
+        codes, parsed = by_distinct(cells, lambda raw: self.one(str(raw)))
+        values = np.array([value or 0 for value, _reason in parsed], dtype=np.uint8)
+        missing = np.array([value is None for value, _reason in parsed], dtype=bool)
+        bad = np.isin(codes, [i for i, (_value, reason) in enumerate(parsed) if reason])
+        if bad.any():
+            for row, code, value in zip(rows[bad], codes[bad], cells[bad], strict=True):
+                problems.add(int(row), label, value, parsed[code][1])
+        return pd.Series(pd.arrays.IntegerArray(values[codes], missing[codes]), index=cells.index)
 
 
 def _respondent_fields(
@@ -286,7 +297,10 @@ def _respondent_fields(
     out = out.rename(columns={"respondent_id": "respondent_key"})
 
     sector_text = out["sector"]
-    sectors = sector_text.map(lambda s: SECTOR_ALIASES.get(normalise_label(s)) if s else None)
+    codes, parsed = by_distinct(
+        sector_text, lambda s: (SECTOR_ALIASES.get(normalise_label(s)) if s else None, None)
+    )
+    sectors = pd.Series(np.array([p[0] for p in parsed], dtype=object)[codes], index=out.index)
     unknown = sector_text.ne("") & sectors.isna()
     for row, value in zip(rows[unknown], sector_text[unknown], strict=True):
         problems.add(

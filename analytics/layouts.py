@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analytics.answers import normalise_label
@@ -225,7 +226,9 @@ def to_table(grid: Grid, layout: Layout | None = None) -> Table:
         skipped += list(zip(row_numbers[drop].tolist(), reasons[drop].tolist(), strict=True))
         data, row_numbers = data[~drop], row_numbers[~drop]
     if len(data):
-        blank = data.apply(lambda column: column.str.fullmatch(r"\s*")).all(axis=1)
+        blank = np.logical_and.reduce(
+            [data[label].str.strip().eq("").to_numpy() for label in labels]
+        )
         data, row_numbers = data[~blank], row_numbers[~blank]
     return Table(
         grid,
