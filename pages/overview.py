@@ -9,7 +9,7 @@ import streamlit as st
 from analytics import charts
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
 from analytics.overview import Overview, change_table, overview, trend_table
-from ui.components import chart_with_data, initiative_picker, store
+from ui.components import chart_with_data, initiative_picker, literal, store
 
 BAND_WORDS = {"strength": "Strength", "borderline": "Borderline", "concern": "Concern"}
 
@@ -35,7 +35,7 @@ def _render_card(view: Overview, scale: str) -> None:
             delta_color=("blue" if change >= 0 else "orange") if has_change else "off",
             label_visibility="collapsed",
         )
-        since = f" · change since {r['previous_wave']}" if has_change else ""
+        since = f" · change since {literal(r['previous_wave'])}" if has_change else ""
         st.caption(f"{BAND_WORDS.get(r['band'], 'No band')} · n = {r['n']}{since}")
 
 
@@ -94,16 +94,17 @@ def main() -> None:
     if picked is None:
         st.title("Overview")
         return
-    st.title(f"Overview: {picked[1]}")
+    st.title(f"Overview: {literal(picked[1])}")
     view = overview(db, picked[0])
     if view.description:
-        st.write(view.description)
+        st.markdown(literal(view.description))
     if view.latest_wave is None or view.statistics.empty:
         st.info("No survey waves with answers yet. Import a wave to see scores here.")
         return
-    compared = f", compared with {view.previous_wave}" if view.previous_wave else ""
+    compared = f", compared with {literal(view.previous_wave)}" if view.previous_wave else ""
     st.caption(
-        f"Latest wave: {view.latest_wave} ({view.respondents_in_latest_wave()} respondents)"
+        f"Latest wave: {literal(view.latest_wave)} "
+        f"({view.respondents_in_latest_wave()} respondents)"
         f"{compared}. Scores run from 1 (strongly disagree) to 5 (strongly agree)."
     )
     _render_cards(view)

@@ -24,7 +24,7 @@ from analytics.mapping import MappingError, mapping_from_table, mapping_table, t
 from analytics.reading import UnreadableFile
 from analytics.store import Store
 from analytics.templates import template_csv, template_xlsx
-from ui.components import initiative_picker, store
+from ui.components import initiative_picker, literal, store
 
 ACTOR = "app user"  # the signed-in user, once sign-in exists
 KEY = "upload."  # session keys of this page
@@ -82,7 +82,7 @@ def _read(upload) -> tuple[bytes, Table] | None:
         with st.spinner(f"Reading {upload.name}…"):
             table = read_survey(data, upload.name)
     except UnreadableFile as error:
-        st.error(f"This file cannot be read: {error}", icon=":material/error:")
+        st.error(f"This file cannot be read: {literal(error)}", icon=":material/error:")
         return None
     _set("table", (upload.file_id, table))
     _set("prepared", None)
@@ -92,7 +92,7 @@ def _read(upload) -> tuple[bytes, Table] | None:
 def _render_mapping(db: Store, initiative_id: int, table: Table, items: list[Item]):
     mapping, saved = mapping_for(db, initiative_id, table, items)
     st.subheader("2. Check what each column holds")
-    found = f"Detected **{table.layout.name}** ({table.grid.describe()}), "
+    found = f"Detected **{table.layout.name}** ({literal(table.grid.describe())}), "
     found += f"{len(table.data)} data rows."
     if table.skipped:
         found += f" {len(table.skipped)} rows are not responses and are left out."
@@ -124,12 +124,12 @@ def _render_mapping(db: Store, initiative_id: int, table: Table, items: list[Ite
     try:
         codes = [int(c) for c in codes_text.replace(";", ",").split(",") if c.strip()]
     except ValueError:
-        st.error(f"Codes must be whole numbers separated by commas, not {codes_text!r}.")
+        st.error(f"Codes must be whole numbers separated by commas, not {literal(codes_text)}.")
         return None
     try:
         return mapping_from_table(edited, items, codes)
     except MappingError as error:
-        st.error(str(error))
+        st.error(literal(error))
         return None
 
 
@@ -212,7 +212,7 @@ def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> N
             )
         except ImportRefused as error:
             bar.empty()
-            st.error(f"Not imported: {error}", icon=":material/block:")
+            st.error(f"Not imported: {literal(error)}", icon=":material/block:")
             return
         _set("prepared", None)
         _set("done", result)
@@ -242,9 +242,9 @@ def _render_history(db: Store, initiative_id: int) -> None:
             try:
                 removed = undo_import(db, labels[chosen], actor=ACTOR)
             except ImportRefused as error:
-                st.error(str(error))
+                st.error(literal(error))
                 return
-            st.toast(f"Import {labels[chosen]} undone: {removed} respondents removed.")
+            st.toast(f"Import {literal(labels[chosen])} undone: {removed} respondents removed.")
             st.rerun()
 
 
@@ -260,7 +260,7 @@ def main() -> None:
     if done is not None:
         st.success(
             f"Imported {done.respondents:,} respondents and {done.answers:,} answers into "
-            f"{name}, wave {', '.join(done.waves)} (import {done.import_id}).",
+            f"{literal(name)}, wave {literal(', '.join(done.waves))} (import {done.import_id}).",
             icon=":material/check_circle:",
         )
         st.page_link(
@@ -293,7 +293,7 @@ def main() -> None:
                 try:
                     prepared = _validated(upload.file_id, data, table, mapping, items, wave)
                 except ImportRefused as error:
-                    st.error(str(error))
+                    st.error(literal(error))
                 else:
                     _render_check(prepared)
                     _render_commit(db, initiative_id, prepared)

@@ -142,3 +142,19 @@ def test_mapping_editor_lists_every_column(app: AppTest):
     targets = dict(zip(editor["Column"], editor["Maps to"], strict=True))
     assert targets["organisation"] == "Organisation"
     assert targets["CA1"].startswith("CA1 · Partners share")
+
+
+def test_file_text_is_never_rendered_as_markup(app: AppTest):
+    _upload(app, b"\x00\x01binary", "[click](http://example.invalid) **loud**.csv")
+    message = app.error[0].value
+    assert "\\[click\\]\\(http\\:" in message and "\\*\\*loud\\*\\*" in message
+
+
+def test_literal_escapes_every_markdown_control():
+    from ui.components import literal
+
+    text = "**b** _i_ [l](u) `c` $x$ :smile: <b> # h |t| ~s~ =1+2 \\"
+    escaped = literal(text)
+    for char in "*_[]()`$:<>#|~=+\\":
+        assert f"\\{char}" in escaped
+    assert escaped.replace("\\", "") == text.replace("\\", "")

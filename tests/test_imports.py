@@ -350,3 +350,13 @@ def test_problem_export_is_formula_safe():
 
     back = pd.read_csv(io.BytesIO(csv_bytes(prepared.problems_frame())), encoding="utf-8-sig")
     assert back["value"].iloc[0] == "'=1+2"
+
+
+def test_long_template_imports_as_it_is(empty_store):
+    data = template_csv(ITEMS, long=True)
+    table = read_survey(data, "long-template.csv")
+    assert table.layout.key == "template_long"
+    prepared = validate(table, propose_mapping(table, ITEMS), ITEMS, data=data)
+    assert prepared.problem_count == 0
+    result = commit_import(empty_store, Target("L", create=True), prepared, actor="t")
+    assert (result.respondents, result.answers, result.waves) == (1, 3, ["Mar 2026"])

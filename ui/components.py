@@ -13,6 +13,15 @@ from analytics import settings
 from analytics.exports import csv_bytes
 from analytics.store import Store, open_store
 
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def literal(value: object) -> str:
+    """Text from a user or a file, for a markdown string: shown as typed, never as markup,
+    links, LaTeX or emoji codes."""
+    return _MARKUP.sub(r"\\\1", str(value))
+
+
 INITIATIVE_KEY = "initiative"  # the picker widget
 # Streamlit drops a widget's state on a page that does not draw it; the choice lives here too.
 _CHOSEN_INITIATIVE = "initiative.chosen"
