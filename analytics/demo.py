@@ -45,6 +45,8 @@ class Story:
     # Extra shift per wave position (0..1) for some scales: (first, last).
     scale_trend: dict[str, tuple[float, float]] = field(default_factory=dict)
     community_gap: dict[str, float] = field(default_factory=dict)
+    # Answer noise of a scale's items (first wave, last wave): high noise, low reliability.
+    noisy: dict[str, tuple[float, float]] = field(default_factory=dict)
     phases: list[tuple[str, dt.date, dt.date | None]] = field(default_factory=list)
     milestones: list[tuple[str, str | None, str | None, str, dt.date, int | None, str]] = field(
         default_factory=list
@@ -274,8 +276,8 @@ STORIES: list[Story] = [
         level=(3.35, 3.38),
         scale_shift={"mutually_reinforcing_activities": -0.2, "continuous_communication": 0.1},
         community_gap={
-            "equity": -1.25,
-            "embracing_diversity": -1.0,
+            "equity": -1.7,
+            "embracing_diversity": -1.4,
             "having_courage": -0.45,
             "common_agenda": -0.3,
             "transparency": -0.35,
@@ -447,8 +449,10 @@ STORIES: list[Story] = [
         sector_weights=(0.28, 0.16, 0.26, 0.08, 0.14, 0.08),
         waves=_waves("2024-10-01", "2025-04-01", "2025-10-01", "2026-04-01", "2026-10-01"),
         level=(2.85, 3.2),
-        scale_shift={"shared_measurement": -0.35, "backbone_support": -0.1},
+        scale_shift={"shared_measurement": -0.5, "backbone_support": -0.1},
         scale_trend={"continuous_communication": (0.0, 0.45), "backbone_support": (-0.2, 0.4)},
+        # Partners do not yet share what "shared measurement" means: its items disagree.
+        noisy={"shared_measurement": (1.6, 0.7)},
         community_gap={"equity": -0.3},
         phases=[
             ("initiate action", _d("2024-06-01"), _d("2025-08-31")),
@@ -667,6 +671,15 @@ def _scale_means(story: Story, position: float) -> dict[str, float]:
     return means
 
 
+ITEM_NOISE = 0.42  # answer-level noise around a person's view of a scale
+
+
+def _noise(story: Story, scale: str, position: float) -> float:
+    """Answer noise of a scale's items at a wave: some scales start out unreliable."""
+    first, last = story.noisy.get(scale, (ITEM_NOISE, ITEM_NOISE))
+    return first + (last - first) * position
+
+
 def _item_scales(item: Item) -> list[str]:
     return [s for s in (item.condition, item.principle) if s]
 
@@ -714,13 +727,16 @@ def _answers(
                 )
             )
             break_off = len(items) if rng.random() > 0.06 else int(rng.integers(3, len(items)))
-            mood = person.offset + rng.normal(0.0, 0.2)
+            mood = person.offset + rng.normal(0.0, 0.25)
+            # This person's view of each scale in this wave: what makes a scale's items agree.
+            view = {key: rng.normal(0.0, 0.4) for key in means}
             for i, item in enumerate(items):
                 scales = _item_scales(item)
-                latent = np.mean([means[s] for s in scales]) + mood + item_offset[i]
+                latent = np.mean([means[s] + view[s] for s in scales]) + mood + item_offset[i]
                 if community:
                     latent += sum(story.community_gap.get(s, 0.0) for s in scales) / len(scales)
-                latent += rng.normal(0.0, 0.7)
+                noise = max(_noise(story, s, position) for s in scales)
+                latent += rng.normal(0.0, noise)
                 value: int | None = int(np.clip(np.rint(latent), 1, 5))
                 if item.reverse:
                     value = 6 - value  # agreeing with a negatively worded statement
@@ -812,7 +828,7 @@ def _fill_story(
                 if partner.sector == "community member"
                 else str(rng.choice(ROLES_INSTITUTIONAL))
             )
-            people.append((index, f"P{partner.id:04d}-{k + 1}", role, rng.normal(0.0, 0.35)))
+            people.append((index, f"P{partner.id:04d}-{k + 1}", role, rng.normal(0.0, 0.45)))
     people_frame = pd.DataFrame(people, columns=["partner_index", "key", "role", "offset"])
 
     wave_ids = []
