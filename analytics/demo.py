@@ -780,11 +780,8 @@ def _fill_story(
     instrument_id: int,
     items: list[Item],
 ) -> None:
-    initiative_id = scalar(
-        cursor,
-        "INSERT INTO initiatives (name, description, start_date, instrument_id)"
-        " VALUES (?, ?, ?, ?) RETURNING id",
-        [story.name, story.description, story.start, instrument_id],
+    initiative_id = Store.create_initiative(
+        cursor, story.name, instrument_id, story.description, story.start
     )
     cursor.executemany(
         "INSERT INTO phases (initiative_id, phase, start_date, end_date) VALUES (?, ?, ?, ?)",

@@ -147,17 +147,33 @@ class _Problems:
             self.kept.append(ImportProblem(row, column, text[:200], reason))
 
 
-def _parse_times(column: pd.Series) -> pd.Series:
-    """Timestamps from the tools' formats; day-first when a first part above 12 shows it."""
-    text = column.str.strip().str.replace(r"\s+(GMT|UTC)([+-]\d{1,2}(:?\d{2})?)?$", "", regex=True)
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-    rest = parsed.isna() & text.ne("")
+_FULL_DATE = r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+_ZONE = r"\s+([A-Z]{2,5})?([+-]\d{1,2}(:?\d{2})?)?$"
+
+
+def _parse_times(column: pd.Series, month_first: bool) -> pd.Series:
+    """Timestamps from the tools' formats. A value needs a full date (day, month, year); the
+    order of a date like 04/03/2026 comes from the file itself when one value shows it (a part
+    above 12), else from the layout (`month_first` for US-style exports)."""
+    text = column.str.strip().str.replace(_ZONE, "", regex=True)
+    full = text.str.match(_FULL_DATE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.where(full), errors="coerce", format="ISO8601", utc=True)
+    rest = parsed.isna() & full
     if rest.any():
-        first = text[rest].str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}")
-        day_first = bool((pd.to_numeric(first[0], errors="coerce") > 12).any())
+        parts = (
+            text[rest]
+            .str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]")
+            .apply(pd.to_numeric, errors="coerce")
+        )
+        day_first = not month_first
+        if (parts[0] > 12).any():
+            day_first = True
+        elif (parts[1] > 12).any():
+            day_first = False
         parsed[rest] = pd.to_datetime(
             text[rest], errors="coerce", format="mixed", dayfirst=day_first, utc=True
         )
+    parsed = parsed.where(parsed.dt.year.between(1900, 2100))
     return parsed.dt.tz_convert(None)
 
 
@@ -201,7 +217,9 @@ def validate(
             if progress and done % 5 == 0:
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
-    respondents = _respondent_fields(frame, rows, mapping, wave, problems)
+    respondents = _respondent_fields(
+        frame, rows, mapping, wave.strip() if wave else wave, problems, table.layout.month_first
+    )
 
     key = respondents["respondent_key"]
     given = key.ne("")
@@ -283,6 +301,7 @@ def _respondent_fields(
     mapping: Mapping,
     wave: str | None,
     problems: _Problems,
+    month_first: bool = False,
 ) -> pd.DataFrame:
     """Respondent id, organisation, sector, role, submitted at and wave, each checked."""
     max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
@@ -311,7 +330,7 @@ def _respondent_fields(
         )
     out["sector"] = sectors
 
-    submitted = _parse_times(out["submitted_at"])
+    submitted = _parse_times(out["submitted_at"], month_first)
     unparsed = out["submitted_at"].ne("") & submitted.isna()
     for row, value in zip(rows[unparsed], out["submitted_at"][unparsed], strict=True):
         problems.add(int(row), mapping.fields["submitted_at"], value, "not a date and time")
@@ -425,10 +444,8 @@ def _resolve_target(cursor, target: Target, actor: str) -> int:
             name = f"{base} ({n})"
         instrument_id = Store.insert_instrument(cursor, name, target.instrument)
     if found is None:
-        found = scalar(
-            cursor,
-            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?) RETURNING id",
-            [target.initiative, instrument_id or Store.default_instrument_in(cursor)],
+        found = Store.create_initiative(
+            cursor, target.initiative, instrument_id or Store.default_instrument_in(cursor)
         )
         Store.audit(cursor, actor, "create initiative", int(found), target.initiative, 1)
     elif instrument_id is not None:
@@ -446,7 +463,8 @@ def _resolve_target(cursor, target: Target, actor: str) -> int:
                 f"answers to: {', '.join(lost)}"
             )
         cursor.execute(
-            "UPDATE initiatives SET instrument_id = ? WHERE id = ?", [instrument_id, found]
+            "UPDATE initiative_instruments SET instrument_id = ? WHERE initiative_id = ?",
+            [instrument_id, found],
         )
         Store.audit(cursor, actor, "change instrument", int(found), name, len(target.instrument))
     return int(found)

@@ -23,8 +23,12 @@ class Layout:
     detect: Callable[[list[list[str]]], bool]
     # Rows of a real export that are not real responses: frame of data rows -> reason or None.
     not_a_response: Callable[[pd.DataFrame, list[str]], pd.Series] | None = None
-    # The value of a tool's choice name (Kobo's XML values) -> label text, before mapping.
+    # Answers may be choice names (Kobo's XML values: strongly_agree, dont_know).
     choice_names: bool = False
+    # Dates like 04/03/2026 are month first in this tool's exports (US style).
+    month_first: bool = False
+    # The header row that holds the tool's column names (Status, DistributionChannel...).
+    names_row: int = 0
 
 
 @dataclass
@@ -139,8 +143,15 @@ LAYOUTS: list[Layout] = [
         2,
         _qualtrics_legacy,
         _qualtrics_not_responses,
+        names_row=1,
     ),
-    Layout("surveymonkey", "SurveyMonkey", 2, _first_row_has("Respondent ID", "Collector ID")),
+    Layout(
+        "surveymonkey",
+        "SurveyMonkey",
+        2,
+        _first_row_has("Respondent ID", "Collector ID"),
+        month_first=True,
+    ),
     Layout(
         "google_forms",
         "Google Forms",
@@ -150,8 +161,15 @@ LAYOUTS: list[Layout] = [
             and _norm(rows[0][0])
             in {"timestamp", "marca temporal", "horodateur", "zeitstempel", "data/hora"}
         ),
+        month_first=True,
     ),
-    Layout("ms_forms", "Microsoft Forms", 1, _first_row_has("ID", "Start time", "Completion time")),
+    Layout(
+        "ms_forms",
+        "Microsoft Forms",
+        1,
+        _first_row_has("ID", "Start time", "Completion time"),
+        month_first=True,
+    ),
     Layout("kobo", "KoboToolbox", 1, _kobo, _kobo_not_responses, choice_names=True),
     Layout("template_long", "Common Measure template (long)", 1, _template_long),
     Layout("template_wide", "Common Measure template (wide)", 1, _template_wide),
@@ -198,12 +216,16 @@ def _labels(layout: Layout, headers: list[list[str]]) -> list[str]:
 
 
 def _unique(labels: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """The labels, with ' (2)', ' (3)'... added to repeats until every label is unused."""
+    taken: set[str] = set()
     out = []
     for label in labels:
-        count = seen.get(label, 0)
-        seen[label] = count + 1
-        out.append(label if count == 0 else f"{label} ({count + 1})")
+        candidate, n = label, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{label} ({n})"
+        taken.add(candidate)
+        out.append(candidate)
     return out
 
 
@@ -214,14 +236,16 @@ def to_table(grid: Grid, layout: Layout | None = None) -> Table:
     frame = grid.frame
     n = min(layout.header_rows, len(frame))
     headers = [[str(c) for c in row] for row in frame.iloc[:n].values.tolist()]
+    width = frame.shape[1]
+    while len(headers) < layout.header_rows:  # a file that stops inside its header rows
+        headers.append([""] * width)
     labels = _labels(layout, headers) if headers else []
     data = frame.iloc[n:].copy()
     data.columns = labels
     row_numbers = pd.Series(range(n + 1, n + 1 + len(data)), index=data.index)
     skipped: list[tuple[int, str]] = []
     if layout.not_a_response is not None and len(data):
-        names = headers[0]
-        reasons = layout.not_a_response(data, names)
+        reasons = layout.not_a_response(data, headers[layout.names_row])
         drop = reasons.notna()
         skipped += list(zip(row_numbers[drop].tolist(), reasons[drop].tolist(), strict=True))
         data, row_numbers = data[~drop], row_numbers[~drop]

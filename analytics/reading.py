@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -22,6 +23,10 @@ from analytics import settings
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Well-formed UTF-8 sequences of two to four bytes: text in Windows-1252 hardly ever has them.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 class UnreadableFile(ValueError):
@@ -114,8 +119,15 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
         raise UnreadableFile(f"{file_name} looks like a binary file, not a CSV or XLSX export")
     try:
         return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if _UTF8_MULTIBYTE.search(data):
+            # Mostly UTF-8 with a stray byte: reading it as Windows-1252 would garble every
+            # accented letter, so say where the bad byte is instead.
+            line = data[: error.start].count(b"\n") + 1
+            raise UnreadableFile(
+                f"{file_name} is UTF-8 except for byte 0x{data[error.start]:02x} on line "
+                f"{line}; fix that character or save the file again as 'CSV UTF-8'"
+            ) from None
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as error:
@@ -219,10 +231,13 @@ def _exact_csv(text: str, delimiter: str) -> tuple[pd.DataFrame, list[tuple[int,
     for number, row in enumerate(reader, start=1):
         if width is None:
             width = len(row)
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
+        extra = len(row) > width and any(cell.strip() for cell in row[width:])
+        short = 1 < len(row) < width or (len(row) == 1 and row[0].strip() and width > 1)
+        if extra or short:
+            # A cell's text broken by an unquoted line break, or a shifted row: which answer
+            # belongs to which column cannot be known.
             shown = delimiter.join(row)
             bad.append((number, shown[:200], f"has {len(row)} cells; the header has {width}"))
-            row = row[:width]
         rows.append([*row[:width], *([""] * (width - len(row)))])
     return pd.DataFrame(rows, dtype=object), bad
 
@@ -246,6 +261,21 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _first_sheet_with_data(workbook) -> tuple[list[list[str]], str]:
+    """The rows of the first visible sheet that has a row below its header (else the first
+    visible sheet): hidden lookup sheets and empty template sheets are passed over."""
+    visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    chosen = None
+    for sheet in visible or workbook.worksheets:
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        filled = [r for r in rows if any(cell.strip() for cell in r)]
+        if chosen is None:
+            chosen = (rows, sheet.title)
+        if len(filled) >= 2:
+            return rows, sheet.title
+    return chosen if chosen else ([], "")
+
+
 def _read_xlsx(data: bytes, file_name: str) -> Grid:
     from openpyxl import load_workbook  # imported here: only uploads of workbooks need it
 
@@ -254,9 +284,7 @@ def _read_xlsx(data: bytes, file_name: str) -> Grid:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(f"{file_name} is not a readable .xlsx workbook ({error})") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        title = sheet.title
+        rows, title = _first_sheet_with_data(workbook)
     finally:
         workbook.close()
     while rows and not any(cell.strip() for cell in rows[-1]):

@@ -46,8 +46,13 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 name VARCHAR NOT NULL UNIQUE,
                 description VARCHAR NOT NULL DEFAULT '',
                 start_date DATE,
-                instrument_id INTEGER NOT NULL REFERENCES instruments(id),
                 created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            # Apart from initiatives: DuckDB cannot update a row that other tables reference,
+            # and an initiative's instrument can change.
+            """CREATE TABLE initiative_instruments (
+                initiative_id INTEGER PRIMARY KEY REFERENCES initiatives(id),
+                instrument_id INTEGER NOT NULL REFERENCES instruments(id)
             )""",
             "CREATE SEQUENCE seq_phase START 1",
             f"""CREATE TABLE phases (

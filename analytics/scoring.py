@@ -260,8 +260,8 @@ answers AS (
 ),
 instrument_items AS (
     SELECT i.item_id, i.condition, i.principle, i.reverse
-    FROM items i JOIN initiatives n ON n.instrument_id = i.instrument_id
-    WHERE n.id = $initiative
+    FROM items i JOIN initiative_instruments ii ON ii.instrument_id = i.instrument_id
+    WHERE ii.initiative_id = $initiative
 ),
 """
 

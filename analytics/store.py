@@ -160,6 +160,29 @@ class Store:
         return int(instrument_id)
 
     @staticmethod
+    def create_initiative(
+        cursor: duckdb.DuckDBPyConnection,
+        name: str,
+        instrument_id: int,
+        description: str = "",
+        start_date: object = None,
+    ) -> int:
+        """A new initiative using `instrument_id`, inside the caller's transaction."""
+        initiative_id = int(
+            scalar(
+                cursor,
+                "INSERT INTO initiatives (name, description, start_date) VALUES (?, ?, ?)"
+                " RETURNING id",
+                [name, description, start_date],
+            )
+        )
+        cursor.execute(
+            "INSERT INTO initiative_instruments (initiative_id, instrument_id) VALUES (?, ?)",
+            [initiative_id, instrument_id],
+        )
+        return initiative_id
+
+    @staticmethod
     def default_instrument_in(cursor: duckdb.DuckDBPyConnection) -> int:
         """The id of the shipped instrument, stored on first use, inside the caller's
         transaction."""
@@ -184,7 +207,9 @@ class Store:
 
     def initiatives(self) -> pd.DataFrame:
         return self.read_df(
-            "SELECT id, name, description, start_date, instrument_id FROM initiatives ORDER BY name"
+            "SELECT n.id, n.name, n.description, n.start_date, ii.instrument_id"
+            " FROM initiatives n JOIN initiative_instruments ii ON ii.initiative_id = n.id"
+            " ORDER BY n.name"
         )
 
     def initiative_id(self, name: str) -> int | None:
@@ -202,8 +227,8 @@ class Store:
     def instrument_items(self, initiative_id: int) -> pd.DataFrame:
         return self.read_df(
             "SELECT i.item_id, i.text, i.condition, i.principle, i.reverse FROM items i"
-            " JOIN initiatives n ON n.instrument_id = i.instrument_id"
-            " WHERE n.id = ? ORDER BY i.position",
+            " JOIN initiative_instruments ii ON ii.instrument_id = i.instrument_id"
+            " WHERE ii.initiative_id = ? ORDER BY i.position",
             [initiative_id],
         )
 

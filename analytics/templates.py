@@ -12,27 +12,16 @@ from analytics.instrument import Item
 
 RESPONDENT_COLUMNS = ["respondent_id", "organisation", "sector", "role", "submitted_at", "wave"]
 LONG_COLUMNS = [*RESPONDENT_COLUMNS, "item_id", "value"]
-EXAMPLE = {
-    "respondent_id": "R001",
-    "organisation": "Example Family Centre",
-    "sector": "nonprofit",
-    "role": "Programme staff",
-    "submitted_at": "2026-03-04 10:15",
-    "wave": "Mar 2026",
-}
 
 
 def wide_template(items: list[Item]) -> pd.DataFrame:
-    """Header: respondent fields then one column per item id; one example row."""
-    answers = {item.item_id: "agree" if i % 2 else 4 for i, item in enumerate(items)}
-    return pd.DataFrame(
-        [{**EXAMPLE, **answers}], columns=[*RESPONDENT_COLUMNS, *[i.item_id for i in items]]
-    )
+    """Header only: the respondent fields, then one column per item id. (No example row: an
+    example would be imported as a respondent if left in.)"""
+    return pd.DataFrame(columns=[*RESPONDENT_COLUMNS, *[i.item_id for i in items]])
 
 
 def long_template(items: list[Item]) -> pd.DataFrame:
-    rows = [{**EXAMPLE, "item_id": item.item_id, "value": 4} for item in items[:3]]
-    return pd.DataFrame(rows, columns=LONG_COLUMNS)
+    return pd.DataFrame(columns=LONG_COLUMNS)
 
 
 def item_sheet(items: list[Item]) -> pd.DataFrame:
@@ -55,7 +44,8 @@ def template_csv(items: list[Item], long: bool = False) -> bytes:
 
 
 def template_xlsx(items: list[Item]) -> bytes:
-    """A workbook with the wide template, the long template and the items with statements."""
+    """A workbook with the wide template, the long template and the items with statements.
+    The import reads the first sheet with rows filled in."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in (

@@ -274,3 +274,49 @@ def test_python_dash_m_analytics_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Imported responses_expanded.csv" in result.stdout
     assert "Writing answers" in result.stderr  # progress goes to standard error
+
+
+def test_an_existing_initiative_takes_a_new_instrument(db, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "item_id,text,condition,principle,reverse\n"
+        "X1,We share a clear understanding of the problem,common_agenda,,false\n"
+    )
+    wider = tmp_path / "wider.csv"
+    wider.write_text(first.read_text() + "X2,Small partners have a say,,equity,false\n")
+    narrower = tmp_path / "narrower.csv"
+    narrower.write_text(
+        "item_id,text,condition,principle,reverse\nX2,Small partners have a say,,equity,false\n"
+    )
+    one = tmp_path / "one.csv"
+    one.write_text("respondent_id,X1\nr1,agree\n")
+    two = tmp_path / "two.csv"
+    two.write_text("respondent_id,X1,X2\nr1,agree,agree\n")
+    assert (
+        run(
+            "import",
+            one,
+            "--initiative",
+            "I",
+            "--create",
+            "--wave",
+            "W1",
+            "--instrument",
+            first,
+            "--db",
+            db,
+        )[0]
+        == 0
+    )
+    code, _out, err = run(
+        "import", two, "--initiative", "I", "--wave", "W2", "--instrument", wider, "--db", db
+    )
+    assert code == 0, err
+    before = counts(db)
+    three = tmp_path / "three.csv"
+    three.write_text("respondent_id,X2\nr1,agree\n")
+    code, _out, err = run(
+        "import", three, "--initiative", "I", "--wave", "W3", "--instrument", narrower, "--db", db
+    )
+    assert code == 1 and "lacks items" in err and "X1" in err
+    assert counts(db) == before

@@ -188,26 +188,57 @@ def test_long_template_with_a_wave_column(empty_store):
     ]
 
 
+def _filled(kind: str, long: bool = False) -> bytes:
+    """A template as a broker fills it in: one respondent, every item (or three, long)."""
+    fields = [
+        "R001",
+        "Example Family Centre",
+        "nonprofit",
+        "Programme staff",
+        "2026-03-04 10:15",
+        "Mar 2026",
+    ]
+    if long:
+        rows = [[*fields, item.item_id, 4] for item in ITEMS[:3]]
+    else:
+        rows = [[*fields, *["agree" if i % 2 else 4 for i in range(len(ITEMS))]]]
+    if kind == "csv":
+        header = template_csv(ITEMS, long=long).decode("utf-8-sig").strip()
+        body = "\n".join(",".join(map(str, r)) for r in rows)
+        return f"{header}\n{body}\n".encode()
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(template_xlsx(ITEMS)))
+    sheet = book["Responses (long)" if long else "Responses (wide)"]
+    for r in rows:
+        sheet.append(r)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("long", [False, True])
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_templates_import_as_they_are(empty_store, kind):
-    data = template_xlsx(ITEMS) if kind == "xlsx" else template_csv(ITEMS)
-    name = f"template.{kind}"
-    table = read_survey(data, name)
-    assert table.layout.key == "template_wide"
+def test_templates_import_once_filled_in(empty_store, kind, long):
+    data = _filled(kind, long)
+    table = read_survey(data, f"template.{kind}")
+    assert table.layout.key == ("template_long" if long else "template_wide")
     mapping = propose_mapping(table, ITEMS)
-    assert sorted(mapping.items.values()) == sorted(i.item_id for i in ITEMS)
-    assert set(mapping.fields) == {
-        "respondent_id",
-        "organisation",
-        "sector",
-        "role",
-        "submitted_at",
-        "wave",
-    }
+    if not long:
+        assert sorted(mapping.items.values()) == sorted(i.item_id for i in ITEMS)
+    assert {"respondent_id", "organisation", "sector", "role", "submitted_at", "wave"} <= set(
+        mapping.fields
+    )
     prepared = validate(table, mapping, ITEMS, data=data)
     assert prepared.problem_count == 0
     result = commit_import(empty_store, Target("T", create=True), prepared, actor="t")
-    assert result.answers == len(ITEMS)
+    assert (result.respondents, result.answers) == (1, 3 if long else len(ITEMS))
+
+
+def test_an_empty_template_has_no_respondents():
+    data = template_csv(ITEMS)
+    prepared = _prepare(data, wave=None)
+    assert prepared.respondents.empty
 
 
 def test_text_is_stored_and_returned_literally(empty_store):
@@ -306,16 +337,45 @@ def test_encodings_and_delimiters_are_detected():
     assert tabbed.delimiter == "\t" and tabbed.frame.shape == (2, 3)
 
 
-def test_a_ragged_row_is_a_problem_with_its_row_number():
+def test_ragged_rows_are_problems_with_their_row_numbers():
     data = _csv(
         "r1,A,nonprofit,L,2026-03-01,5,4,2,4",
         "r2,B,nonprofit,L,2026-03-01,5,4,2,4,9,9",
         "r3,C,nonprofit,L,2026-03-01,5,4,2",
+        "r4,D,nonprofit,L,2026-03-01,5,4,2,4",
     )
     prepared = _prepare(data)
-    assert [(p.row, p.column) for p in prepared.problems] == [(3, None)]
+    assert [(p.row, p.column) for p in prepared.problems] == [(3, None), (4, None)]
     assert "has 11 cells" in prepared.problems[0].reason
-    assert prepared.respondents["respondent_key"].tolist() == ["r1", "r3"]  # short row padded
+    assert "has 8 cells" in prepared.problems[1].reason
+    assert prepared.respondents["respondent_key"].tolist() == ["r1", "r4"]
+
+
+def test_an_unquoted_line_break_does_not_make_a_respondent():
+    data = b"respondent_id,CA1,comment,CA2\nR1,4,great\nwork,5\nR2,3,ok,2\n"
+    prepared = _prepare(data)
+    assert [p.row for p in prepared.problems] == [2, 3]
+    assert prepared.respondents["respondent_key"].tolist() == ["R2"]
+
+
+def test_a_stray_byte_in_utf8_is_an_error_not_mojibake():
+    data = "respondent_id,organisation\nr1,Café\n".encode() + b"r2,Caf\xe9\n"
+    with pytest.raises(UnreadableFile, match="UTF-8 except for byte 0xe9 on line 3"):
+        read_grid(data, "mixed.csv")
+
+
+def test_dates_need_day_month_and_year_and_follow_the_file():
+    data = _csv(
+        "r1,A,nonprofit,L,2024,5,4,2,4",
+        "r2,B,nonprofit,L,05/03/2024 10:00,5,4,2,4",
+        "r3,C,nonprofit,L,2024-03-05T10:00:00+01:00,5,4,2,4",
+        "r4,D,nonprofit,L,0005-01-01,5,4,2,4",
+    )
+    prepared = _prepare(data)
+    assert {(p.row, p.value) for p in prepared.problems} == {(2, "2024"), (5, "0005-01-01")}
+    times = prepared.respondents.set_index("respondent_key")["submitted_at"].astype(str)
+    assert times["r2"] == "2024-03-05 10:00:00"  # day first unless the layout says otherwise
+    assert times["r3"] == "2024-03-05 09:00:00"  # stored in UTC
 
 
 def test_mapping_editor_round_trip_and_conflicts():
@@ -350,13 +410,3 @@ def test_problem_export_is_formula_safe():
 
     back = pd.read_csv(io.BytesIO(csv_bytes(prepared.problems_frame())), encoding="utf-8-sig")
     assert back["value"].iloc[0] == "'=1+2"
-
-
-def test_long_template_imports_as_it_is(empty_store):
-    data = template_csv(ITEMS, long=True)
-    table = read_survey(data, "long-template.csv")
-    assert table.layout.key == "template_long"
-    prepared = validate(table, propose_mapping(table, ITEMS), ITEMS, data=data)
-    assert prepared.problem_count == 0
-    result = commit_import(empty_store, Target("L", create=True), prepared, actor="t")
-    assert (result.respondents, result.answers, result.waves) == (1, 3, ["Mar 2026"])

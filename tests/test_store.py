@@ -14,6 +14,7 @@ DOMAIN_TABLES = {
     "instruments",
     "items",
     "initiatives",
+    "initiative_instruments",
     "phases",
     "partners",
     "waves",
@@ -65,14 +66,10 @@ def test_a_failed_transaction_leaves_the_database_exactly_as_it_was(empty_store)
     before = empty_store.table_counts()
     version = empty_store.data_version()
     with pytest.raises(duckdb.ConstraintException), empty_store.transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["Good", instrument]
-        )
+        Store.create_initiative(cursor, "Good", instrument)
         Store.audit(cursor, "tester", "create initiative", None, "Good", 1)
         # The same name again breaks the UNIQUE rule: the whole transaction must go.
-        cursor.execute(
-            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["Good", instrument]
-        )
+        Store.create_initiative(cursor, "Good", instrument)
     assert empty_store.table_counts() == before
     assert empty_store.data_version() == version
 
@@ -80,9 +77,7 @@ def test_a_failed_transaction_leaves_the_database_exactly_as_it_was(empty_store)
 def test_an_exception_in_python_rolls_back_too(empty_store):
     instrument = empty_store.default_instrument_id()
     with pytest.raises(RuntimeError), empty_store.transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["Half", instrument]
-        )
+        Store.create_initiative(cursor, "Half", instrument)
         raise RuntimeError("crash in the middle")
     assert empty_store.initiative_id("Half") is None
 
@@ -92,9 +87,7 @@ def test_a_committed_write_bumps_the_data_version(empty_store):
     instrument = empty_store.default_instrument_id()  # writes the instrument: one commit
     assert empty_store.data_version() == version + 1
     with empty_store.transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", ["New", instrument]
-        )
+        Store.create_initiative(cursor, "New", instrument)
     assert empty_store.data_version() == version + 2
 
 
@@ -102,9 +95,7 @@ def test_values_are_bound_never_spliced(empty_store):
     instrument = empty_store.default_instrument_id()
     hostile = "Robert'); DROP TABLE initiatives; --"
     with empty_store.transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)", [hostile, instrument]
-        )
+        Store.create_initiative(cursor, hostile, instrument)
     assert empty_store.initiative_id(hostile) is not None
     assert empty_store.initiatives()["name"].tolist() == [hostile]
 
@@ -137,10 +128,7 @@ def test_writes_from_many_threads_are_serialised(empty_store):
     def write(i):
         try:
             with empty_store.transaction() as cursor:
-                cursor.execute(
-                    "INSERT INTO initiatives (name, instrument_id) VALUES (?, ?)",
-                    [f"Initiative {i}", instrument],
-                )
+                Store.create_initiative(cursor, f"Initiative {i}", instrument)
         except Exception as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 

@@ -1,0 +1,392 @@
+"""The evaluator's statistics of DESIGN.md section 3 beyond the group scores: reliability,
+change between waves, breakdowns with small-cell suppression, perception gaps, participation
+and item distributions. Pure functions over frames, plus their store-backed versions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from analytics import settings
+from analytics.instrument import INDEX_OF
+from analytics.scoring import (
+    _RESPONDENT_SCORES,
+    _STORE_ANSWERS,
+    ALL_GROUP,
+    BREAKDOWNS,
+    initiative_statistics,
+)
+from analytics.store import Store
+
+VALUE_COLUMNS = ["mean", "sd", "ci_low", "ci_high", "pct_favourable", "band"]
+MIN_COMPLETE_FOR_ALPHA = 3
+
+
+# -- reliability -------------------------------------------------------------------------------
+
+
+def cronbach_alpha(items: pd.DataFrame) -> float | None:
+    """Cronbach's alpha of complete cases: rows are respondents, columns the scale's items
+    (already reverse-coded). None with fewer than two items or three complete cases."""
+    complete = items.dropna()
+    k = complete.shape[1]
+    if k < 2 or len(complete) < MIN_COMPLETE_FOR_ALPHA:
+        return None
+    total_variance = complete.sum(axis=1).var(ddof=1)
+    if not total_variance:
+        return None
+    return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total_variance))
+
+
+_ALPHA = (
+    _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
+    + """,
+coded_items AS (
+    SELECT a.respondent_id, a.wave_id, s.scale_type, s.scale, a.item_id,
+           CASE WHEN s.reverse THEN 6 - a.value ELSE a.value END AS value
+    FROM answers a JOIN scale_items s ON s.item_id = a.item_id
+    WHERE a.value IS NOT NULL
+),
+complete AS (
+    SELECT c.respondent_id, c.wave_id, c.scale_type, c.scale
+    FROM coded_items c JOIN scale_size z ON z.scale_type = c.scale_type AND z.scale = c.scale
+    WHERE z.n_items >= 2
+    GROUP BY c.respondent_id, c.wave_id, c.scale_type, c.scale
+    HAVING count(*) = any_value(z.n_items)
+),
+item_variance AS (
+    SELECT c.wave_id, c.scale_type, c.scale, c.item_id, var_samp(c.value) AS variance
+    FROM coded_items c JOIN complete USING (respondent_id, wave_id, scale_type, scale)
+    GROUP BY c.wave_id, c.scale_type, c.scale, c.item_id
+),
+totals AS (
+    SELECT c.wave_id, c.scale_type, c.scale, c.respondent_id, sum(c.value) AS total
+    FROM coded_items c JOIN complete USING (respondent_id, wave_id, scale_type, scale)
+    GROUP BY c.wave_id, c.scale_type, c.scale, c.respondent_id
+)
+SELECT t.wave_id, t.scale_type, t.scale, count(*) AS complete_cases,
+       any_value(v.k) AS items, any_value(v.item_variance) AS item_variance,
+       var_samp(t.total) AS total_variance
+FROM totals t JOIN (
+    SELECT wave_id, scale_type, scale, count(*) AS k, sum(variance) AS item_variance
+    FROM item_variance GROUP BY wave_id, scale_type, scale
+) v USING (wave_id, scale_type, scale)
+GROUP BY t.wave_id, t.scale_type, t.scale
+"""
+)
+
+
+def reliability(store: Store, initiative_id: int) -> pd.DataFrame:
+    """Cronbach's alpha per wave and scale over complete cases, with the flag below the
+    COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases."""
+    sql = "WITH " + _STORE_ANSWERS.format(group="'all'") + _ALPHA.removeprefix("\nWITH ")
+    raw = store.cursor().execute(sql, {"initiative": initiative_id}).df()
+    k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
+    alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
+    raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)
+    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    raw["unreliable"] = raw["alpha"].notna() & (raw["alpha"] < threshold)
+    waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
+    waves["wave_order"] = range(len(waves))
+    out = raw.merge(waves[["wave_id", "wave", "wave_order"]], on="wave_id")
+    return (
+        out[
+            [
+                "wave",
+                "wave_order",
+                "scale_type",
+                "scale",
+                "items",
+                "complete_cases",
+                "alpha",
+                "unreliable",
+            ]
+        ]
+        .sort_values(["wave_order", "scale_type", "scale"])
+        .reset_index(drop=True)
+    )
+
+
+# -- change between waves ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    difference: float
+    p_value: float | None
+    cohens_d: float | None
+    verdict: str  # "improvement", "decline" or "no clear change"
+
+
+def welch_change(n1: int, mean1: float, sd1: float, n2: int, mean2: float, sd2: float) -> Change:
+    """From wave 1 to wave 2: difference of means, Welch's t-test p-value (two-sided), Cohen's
+    d with the pooled sd; an improvement or a decline only when p < 0.05."""
+    difference = mean2 - mean1
+    if min(n1, n2) < 2 or any(map(_missing, (sd1, sd2))):
+        return Change(difference, None, None, "no clear change")
+    v1, v2 = sd1**2 / n1, sd2**2 / n2
+    if v1 + v2 == 0:
+        return Change(difference, None, None, "no clear change")
+    t = difference / math.sqrt(v1 + v2)
+    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    p = float(2 * scipy_stats.t.sf(abs(t), df))
+    pooled = math.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
+    d = difference / pooled if pooled else None
+    verdict = "no clear change"
+    if p < 0.05:
+        verdict = "improvement" if difference > 0 else "decline"
+    return Change(difference, p, d, verdict)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFrame:
+    """Change of every scale of the whole-wave group between two waves (labels)."""
+    whole = stats[stats["group"] == ALL_GROUP]
+    a = whole[whole["wave"] == wave_from].set_index("scale")
+    b = whole[whole["wave"] == wave_to].set_index("scale")
+    rows = []
+    for scale in [s for s in b.index if s in a.index and s not in INDEX_OF.values()]:
+        x, y = a.loc[scale], b.loc[scale]
+        if _missing(x["mean"]) or _missing(y["mean"]):
+            continue
+        change = welch_change(int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"])
+        rows.append(
+            {
+                "scale_type": y["scale_type"],
+                "scale": scale,
+                "from": wave_from,
+                "to": wave_to,
+                "mean_from": x["mean"],
+                "mean_to": y["mean"],
+                "difference": change.difference,
+                "p_value": change.p_value,
+                "cohens_d": change.cohens_d,
+                "verdict": change.verdict,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scale_type",
+            "scale",
+            "from",
+            "to",
+            "mean_from",
+            "mean_to",
+            "difference",
+            "p_value",
+            "cohens_d",
+            "verdict",
+        ],
+    )
+
+
+def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:
+    """wave_changes between each wave and the one before it, all waves."""
+    order = stats.drop_duplicates("wave").sort_values("wave_order")["wave"].tolist()
+    frames = [wave_changes(stats, a, b) for a, b in zip(order, order[1:], strict=False)]
+    return pd.concat(frames, ignore_index=True) if frames else wave_changes(stats, "", "")
+
+
+# -- breakdowns and suppression ----------------------------------------------------------------
+
+
+def suppress(breakdown: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
+    """Small-cell suppression of a breakdown (DESIGN.md section 3).
+
+    `breakdown` has one row per wave, scale and group, the groups of one breakdown plus the
+    total (group 'all'). A group with n below min_n is suppressed ('fewer than N respondents');
+    when exactly one group of a wave and scale is, the next-smallest group is suppressed too
+    ('protects a small group'), so that no value can be recovered from the total by
+    subtraction. Suppressed rows keep their group and n but lose every statistic.
+    """
+    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N") if min_n is None else min_n
+    out = breakdown.copy()
+    out["suppressed"] = False
+    out["suppression"] = None
+    for column in VALUE_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].astype(object)
+    groups = out[out["group"] != ALL_GROUP]
+    for _key, cells in groups.groupby(["wave_id", "scale"], sort=False):
+        small = cells.index[cells["n"] < min_n]
+        out.loc[small, "suppression"] = f"fewer than {min_n} respondents"
+        if len(small) == 1:
+            rest = cells.drop(index=small).sort_values("n", kind="stable")
+            if len(rest):
+                out.loc[rest.index[0], "suppression"] = "protects a small group"
+    total = out["group"] == ALL_GROUP
+    out.loc[total & (out["n"] < min_n), "suppression"] = f"fewer than {min_n} respondents"
+    hidden = out["suppression"].notna()
+    out.loc[hidden, "suppressed"] = True
+    for column in VALUE_COLUMNS:
+        if column in out.columns:
+            out.loc[hidden, column] = None
+    return out
+
+
+def breakdown_statistics(store: Store, initiative_id: int, by: str) -> pd.DataFrame:
+    """Scale statistics by sector, role or organisation with their totals, suppressed."""
+    if by is None or by not in BREAKDOWNS:
+        raise ValueError(f"breakdown must be one of sector, role, organisation, not {by!r}")
+    groups = initiative_statistics(store, initiative_id, by=by)
+    total = initiative_statistics(store, initiative_id)
+    return suppress(pd.concat([total, groups], ignore_index=True))
+
+
+# -- perception gaps ---------------------------------------------------------------------------
+
+
+def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
+    """Per wave and scale: highest minus lowest mean among unsuppressed groups, with the two
+    groups, flagged at COMMON_MEASURE_GAP_FLAG or more. `breakdown` is suppressed already."""
+    flag = settings.get("COMMON_MEASURE_GAP_FLAG")
+    groups = breakdown[(breakdown["group"] != ALL_GROUP) & ~breakdown["suppressed"]]
+    rows = []
+    for (wave, scale), cells in groups.groupby(["wave", "scale"], sort=False):
+        cells = cells.dropna(subset=["mean"])
+        if len(cells) < 2:
+            continue
+        high = cells.loc[cells["mean"].astype(float).idxmax()]
+        low = cells.loc[cells["mean"].astype(float).idxmin()]
+        gap = float(high["mean"]) - float(low["mean"])
+        rows.append(
+            {
+                "wave": wave,
+                "wave_order": high["wave_order"],
+                "scale_type": high["scale_type"],
+                "scale": scale,
+                "gap": gap,
+                "highest": high["group"],
+                "highest_mean": float(high["mean"]),
+                "lowest": low["group"],
+                "lowest_mean": float(low["mean"]),
+                "flagged": gap >= flag,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "wave",
+            "wave_order",
+            "scale_type",
+            "scale",
+            "gap",
+            "highest",
+            "highest_mean",
+            "lowest",
+            "lowest_mean",
+            "flagged",
+        ],
+    )
+
+
+# -- participation and diversity ---------------------------------------------------------------
+
+
+def shannon_evenness(counts: list[int] | pd.Series) -> float | None:
+    """Pielou's evenness H / ln S over the categories present (S >= 2), else None."""
+    values = np.array([c for c in counts if c > 0], dtype=float)
+    if len(values) < 2:
+        return None
+    shares = values / values.sum()
+    return float(-(shares * np.log(shares)).sum() / math.log(len(values)))
+
+
+def participation(store: Store, initiative_id: int) -> pd.DataFrame:
+    """Per wave: respondents, responding partners, active partners (joined on or before the
+    wave opened and not left by then), their ratio, and the Shannon evenness of the sector mix
+    of responding partners and of active partners."""
+    waves = store.waves(initiative_id)
+    rows = []
+    for wave in waves.itertuples():
+        counts = store.read_df(
+            "SELECT count(*) AS respondents, count(DISTINCT partner_id) AS responding"
+            " FROM respondents WHERE wave_id = ?",
+            [wave.id],
+        ).iloc[0]
+        active = store.read_df(
+            "SELECT sector, count(*) AS partners FROM partners WHERE initiative_id = ?"
+            " AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on > ?)"
+            " GROUP BY sector",
+            [initiative_id, wave.opened_on, wave.opened_on],
+        )
+        responding = store.read_df(
+            "SELECT p.sector, count(DISTINCT p.id) AS partners FROM respondents r"
+            " JOIN partners p ON p.id = r.partner_id WHERE r.wave_id = ? GROUP BY p.sector",
+            [wave.id],
+        )
+        n_active = int(active["partners"].sum())
+        rows.append(
+            {
+                "wave": wave.label,
+                "opened_on": wave.opened_on,
+                "respondents": int(counts["respondents"]),
+                "responding_partners": int(counts["responding"]),
+                "active_partners": n_active,
+                "response_rate": counts["responding"] / n_active if n_active else None,
+                "evenness_responding": shannon_evenness(responding["partners"]),
+                "evenness_active": shannon_evenness(active["partners"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def participation_by_sector(store: Store, initiative_id: int) -> pd.DataFrame:
+    """Per wave and sector: active partners and responding partners."""
+    return store.read_df(
+        "SELECT w.label AS wave, w.opened_on, p.sector, count(*) AS active_partners,"
+        " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM respondents r"
+        "   WHERE r.wave_id = w.id AND r.partner_id = p.id)) AS responding_partners"
+        " FROM waves w JOIN partners p ON p.initiative_id = w.initiative_id"
+        " AND (p.joined_on IS NULL OR p.joined_on <= w.opened_on)"
+        " AND (p.left_on IS NULL OR p.left_on > w.opened_on)"
+        " WHERE w.initiative_id = ? GROUP BY ALL ORDER BY w.opened_on, p.sector",
+        [initiative_id],
+    )
+
+
+def non_responding_partners(store: Store, initiative_id: int) -> pd.DataFrame:
+    """Active partners with no respondent in the latest wave, for follow-up."""
+    waves = store.waves(initiative_id)
+    if waves.empty:
+        return pd.DataFrame(columns=["partner", "sector", "joined_on", "last_responded"])
+    latest = waves.iloc[-1]
+    return store.read_df(
+        "SELECT p.name AS partner, p.sector, p.joined_on,"
+        " (SELECT max(w.label ORDER BY w.opened_on) FROM respondents r"
+        "   JOIN waves w ON w.id = r.wave_id WHERE r.partner_id = p.id) AS last_responded"
+        " FROM partners p WHERE p.initiative_id = ?"
+        " AND (p.joined_on IS NULL OR p.joined_on <= ?) AND (p.left_on IS NULL OR p.left_on > ?)"
+        " AND NOT EXISTS (SELECT 1 FROM respondents r WHERE r.wave_id = ? AND r.partner_id = p.id)"
+        " ORDER BY p.sector, p.name",
+        [initiative_id, latest["opened_on"], latest["opened_on"], int(latest["id"])],
+    )
+
+
+# -- item distributions ------------------------------------------------------------------------
+
+
+def item_distributions(store: Store, initiative_id: int) -> pd.DataFrame:
+    """Per wave and item: counts of each answer 1..5 (as given, before reverse coding) and of
+    missing answers, with the item's scales."""
+    frame = store.read_df(
+        "SELECT w.label AS wave, w.opened_on, r.item_id,"
+        " count(*) FILTER (WHERE r.value = 1) AS a1, count(*) FILTER (WHERE r.value = 2) AS a2,"
+        " count(*) FILTER (WHERE r.value = 3) AS a3, count(*) FILTER (WHERE r.value = 4) AS a4,"
+        " count(*) FILTER (WHERE r.value = 5) AS a5,"
+        " count(*) FILTER (WHERE r.value IS NULL) AS missing"
+        " FROM responses r JOIN respondents p ON p.id = r.respondent_id"
+        " JOIN waves w ON w.id = p.wave_id WHERE w.initiative_id = ?"
+        " GROUP BY ALL ORDER BY w.opened_on, r.item_id",
+        [initiative_id],
+    )
+    items = store.instrument_items(initiative_id)
+    return frame.merge(items, on="item_id", how="left")
