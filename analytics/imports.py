@@ -223,7 +223,8 @@ def validate(
 
     key = respondents["respondent_key"]
     given = key.ne("")
-    respondents["respondent_key"] = key.where(given, "row " + rows.astype(str))
+    # Tools without respondent ids (Google Forms) leave the key empty: stored as missing.
+    respondents["respondent_key"] = key.where(given, None)
     duplicated = respondents.duplicated(["wave", "respondent_key"]) & given
     for row, value in zip(rows[duplicated], key[duplicated], strict=True):
         problems.add(
@@ -360,10 +361,19 @@ def _long_answers(
     for row, value in zip(rows[unknown], frame[mapping.item_column][unknown], strict=True):
         problems.add(int(row), mapping.item_column, value, "not an item id of the instrument")
     values = parse.column(frame[mapping.value_column], rows, mapping.value_column, problems)
-    keys = [mapping.fields[f] for f in ("respondent_id", "wave") if f in mapping.fields]
-    if not keys:
+    if "respondent_id" not in mapping.fields:
         raise ImportRefused("the long layout needs a respondent id column")
-    long = frame.assign(_item=item_ids, _value=values, _row=rows)[~unknown]
+    keys = [mapping.fields[f] for f in ("respondent_id", "wave") if f in mapping.fields]
+    frame = frame.assign(**{key: frame[key].astype(str).str.strip() for key in keys})
+    anonymous = frame[mapping.fields["respondent_id"]].eq("")
+    for row in rows[anonymous & ~unknown]:
+        problems.add(
+            int(row),
+            mapping.fields["respondent_id"],
+            "",
+            "no respondent id: the long layout needs one on every row",
+        )
+    long = frame.assign(_item=item_ids, _value=values, _row=rows)[~unknown & ~anonymous]
     repeated = long.duplicated([*keys, "_item"])
     for row, value in zip(long["_row"][repeated], long["_item"][repeated], strict=True):
         problems.add(
@@ -470,6 +480,33 @@ def _resolve_target(cursor, target: Target, actor: str) -> int:
     return int(found)
 
 
+def _refuse_respondents_already_imported(cursor, prepared: PreparedImport) -> None:
+    """A respondent id already in the same wave (from another file) is refused, with each
+    clash as a problem: a re-export of a wave would otherwise count people twice."""
+    clashes = cursor.execute(
+        "SELECT f.row, f.respondent_key, w.label, r.import_id FROM import_people f"
+        " JOIN respondents r ON r.wave_id = f.wave_id AND r.respondent_key = f.respondent_key"
+        " JOIN waves w ON w.id = f.wave_id ORDER BY f.row"
+    ).fetchall()
+    if not clashes:
+        return
+    column = prepared.mapping.fields.get("respondent_id")
+    problems = [
+        ImportProblem(
+            int(row),
+            column,
+            key,
+            f"already imported into wave {label} (import {import_id}); undo that "
+            "import to replace it, or leave this row out",
+        )
+        for row, key, label, import_id in clashes[:MAX_PROBLEMS_KEPT]
+    ]
+    raise ImportRefused(
+        f"{len(clashes)} respondent(s) of {prepared.file_name} are already in this wave",
+        problems,
+    )
+
+
 def commit_import(
     store: Store,
     target: int | Target,
@@ -543,13 +580,15 @@ def commit_import(
             wave_id=prepared.respondents["wave"].map(wave_ids).astype("int64"),
         )
         cursor.register("import_people", people)
+        _refuse_respondents_already_imported(cursor, prepared)
         cursor.execute(
             "INSERT INTO respondents (id, wave_id, import_id, respondent_key, partner_id,"
             " organisation, sector, role, submitted_at)"
             " SELECT f.id, f.wave_id, ?, f.respondent_key, p.id, f.organisation, f.sector,"
             " f.role, f.submitted_at FROM import_people f"
-            " LEFT JOIN partners p ON p.initiative_id = ?"
-            "  AND lower(trim(p.name)) = lower(trim(f.organisation))",
+            " LEFT JOIN (SELECT lower(trim(name)) AS name_key, min(id) AS id FROM partners"
+            "  WHERE initiative_id = ? GROUP BY 1) p"
+            "  ON p.name_key = lower(trim(f.organisation))",
             [import_id, initiative_id],
         )
         cursor.unregister("import_people")

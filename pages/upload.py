@@ -73,18 +73,29 @@ def _render_templates(items: list[Item]) -> None:
         )
 
 
-def _read(upload) -> tuple[bytes, Table] | None:
+# Widgets whose values belong to one file: a new file (or initiative) starts them afresh.
+FILE_WIDGETS = ("mapping.", "codes", "policy", "wave")
+
+
+def _forget_file_widgets() -> None:
+    for key in [k for k in st.session_state if str(k).startswith(KEY)]:
+        if str(key)[len(KEY) :].startswith(FILE_WIDGETS):
+            del st.session_state[key]
+
+
+def _read(upload, initiative_id: int) -> tuple[bytes, Table] | None:
     data = upload.getvalue()
     cached = _state("table")
-    if cached and cached[0] == upload.file_id:
+    if cached and cached[0] == (upload.file_id, initiative_id):
         return data, cached[1]
+    _forget_file_widgets()
     try:
-        with st.spinner(f"Reading {upload.name}…"):
+        with st.spinner(f"Reading {literal(upload.name)}…"):
             table = read_survey(data, upload.name)
     except UnreadableFile as error:
         st.error(f"This file cannot be read: {literal(error)}", icon=":material/error:")
         return None
-    _set("table", (upload.file_id, table))
+    _set("table", ((upload.file_id, initiative_id), table))
     _set("prepared", None)
     return data, table
 
@@ -113,7 +124,7 @@ def _render_mapping(db: Store, initiative_id: int, table: Table, items: list[Ite
             ),
             "Examples": st.column_config.TextColumn("Examples", width="medium"),
         },
-        key=KEY + f"mapping.{table.grid.file_name}",
+        key=KEY + f"mapping.{id(table)}",
     )
     codes_text = st.text_input(
         "Numeric answer codes that mean not applicable (for example 6 or -99)",
@@ -213,6 +224,9 @@ def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> N
         except ImportRefused as error:
             bar.empty()
             st.error(f"Not imported: {literal(error)}", icon=":material/block:")
+            if error.problems:
+                refused = pd.DataFrame([p.as_dict() for p in error.problems])
+                st.dataframe(refused, hide_index=True, key=KEY + "refused")
             return
         _set("prepared", None)
         _set("done", result)
@@ -276,7 +290,7 @@ def main() -> None:
     _render_templates(items)
     upload = st.file_uploader("Survey export", type=["csv", "tsv", "txt", "xlsx"], key=KEY + "file")
     if upload is not None:
-        read = _read(upload)
+        read = _read(upload, initiative_id)
         if read is not None:
             data, table = read
             mapping = _render_mapping(db, initiative_id, table, items)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from analytics.store import Store, forget_store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI explores the same examples every run, so a red run can be reproduced; locally each run
+# explores new ones (and keeps failures in .hypothesis/).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture

@@ -158,3 +158,14 @@ def test_literal_escapes_every_markdown_control():
     for char in "*_[]()`$:<>#|~=+\\":
         assert f"\\{char}" in escaped
     assert escaped.replace("\\", "") == text.replace("\\", "")
+
+
+def test_a_new_file_starts_with_fresh_choices(app: AppTest):
+    _upload(app)
+    app.text_input(key="upload.codes").set_value("6").run()
+    app.radio(key="upload.policy").set_value("Import, storing the invalid cells as missing").run()
+    six = b"respondent_id,CA1\nb1,6\nb2,4\n"
+    app.get("file_uploader")[0].upload("other.csv", six, "text/csv").run()
+    assert app.text_input(key="upload.codes").value == ""
+    assert app.radio(key="upload.policy").value.startswith("Fix")
+    assert {m.label: m.value for m in app.metric}["Problems"] == "1"  # 6 is invalid again

@@ -115,7 +115,7 @@ def test_undo_twice_is_refused(empty_store):
 
 def test_undo_keeps_a_wave_that_other_imports_use(empty_store):
     first = _import(empty_store, GOOD)
-    other = GOOD.replace(b"r1,", b"r9,").replace(b"r2,", b"r8,")
+    other = GOOD.replace(b"r1,", b"r9,").replace(b"r2,", b"r8,").replace(b"r3,", b"r7,")
     _import(empty_store, other)
     undo_import(empty_store, first.import_id, actor="tester")
     assert empty_store.read_one("SELECT count(*) FROM waves") == 1
@@ -410,3 +410,35 @@ def test_problem_export_is_formula_safe():
 
     back = pd.read_csv(io.BytesIO(csv_bytes(prepared.problems_frame())), encoding="utf-8-sig")
     assert back["value"].iloc[0] == "'=1+2"
+
+
+def test_respondents_already_in_the_wave_are_refused(empty_store):
+    _import(empty_store, GOOD)
+    before = empty_store.table_counts()
+    re_export = GOOD + b"r4,Delta,other,Staff,2026-03-04,4,4,4,4\n"
+    with pytest.raises(ImportRefused, match="3 respondent") as error:
+        _import(empty_store, re_export)
+    assert [(p.row, p.value) for p in error.value.problems] == [(2, "r1"), (3, "r2"), (4, "r3")]
+    assert "undo that import" in error.value.problems[0].reason
+    assert empty_store.table_counts() == before
+    _import(empty_store, re_export, wave="W2")  # the same people in another wave: fine
+
+
+def test_long_layout_rows_without_respondent_id_are_problems():
+    data = b"respondent_id,wave,item_id,value\n,W1,CA1,4\n  ,W1,CA2,5\nr1 ,W1,CA1,3\nr1,W1,CA2,2\n"
+    table = read_survey(data, "long.csv")
+    prepared = validate(table, propose_mapping(table, ITEMS), ITEMS, data=data)
+    assert [(p.row, p.reason[:16]) for p in prepared.problems] == [
+        (2, "no respondent id"),
+        (3, "no respondent id"),
+    ]
+    assert prepared.respondents["respondent_key"].tolist() == ["r1"]
+    assert prepared.values.iloc[0].tolist() == [3, 2]
+
+
+def test_keyless_files_do_not_clash_with_each_other(empty_store):
+    no_ids = b"organisation,CA1,CA2\nA,4,4\nB,5,5\n"
+    _import(empty_store, no_ids, "one.csv")
+    _import(empty_store, no_ids + b"C,3,3\n", "two.csv")
+    assert empty_store.read_one("SELECT count(*) FROM respondents") == 5
+    assert empty_store.read_one("SELECT count(respondent_key) FROM respondents") == 0
