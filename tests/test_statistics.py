@@ -1,0 +1,264 @@
+"""Reliability, change, suppression, gaps, participation and distributions, each checked
+against an independent computation (scipy, numpy or by hand) or crafted groups."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as scipy_stats
+
+from analytics.scoring import initiative_statistics, respondent_scores
+from analytics.statistics import (
+    breakdown_statistics,
+    cronbach_alpha,
+    item_distributions,
+    non_responding_partners,
+    participation,
+    perception_gaps,
+    reliability,
+    shannon_evenness,
+    successive_changes,
+    suppress,
+    welch_change,
+)
+
+
+def _alpha_by_covariance(frame: pd.DataFrame) -> float:
+    """Alpha from the covariance matrix: k/(k-1) * (1 - trace / sum of all covariances)."""
+    c = np.cov(frame.dropna().to_numpy(dtype=float), rowvar=False)
+    k = c.shape[0]
+    return k / (k - 1) * (1 - np.trace(c) / c.sum())
+
+
+def test_cronbach_alpha_matches_the_covariance_formula():
+    rng = np.random.default_rng(3)
+    person = rng.normal(size=200)
+    frame = pd.DataFrame({f"i{j}": person + rng.normal(scale=0.8, size=200) for j in range(4)})
+    frame.iloc[::7, 2] = np.nan  # incomplete cases are left out
+    assert cronbach_alpha(frame) == pytest.approx(_alpha_by_covariance(frame))
+
+
+def test_alpha_needs_two_items_and_three_complete_cases():
+    assert cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4]})) is None
+    assert cronbach_alpha(pd.DataFrame({"a": [1, 2, np.nan], "b": [2, 3, 4]})) is None
+    assert cronbach_alpha(pd.DataFrame({"a": [1, 2, 3], "b": [2, 3, 5]})) is not None
+
+
+def test_stored_reliability_equals_the_frame_computation(demo_store, riverside):
+    table = reliability(demo_store, riverside)
+    answers = demo_store.answers(riverside)
+    items = demo_store.instrument_items(riverside)
+    first_wave = demo_store.waves(riverside).iloc[0]
+    row = table[(table["wave"] == first_wave["label"]) & (table["scale"] == "common_agenda")]
+    scale_items = items[items["condition"] == "common_agenda"]
+    wide = answers[answers["wave_id"] == first_wave["id"]].pivot(
+        index="respondent_id", columns="item_id", values="value"
+    )[scale_items["item_id"]]
+    wide = wide.astype(float)
+    for item in scale_items[scale_items["reverse"]]["item_id"]:
+        wide[item] = 6 - wide[item]
+    assert row["alpha"].iloc[0] == pytest.approx(_alpha_by_covariance(wide))
+    assert row["complete_cases"].iloc[0] == len(wide.dropna())
+    assert row["unreliable"].iloc[0] == (row["alpha"].iloc[0] < 0.70)
+
+
+def test_demo_flags_an_unreliable_scale(demo_store, coastal):
+    table = reliability(demo_store, coastal)
+    early = table[(table["wave_order"] <= 1) & (table["scale"] == "shared_measurement")]
+    assert early["unreliable"].all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_welch_change_matches_scipy(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(3.2, 0.7, 40)
+    b = rng.normal(3.5, 0.9, 55)
+    change = welch_change(len(a), a.mean(), a.std(ddof=1), len(b), b.mean(), b.std(ddof=1))
+    expected = scipy_stats.ttest_ind(b, a, equal_var=False)
+    assert change.p_value == pytest.approx(expected.pvalue)
+    pooled = math.sqrt(
+        ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2)
+    )
+    assert change.cohens_d == pytest.approx((b.mean() - a.mean()) / pooled)
+    assert change.difference == pytest.approx(b.mean() - a.mean())
+    word = "no clear change"
+    if expected.pvalue < 0.05:
+        word = "improvement" if b.mean() > a.mean() else "decline"
+    assert change.verdict == word
+
+
+def test_no_test_with_fewer_than_two_respondents():
+    change = welch_change(1, 3.0, float("nan"), 10, 4.0, 0.5)
+    assert change.p_value is None and change.verdict == "no clear change"
+
+
+def test_demo_changes_agree_with_scipy_on_respondent_scores(demo_store, riverside):
+    stats = initiative_statistics(demo_store, riverside)
+    changes = successive_changes(stats)
+    real = changes[changes["verdict"] != "no clear change"]
+    assert (real["verdict"] == "improvement").any()
+    row = real.iloc[0]
+    answers = demo_store.answers(riverside)
+    items = demo_store.instrument_items(riverside)
+    scores = respondent_scores(answers, items)
+    waves = demo_store.waves(riverside).set_index("label")["id"]
+    picked = scores[scores["scale"] == row["scale"]]
+    a = picked[picked["wave_id"] == waves[row["from"]]]["score"]
+    b = picked[picked["wave_id"] == waves[row["to"]]]["score"]
+    assert row["p_value"] == pytest.approx(scipy_stats.ttest_ind(b, a, equal_var=False).pvalue)
+
+
+def _breakdown(cells: dict[str, tuple[int, float]]) -> pd.DataFrame:
+    """A breakdown of one wave and scale: group -> (n, mean), plus the total."""
+    total_n = sum(n for n, _ in cells.values())
+    total_mean = sum(n * m for n, m in cells.values()) / total_n
+    rows = [
+        {
+            "wave_id": 1,
+            "wave": "W",
+            "wave_order": 0,
+            "scale_type": "condition",
+            "scale": "common_agenda",
+            "group": "all",
+            "n": total_n,
+            "mean": total_mean,
+            "sd": 0.5,
+            "ci_low": 1.0,
+            "ci_high": 5.0,
+            "pct_favourable": 50.0,
+            "band": "x",
+        }
+    ]
+    rows += [
+        {
+            "wave_id": 1,
+            "wave": "W",
+            "wave_order": 0,
+            "scale_type": "condition",
+            "scale": "common_agenda",
+            "group": g,
+            "n": n,
+            "mean": m,
+            "sd": 0.5,
+            "ci_low": 1.0,
+            "ci_high": 5.0,
+            "pct_favourable": 50.0,
+            "band": "x",
+        }
+        for g, (n, m) in cells.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_small_groups_are_suppressed_with_every_statistic():
+    out = suppress(
+        _breakdown({"a": (3, 2.0), "b": (10, 4.0), "c": (20, 3.0), "d": (9, 3.5)}), min_n=5
+    ).set_index("group")
+    assert out.loc["a", "suppressed"] and out.loc["a", "suppression"].startswith("fewer than 5")
+    for column in ("mean", "sd", "ci_low", "ci_high", "pct_favourable", "band"):
+        assert out.loc["a", column] is None
+    assert out.loc["a", "n"] == 3  # the size stays visible; the values do not
+    # The next-smallest group is suppressed too, so 'a' cannot be found by subtraction.
+    assert out.loc["d", "suppression"] == "protects a small group"
+    assert not out.loc["b", "suppressed"] and not out.loc["c", "suppressed"]
+    assert not out.loc["all", "suppressed"]
+
+
+def test_the_subtraction_attack_fails():
+    cells = {"a": (3, 2.0), "b": (10, 4.0), "c": (20, 3.0), "d": (9, 3.5)}
+    out = suppress(_breakdown(cells), min_n=5)
+    shown = out[(out["group"] != "all") & ~out["suppressed"]]
+    total = out[out["group"] == "all"].iloc[0]
+    hidden = out[(out["group"] != "all") & out["suppressed"]]
+    # What an attacker can compute: the pooled mean of all hidden groups, never one of them.
+    remainder = total["n"] * total["mean"] - (shown["n"] * shown["mean"].astype(float)).sum()
+    assert len(hidden) >= 2
+    pooled = remainder / hidden["n"].sum()
+    assert pooled != pytest.approx(cells["a"][1])
+    assert pooled == pytest.approx((3 * 2.0 + 9 * 3.5) / 12)
+
+
+def test_two_small_groups_need_no_extra_suppression():
+    out = suppress(_breakdown({"a": (3, 2.0), "b": (4, 4.0), "c": (20, 3.0)}), min_n=5)
+    assert out.set_index("group")["suppressed"].to_dict() == {
+        "all": False,
+        "a": True,
+        "b": True,
+        "c": False,
+    }
+
+
+def test_a_small_total_is_suppressed():
+    out = suppress(_breakdown({"a": (2, 2.0), "b": (2, 4.0)}), min_n=5).set_index("group")
+    assert out["suppressed"].all()
+
+
+def test_perception_gaps_use_unsuppressed_groups_only():
+    out = suppress(
+        _breakdown({"a": (3, 1.0), "b": (10, 4.0), "c": (20, 3.0), "d": (9, 3.5), "e": (12, 3.6)}),
+        min_n=5,
+    )
+    gaps = perception_gaps(out)
+    row = gaps.iloc[0]
+    assert (row["highest"], row["lowest"]) == ("b", "c")  # a and d are suppressed
+    assert row["gap"] == pytest.approx(1.0) and row["flagged"]
+
+
+def test_northgate_equity_gap_is_flagged(demo_store, northgate):
+    gaps = perception_gaps(breakdown_statistics(demo_store, northgate, "sector"))
+    equity = gaps[gaps["scale"] == "equity"]
+    assert (equity["flagged"] & (equity["lowest"] == "community member")).all()
+
+
+def test_breakdowns_never_show_a_small_group(demo_store, northgate):
+    for by in ("sector", "role", "organisation"):
+        table = breakdown_statistics(demo_store, northgate, by)
+        small = table[table["n"] < 5]
+        assert small["suppressed"].all()
+        assert small["mean"].isna().all()
+        hidden = table[table["group"] != "all"].groupby(["wave_id", "scale"])["suppressed"].sum()
+        assert (hidden != 1).all()  # never exactly one hidden cell next to a total
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ([5, 5], 1.0),
+        ([3, 1], -(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(2)),
+        ([4, 0, 4, 4], 1.0),
+        ([7], None),
+        ([], None),
+    ],
+)
+def test_shannon_evenness(counts, expected):
+    result = shannon_evenness(counts)
+    assert result == (None if expected is None else pytest.approx(expected))
+
+
+def test_participation_counts_respondents_and_partners(demo_store, northgate):
+    table = participation(demo_store, northgate)
+    waves = demo_store.waves(northgate)
+    assert len(table) == len(waves)
+    for row, wave_id in zip(table.itertuples(), waves["id"], strict=True):
+        assert row.respondents == demo_store.read_one(
+            "SELECT count(*) FROM respondents WHERE wave_id = ?", [int(wave_id)]
+        )
+        assert 0 < row.responding_partners <= row.active_partners
+        assert 0 < row.evenness_active <= 1
+    latest = non_responding_partners(demo_store, northgate)
+    assert len(latest) == table.iloc[-1]["active_partners"] - table.iloc[-1]["responding_partners"]
+
+
+def test_item_distributions_add_up(demo_store, coastal):
+    table = item_distributions(demo_store, coastal)
+    counts = table[["a1", "a2", "a3", "a4", "a5", "missing"]].sum(axis=1)
+    per_wave = demo_store.read_df(
+        "SELECT w.label AS wave, count(DISTINCT p.id) AS n FROM respondents p"
+        " JOIN waves w ON w.id = p.wave_id WHERE w.initiative_id = ? GROUP BY 1",
+        [coastal],
+    )
+    merged = table.assign(total=counts).merge(per_wave, on="wave")
+    assert (merged["total"] == merged["n"]).all()  # every respondent has a row per item
