@@ -15,6 +15,8 @@ store()  # create the database (and the demo) before any page runs
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/conditions.py", title="Conditions", icon=":material/account_tree:"),
+    st.Page("pages/principles.py", title="Principles", icon=":material/handshake:"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About and method", icon=":material/menu_book:"),
 ]

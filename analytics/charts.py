@@ -184,3 +184,268 @@ def trend_grid(stats: pd.DataFrame, scale_type: str, bands: Bands | None = None)
         hovermode="closest",
     )
     return fig
+
+
+# -- the evaluator's charts ----------------------------------------------------------------------
+
+# Diverging, colour-blind safe (ColorBrewer PuOr): disagreement orange, agreement purple.
+LIKERT_COLOURS = ["#b35806", "#f1a340", "#d9d9d9", "#998ec3", "#542788"]
+LIKERT_WORDS = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
+VERDICT_STYLE = {
+    "improvement": ("triangle-up", OKABE_ITO["blue"], "Real improvement (p < 0.05)"),
+    "decline": ("triangle-down", OKABE_ITO["vermillion"], "Real decline (p < 0.05)"),
+}
+
+
+def scale_trend(
+    stats: pd.DataFrame, scale: str, changes: pd.DataFrame, bands: Bands | None = None
+) -> go.Figure:
+    """One scale's mean over the waves with its 95% CI band; a marker where a change from
+    the wave before is real. `changes` is statistics.successive_changes(...)."""
+    bands = bands or Bands.from_settings()
+    data = stats[(stats["group"] == ALL_GROUP) & (stats["scale"] == scale)].sort_values(
+        "wave_order"
+    )
+    x = pd.to_datetime(data["opened_on"])
+    fig = go.Figure()
+    has_ci = data["ci_low"].notna()
+    fig.add_trace(
+        go.Scatter(
+            x=[*x[has_ci], *x[has_ci][::-1]],
+            y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
+            mode="lines",
+            fill="toself",
+            fillcolor=_rgba(LATEST_COLOUR, 0.18),
+            line=dict(width=0),
+            hoverinfo="skip",
+            name="95% confidence interval",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=data["mean"],
+            mode="lines+markers",
+            name="Mean",
+            line=dict(color=LATEST_COLOUR, width=3),
+            marker=dict(size=8),
+            customdata=data[["wave", "n"]].to_numpy(),
+            hovertemplate="<b>%{customdata[0]}</b><br>mean %{y:.2f}, n = %{customdata[1]}"
+            "<extra></extra>",
+        )
+    )
+    real = changes[(changes["scale"] == scale) & (changes["verdict"] != "no clear change")]
+    for verdict, (symbol, colour, label) in VERDICT_STYLE.items():
+        rows = real[real["verdict"] == verdict].merge(
+            data[["wave", "opened_on", "mean"]], left_on="to", right_on="wave"
+        )
+        if rows.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(rows["opened_on"]),
+                y=rows["mean"] + 0.22,
+                mode="markers",
+                marker=dict(symbol=symbol, size=15, color=colour),
+                name=label,
+                customdata=rows[["from", "difference", "p_value"]].to_numpy(),
+                hovertemplate="since %{customdata[0]}: %{customdata[1]:+.2f} "
+                "(p = %{customdata[2]:.3f})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        shapes=[
+            dict(
+                type="line",
+                xref="x domain",
+                yref="y",
+                x0=0,
+                x1=1,
+                y0=t,
+                y1=t,
+                line=dict(color=OKABE_ITO["grey"], width=1, dash="dot"),
+            )
+            for t in (bands.borderline, bands.strength)
+        ],
+        yaxis=dict(range=[1, 5.4], tickvals=[1, 2, 3, 4, 5], title="Mean (1-5)"),
+        xaxis=dict(tickformat="%b<br>%Y"),
+        font=FONT,
+        height=380,
+        margin=dict(l=60, r=20, t=30, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+    )
+    return fig
+
+
+def likert_bars(distribution: pd.DataFrame) -> go.Figure:
+    """Diverging stacked bars of the answers to each item, centred on the neutral answer.
+
+    `distribution` has one row per item with `label` and the shares (0-100) of each answer
+    after reverse coding in columns a1..a5 (a1 = strongly disagree with the positive view).
+    """
+    labels = [_wrap(label, 48) for label in distribution["label"]]
+    fig = go.Figure()
+    share = {k: distribution[f"a{k}"].astype(float) for k in range(1, 6)}
+    # Stacking starts at zero, so each side is drawn from the centre outwards: the neutral
+    # half, then the milder answer, then the stronger one.
+    pieces = [(3, -0.5), (2, -1), (1, -1), (3, 0.5), (4, 1), (5, 1)]
+    for k, factor in pieces:
+        word, colour = LIKERT_WORDS[k - 1], LIKERT_COLOURS[k - 1]
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=share[k] * factor,
+                orientation="h",
+                name=word,
+                marker_color=colour,
+                legendgroup=word,
+                legendrank=k,
+                showlegend=not (k == 3 and factor > 0),
+                customdata=share[k],
+                hovertemplate="%{y}<br>" + word + ": %{customdata:.0f}%<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="relative",
+        font=FONT,
+        height=120 + 70 * len(labels),
+        xaxis=dict(
+            range=[-100, 100],
+            tickvals=[-100, -50, 0, 50, 100],
+            ticktext=["100%", "50%", "0", "50%", "100%"],
+            zeroline=True,
+            zerolinecolor="#555",
+            title="Share of answers (disagree ← → agree)",
+        ),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(
+            orientation="h", yanchor="bottom", y=1.02, xanchor="center", x=0.5, traceorder="normal"
+        ),
+        margin=dict(l=10, r=20, t=40, b=40),
+    )
+    return fig
+
+
+def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
+    """Scale means by group (rows) and scale (columns); suppressed cells are grey and say why.
+
+    `table` has columns group, scale, mean (None when suppressed), n, suppressed.
+    """
+    groups = list(dict.fromkeys(table["group"]))
+    scales = list(dict.fromkeys(table["scale"]))
+    z, text = [], []
+    for group in groups:
+        row_z, row_text = [], []
+        for scale in scales:
+            cell = table[(table["group"] == group) & (table["scale"] == scale)]
+            if cell.empty or cell["suppressed"].iloc[0] or cell["mean"].iloc[0] is None:
+                row_z.append(None)
+                row_text.append(
+                    f"n < {min_n}"
+                    if not cell.empty and cell["n"].iloc[0] < min_n
+                    else "hidden"
+                    if not cell.empty
+                    else ""
+                )
+            else:
+                value = float(cell["mean"].iloc[0])
+                row_z.append(value)
+                row_text.append(f"{value:.2f}")
+        z.append(row_z)
+        text.append(row_text)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_wrap(s, 14) for s in scales],
+            y=groups,
+            text=text,
+            texttemplate="%{text}",
+            zmin=1,
+            zmax=5,
+            zmid=3,
+            colorscale=[[0, LIKERT_COLOURS[0]], [0.5, "#f7f7f7"], [1, LIKERT_COLOURS[4]]],
+            colorbar=dict(title="Mean"),
+            hoverongaps=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        font=FONT,
+        height=120 + 46 * len(groups),
+        margin=dict(l=10, r=10, t=20, b=10),
+        plot_bgcolor="#e6e6e6",
+        yaxis=dict(autorange="reversed"),
+    )
+    return fig
+
+
+def participation_chart(table: pd.DataFrame) -> go.Figure:
+    """Respondents and responding partners per wave, with the partners' response rate."""
+    x = table["wave"]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(
+        go.Bar(x=x, y=table["respondents"], name="Respondents", marker_color=OKABE_ITO["sky"])
+    )
+    fig.add_trace(
+        go.Bar(
+            x=x,
+            y=table["responding_partners"],
+            name="Responding partners",
+            marker_color=OKABE_ITO["blue"],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=table["response_rate"] * 100,
+            name="Partners responding (%)",
+            mode="lines+markers",
+            line=dict(color=OKABE_ITO["vermillion"], width=3),
+        ),
+        secondary_y=True,
+    )
+    fig.update_yaxes(title_text="People and partners", secondary_y=False)
+    fig.update_yaxes(title_text="% of active partners", range=[0, 105], secondary_y=True)
+    fig.update_layout(
+        barmode="group",
+        font=FONT,
+        height=380,
+        margin=dict(l=60, r=60, t=30, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return fig
+
+
+SECTOR_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "green", "purple", "vermillion", "grey")]
+
+
+def sector_mix_chart(by_sector: pd.DataFrame, evenness: pd.DataFrame) -> go.Figure:
+    """Active partners by sector per wave (stacked) and the evenness of the mix (line)."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for sector, colour in zip(sorted(by_sector["sector"].unique()), SECTOR_COLOURS, strict=False):
+        rows = by_sector[by_sector["sector"] == sector]
+        fig.add_trace(
+            go.Bar(x=rows["wave"], y=rows["active_partners"], name=sector, marker_color=colour)
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=evenness["wave"],
+            y=evenness["evenness_active"],
+            name="Evenness of the mix (0-1)",
+            mode="lines+markers",
+            line=dict(color="#000000", width=3, dash="dot"),
+        ),
+        secondary_y=True,
+    )
+    fig.update_yaxes(title_text="Active partners", secondary_y=False)
+    fig.update_yaxes(title_text="Evenness", range=[0, 1.05], secondary_y=True)
+    fig.update_layout(
+        barmode="stack",
+        font=FONT,
+        height=380,
+        margin=dict(l=60, r=60, t=30, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return fig

@@ -1,0 +1,178 @@
+"""What the Conditions and Principles pages show for one scale, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics import settings
+from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
+from analytics.scoring import ALL_GROUP, initiative_statistics
+from analytics.statistics import (
+    breakdown_statistics,
+    item_distributions,
+    perception_gaps,
+    reliability,
+    successive_changes,
+)
+from analytics.store import Store
+
+
+@dataclass(frozen=True)
+class ScaleView:
+    scale_type: str
+    scale: str
+    items: pd.DataFrame  # item_id, text, reverse
+    trend: pd.DataFrame  # the whole-wave statistics of every wave (all scales of the initiative)
+    changes: pd.DataFrame  # successive changes of this scale
+    reliability: pd.DataFrame  # alpha of this scale per wave
+    waves: list[str]  # in time order
+
+    @property
+    def label(self) -> str:
+        return scale_label(self.scale)
+
+    def description(self) -> str:
+        n = len(self.items)
+        return (
+            f"{self.label} is measured by {n} statement{'s' if n != 1 else ''} that partners "
+            "rate from strongly disagree (1) to strongly agree (5)."
+        )
+
+    def latest_reliability(self) -> pd.Series | None:
+        rows = self.reliability.dropna(subset=["alpha"])
+        return None if rows.empty else rows.iloc[-1]
+
+
+def scale_view(store: Store, initiative_id: int, scale_type: str, scale: str) -> ScaleView:
+    if scale not in SCALE_TYPES[scale_type]:
+        raise KeyError(f"{scale!r} is not a {scale_type}")
+    items = store.instrument_items(initiative_id)
+    items = items[items[scale_type] == scale][["item_id", "text", "reverse"]].reset_index(drop=True)
+    stats = initiative_statistics(store, initiative_id)
+    changes = successive_changes(stats)
+    alpha = reliability(store, initiative_id)
+    waves = store.waves(initiative_id)["label"].tolist()
+    return ScaleView(
+        scale_type=scale_type,
+        scale=scale,
+        items=items,
+        trend=stats,
+        changes=changes[changes["scale"] == scale].reset_index(drop=True),
+        reliability=alpha[alpha["scale"] == scale].reset_index(drop=True),
+        waves=waves,
+    )
+
+
+def trend_table(view: ScaleView) -> pd.DataFrame:
+    rows = view.trend[(view.trend["group"] == ALL_GROUP) & (view.trend["scale"] == view.scale)]
+    changes = view.changes.set_index("to")
+    return pd.DataFrame(
+        {
+            "Wave": rows["wave"],
+            "Respondents": rows["n"],
+            "Mean": rows["mean"].round(2),
+            "95% CI low": rows["ci_low"].round(2),
+            "95% CI high": rows["ci_high"].round(2),
+            "% favourable": rows["pct_favourable"].round(1),
+            "Change": [_round(changes["difference"].get(w)) for w in rows["wave"]],
+            "p-value": [_round(changes["p_value"].get(w), 3) for w in rows["wave"]],
+            "Cohen's d": [_round(changes["cohens_d"].get(w)) for w in rows["wave"]],
+            "Verdict": [changes["verdict"].get(w, "") for w in rows["wave"]],
+        }
+    ).reset_index(drop=True)
+
+
+def _round(value: object, digits: int = 2) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return round(float(value), digits)
+
+
+def reliability_words(alpha: float | None, complete: int) -> str:
+    """The reliability of a scale in words for a non-statistician."""
+    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    if alpha is None:
+        return (
+            f"Not enough complete answers ({complete}) to judge whether the statements "
+            "hang together."
+        )
+    if alpha >= threshold:
+        return (
+            f"The statements hang together well (Cronbach's alpha {alpha:.2f}, at least "
+            f"{threshold:.2f} is good): the score can be trusted as one measure."
+        )
+    return (
+        f"The statements do not hang together well (Cronbach's alpha {alpha:.2f}, below "
+        f"{threshold:.2f}): partners may read them differently, so treat the score with care "
+        "and look at the statements one by one."
+    )
+
+
+def distribution(store: Store, view: ScaleView, initiative_id: int, wave: str) -> pd.DataFrame:
+    """Shares (0-100) of each answer to each of the scale's items in one wave, reverse-coded
+    items turned round so that agreement is always the favourable side."""
+    raw = item_distributions(store, initiative_id)
+    raw = raw[(raw["wave"] == wave) & raw["item_id"].isin(view.items["item_id"])]
+    rows = []
+    for item in view.items.itertuples():
+        found = raw[raw["item_id"] == item.item_id]
+        if found.empty:
+            continue
+        counts = [int(found[f"a{k}"].iloc[0]) for k in range(1, 6)]
+        if item.reverse:
+            counts = counts[::-1]
+        answered = sum(counts)
+        label = f"{item.item_id} · {item.text}" + (" (turned round)" if item.reverse else "")
+        row = {
+            "item_id": item.item_id,
+            "label": label,
+            "answered": answered,
+            "missing": int(found["missing"].iloc[0]),
+        }
+        for k, count in enumerate(counts, start=1):
+            row[f"a{k}"] = 100 * count / answered if answered else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def distribution_table(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    words = ["Strongly disagree %", "Disagree %", "Neither %", "Agree %", "Strongly agree %"]
+    out = frame[["label", "answered", "missing"]].rename(
+        columns={"label": "Statement", "answered": "Answered", "missing": "Missing"}
+    )
+    for k, word in enumerate(words, start=1):
+        out[word] = frame[f"a{k}"].round(1)
+    return out
+
+
+def heatmap_table(
+    store: Store, initiative_id: int, scale_type: str, by: str, wave: str
+) -> pd.DataFrame:
+    """Suppressed means of the family's scales (and index) by group, in one wave."""
+    table = breakdown_statistics(store, initiative_id, by)
+    keys = [*SCALE_TYPES[scale_type], INDEX_OF[scale_type]]
+    table = table[(table["wave"] == wave) & table["scale"].isin(keys)]
+    order = {k: i for i, k in enumerate(keys)}
+    table = table.assign(_o=table["scale"].map(order))
+    groups = [g for g in dict.fromkeys(table["group"]) if g != ALL_GROUP] + [ALL_GROUP]
+    table["group"] = pd.Categorical(table["group"], groups, ordered=True)
+    table = table.sort_values(["group", "_o"])
+    table["group"] = table["group"].astype(str).replace({ALL_GROUP: "All respondents"})
+    table["scale"] = table["scale"].map(scale_label)
+    return table[["group", "scale", "n", "mean", "suppressed", "suppression"]].reset_index(
+        drop=True
+    )
+
+
+def gaps_for(store: Store, initiative_id: int, scale: str, wave: str) -> pd.DataFrame:
+    """The scale's perception gaps in one wave, by sector and by role."""
+    frames = []
+    for by in ("sector", "role"):
+        gaps = perception_gaps(breakdown_statistics(store, initiative_id, by))
+        gaps = gaps[(gaps["scale"] == scale) & (gaps["wave"] == wave)]
+        frames.append(gaps.assign(breakdown=by))
+    return pd.concat(frames, ignore_index=True)

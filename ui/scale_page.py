@@ -1,0 +1,158 @@
+"""The Conditions and Principles pages: one renderer, for either family of scales."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts, settings
+from analytics.instrument import SCALE_TYPES
+from analytics.scale_view import (
+    distribution,
+    distribution_table,
+    gaps_for,
+    heatmap_table,
+    reliability_words,
+    scale_view,
+    trend_table,
+)
+from ui.components import chart_with_data, initiative_picker, literal, store
+
+BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
+
+
+def render(scale_type: str) -> None:
+    db = store()
+    family = SCALE_TYPES[scale_type]
+    st.title(f"{scale_type.capitalize()}s")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    initiative_id, name = picked
+    key = f"{scale_type}s."
+    scale = st.selectbox(
+        scale_type.capitalize(), list(family), format_func=family.get, key=key + "scale"
+    )
+    view = scale_view(db, initiative_id, scale_type, scale)
+    if not view.waves:
+        st.info("No survey waves yet.")
+        return
+    st.markdown(view.description())
+    turned = " *(negatively worded: turned round)*"
+    lines = [f"- {literal(i.text)}{turned if i.reverse else ''}" for i in view.items.itertuples()]
+    st.markdown("\n".join(lines))
+
+    _render_trend(view, name)
+    _render_reliability(view)
+    latest = view.waves[-1]
+    wave = st.select_slider("Wave", view.waves, value=latest, key=key + "wave")
+    _render_distribution(db, view, initiative_id, wave, name)
+    _render_groups(db, view, initiative_id, wave, name, key)
+
+
+def _render_trend(view, name: str) -> None:
+    st.subheader(f"{view.label} over time")
+    real = view.changes[view.changes["verdict"] != "no clear change"]
+    if real.empty:
+        st.caption("No change between two waves is large enough to be sure it is real (p < 0.05).")
+    else:
+        st.caption(
+            "Triangles mark changes from the wave before that are real (Welch's t-test, "
+            "p < 0.05): blue up for an improvement, red down for a decline."
+        )
+    chart_with_data(
+        charts.scale_trend(view.trend, view.scale, view.changes),
+        trend_table(view),
+        title=f"{name} {view.label} trend",
+        key=f"scale.trend.{view.scale}",
+    )
+
+
+def _render_reliability(view) -> None:
+    latest = view.latest_reliability()
+    st.subheader("Can the score be trusted?")
+    if latest is None:
+        st.info(reliability_words(None, 0))
+        return
+    words = reliability_words(latest["alpha"], int(latest["complete_cases"]))
+    (st.warning if latest["unreliable"] else st.success)(f"{literal(latest['wave'])}: {words}")
+    table = view.reliability[["wave", "items", "complete_cases", "alpha", "unreliable"]].rename(
+        columns={
+            "wave": "Wave",
+            "items": "Statements",
+            "complete_cases": "Complete answers",
+            "alpha": "Cronbach's alpha",
+            "unreliable": "Below the threshold",
+        }
+    )
+    table["Cronbach's alpha"] = table["Cronbach's alpha"].round(2)
+    with st.expander("Reliability in every wave"):
+        st.dataframe(table, hide_index=True)
+
+
+def _render_distribution(db, view, initiative_id: int, wave: str, name: str) -> None:
+    st.subheader(f"How partners answered in {wave}")
+    frame = distribution(db, view, initiative_id, wave)
+    if frame.empty:
+        st.info("No answers to these statements in this wave.")
+        return
+    st.caption(
+        "Each bar is one statement: disagreement to the left of the centre line, "
+        "agreement to the right, the neutral answer split across it."
+    )
+    chart_with_data(
+        charts.likert_bars(frame),
+        distribution_table(frame),
+        title=f"{name} {view.label} answers {wave}",
+        key=f"scale.likert.{view.scale}",
+    )
+
+
+def _render_groups(db, view, initiative_id: int, wave: str, name: str, key: str) -> None:
+    st.subheader(f"Do groups see it differently? ({wave})")
+    by = st.radio(
+        "Compare by",
+        list(BREAKDOWN_WORDS),
+        format_func=BREAKDOWN_WORDS.get,
+        horizontal=True,
+        key=key + "by",
+    )
+    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    gaps = gaps_for(db, initiative_id, view.scale, wave)
+    gap = gaps[gaps["breakdown"] == by]
+    if not gap.empty:
+        row = gap.iloc[0]
+        message = (
+            f"Perception gap on {view.label}: {row['gap']:.2f} between "
+            f"{literal(row['highest'])} ({row['highest_mean']:.2f}) and "
+            f"{literal(row['lowest'])} ({row['lowest_mean']:.2f})."
+        )
+        if row["flagged"]:
+            st.warning(
+                message + " That is a large gap: worth a conversation.",
+                icon=":material/diversity_3:",
+            )
+        else:
+            st.caption(message)
+    st.caption(
+        f"Groups of fewer than {min_n} respondents show no figure (n < {min_n}); where "
+        "one group is hidden, the next smallest is hidden too ('hidden'), so that no "
+        "figure can be worked out from the total."
+    )
+    table = heatmap_table(db, initiative_id, view.scale_type, by, wave)
+    shown = table.rename(
+        columns={
+            "group": BREAKDOWN_WORDS[by],
+            "scale": "Scale",
+            "n": "Respondents",
+            "mean": "Mean",
+            "suppressed": "Hidden",
+            "suppression": "Why hidden",
+        }
+    )
+    shown["Mean"] = shown["Mean"].map(lambda v: None if v is None else round(float(v), 2))
+    chart_with_data(
+        charts.group_heatmap(table, min_n),
+        shown,
+        title=f"{name} {view.scale_type}s by {by} {wave}",
+        key=f"scale.heatmap.{view.scale_type}",
+    )
