@@ -17,6 +17,7 @@ pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/conditions.py", title="Conditions", icon=":material/account_tree:"),
     st.Page("pages/principles.py", title="Principles", icon=":material/handshake:"),
+    st.Page("pages/participation.py", title="Participation", icon=":material/groups:"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About and method", icon=":material/menu_book:"),
 ]

@@ -407,7 +407,13 @@ def participation_chart(table: pd.DataFrame) -> go.Figure:
         secondary_y=True,
     )
     fig.update_yaxes(title_text="People and partners", secondary_y=False)
-    fig.update_yaxes(title_text="% of active partners", range=[0, 105], secondary_y=True)
+    fig.update_yaxes(
+        title_text="% of active partners",
+        range=[0, 105],
+        secondary_y=True,
+        tickvals=[0, 25, 50, 75, 100],
+        showgrid=False,
+    )
     fig.update_layout(
         barmode="group",
         font=FONT,
@@ -440,7 +446,13 @@ def sector_mix_chart(by_sector: pd.DataFrame, evenness: pd.DataFrame) -> go.Figu
         secondary_y=True,
     )
     fig.update_yaxes(title_text="Active partners", secondary_y=False)
-    fig.update_yaxes(title_text="Evenness", range=[0, 1.05], secondary_y=True)
+    fig.update_yaxes(
+        title_text="Evenness",
+        range=[0, 1.05],
+        secondary_y=True,
+        tickvals=[0, 0.25, 0.5, 0.75, 1],
+        showgrid=False,
+    )
     fig.update_layout(
         barmode="stack",
         font=FONT,

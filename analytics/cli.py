@@ -28,6 +28,7 @@ from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.mapping import propose_mapping
 from analytics.reading import UnreadableFile
 from analytics.scoring import BREAKDOWNS, initiative_statistics
+from analytics.statistics import breakdown_statistics, suppress
 from analytics.store import Store, forget_store, open_store
 
 SCORE_COLUMNS = [
@@ -216,14 +217,17 @@ def run_scores(args: argparse.Namespace, out: TextIO) -> int:
         initiative_id = store.initiative_id(args.initiative)
         if initiative_id is None:
             raise UsageError(f"there is no initiative named {args.initiative!r}")
-        stats = initiative_statistics(store, initiative_id, by=args.by)
+        # Exports are always suppressed: small groups, and the next smallest beside them.
+        stats = (
+            breakdown_statistics(store, initiative_id, args.by)
+            if args.by
+            else suppress(initiative_statistics(store, initiative_id))
+        )
         if args.wave is not None:
             if args.wave not in set(stats["wave"]):
                 raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
             stats = stats[stats["wave"] == args.wave]
         table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
-        hidden = ["mean", "sd", "ci_low", "ci_high", "pct_favourable", "band"]
-        table[hidden] = table[hidden].astype(object).where(~table["suppressed"], None)
         if args.format == "csv":
             neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
         else:

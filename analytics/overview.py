@@ -8,6 +8,7 @@ import pandas as pd
 
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
+from analytics.statistics import breakdown_statistics, perception_gaps, reliability, wave_changes
 from analytics.store import Store
 
 
@@ -83,3 +84,37 @@ def trend_table(stats: pd.DataFrame, scale_type: str) -> pd.DataFrame:
             "Band": rows["band"],
         }
     ).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """What the overview flags for the latest wave."""
+
+    real_changes: pd.DataFrame  # scales whose change from the previous wave is real
+    unreliable: pd.DataFrame  # scales with Cronbach's alpha below the threshold
+    largest_gap: pd.Series | None  # the largest flagged perception gap (sector or role)
+
+
+def highlights(store: Store, initiative_id: int) -> Highlights:
+    waves = store.waves(initiative_id)["label"].tolist()
+    stats = initiative_statistics(store, initiative_id)
+    changes = (
+        wave_changes(stats, waves[-2], waves[-1])
+        if len(waves) >= 2
+        else wave_changes(stats, "", "")
+    )
+    real = changes[changes["verdict"] != "no clear change"].reset_index(drop=True)
+    alpha = reliability(store, initiative_id)
+    unreliable = alpha[(alpha["wave"] == (waves[-1] if waves else None)) & alpha["unreliable"]]
+    gaps = []
+    for by in ("sector", "role"):
+        found = perception_gaps(breakdown_statistics(store, initiative_id, by))
+        gaps.append(
+            found[(found["wave"] == (waves[-1] if waves else None)) & found["flagged"]].assign(
+                breakdown=by
+            )
+        )
+    flagged = pd.concat(gaps, ignore_index=True)
+    flagged = flagged[flagged["scale_type"] != "index"]
+    largest = None if flagged.empty else flagged.sort_values("gap", ascending=False).iloc[0]
+    return Highlights(real, unreliable.reset_index(drop=True), largest)

@@ -361,7 +361,7 @@ def non_responding_partners(store: Store, initiative_id: int) -> pd.DataFrame:
     latest = waves.iloc[-1]
     return store.read_df(
         "SELECT p.name AS partner, p.sector, p.joined_on,"
-        " (SELECT max(w.label ORDER BY w.opened_on) FROM respondents r"
+        " (SELECT arg_max(w.label, w.opened_on) FROM respondents r"
         "   JOIN waves w ON w.id = r.wave_id WHERE r.partner_id = p.id) AS last_responded"
         " FROM partners p WHERE p.initiative_id = ?"
         " AND (p.joined_on IS NULL OR p.joined_on <= ?) AND (p.left_on IS NULL OR p.left_on > ?)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics import settings
@@ -13,6 +14,8 @@ def _render_method() -> None:
     strength = settings.get("COMMON_MEASURE_BAND_STRENGTH")
     borderline = settings.get("COMMON_MEASURE_BAND_BORDERLINE")
     min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    alpha = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    gap = settings.get("COMMON_MEASURE_GAP_FLAG")
     st.markdown(
         f"""
 Common Measure follows a Collective Impact initiative through repeated partner surveys.
@@ -20,6 +23,7 @@ Each survey item is a statement that partners rate from **1 (strongly disagree)*
 **5 (strongly agree)**. Items are grouped into the five **conditions** of Collective Impact
 and the five **partnering principles**.
 
+#### Scores
 - **Missing is not wrong.** Blank, N/A, "don't know", "not sure" and "prefer not to say" are
   left out of every figure. Anything else that is not an answer on the scale is reported as a
   problem, never guessed at.
@@ -36,9 +40,47 @@ and the five **partnering principles**.
 - **The Collective Impact index** is the average of the five condition scores; the
   **Partnering index** is the average of the five principle scores. Each is shown only when all
   five of its scales have a score.
-- **Privacy:** any group of fewer than {min_n} respondents is marked as small; funders and
-  exports never see a figure for it.
+
+#### Is it real, can it be trusted, do groups agree?
+- **Real change.** A score always moves a little from one wave to the next by chance. A change
+  is called an *improvement* or a *decline* only when a statistical test (Welch's t-test) says
+  a change that large would happen by chance less than 1 time in 20 (p < 0.05); otherwise it is
+  *no clear change*. The size of the change is also given as Cohen's d (0.2 small, 0.5
+  medium, 0.8 large).
+- **Reliability.** The statements of one scale should move together: someone who agrees with
+  one tends to agree with the others. Cronbach's alpha measures this from the partners who
+  answered all of a scale's statements (at least 3 of them are needed). Below {alpha:.2f} the
+  scale is flagged: its statements may be read differently, so look at them one by one.
+- **Perception gaps.** Within a wave, the highest group's score minus the lowest's, by
+  sector or role, among groups large enough to show. A gap of {gap:.1f} or more is flagged.
+- **Participation.** Respondents per wave, the partners who responded out of those active
+  when the wave opened, and the **evenness** of the partners' sector mix (Shannon's H divided
+  by its largest possible value): 1 when every sector present is equally represented.
+
+#### Privacy
+- Any group of fewer than **{min_n} respondents** shows no figure (funders and exports never
+  see one). Where exactly one group of a breakdown is hidden, the next smallest is hidden too,
+  so that no one can work the hidden figure out from the total.
 """
+    )
+
+
+def _render_settings() -> None:
+    st.subheader("Settings")
+    st.caption("Set each as an environment variable or a top-level key of .streamlit/secrets.toml.")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Setting": s.name,
+                    "Value now": str(settings.get(s.name)),
+                    "Default": str(s.default),
+                    "What it does": s.help,
+                }
+                for s in settings.SETTINGS.values()
+            ]
+        ),
+        hide_index=True,
     )
 
 
@@ -46,6 +88,7 @@ def main() -> None:
     db = store()
     st.title("About and method")
     _render_method()
+    _render_settings()
     st.subheader("The survey items")
     picked = initiative_picker(db)
     if picked is None:

@@ -8,7 +8,14 @@ import streamlit as st
 
 from analytics import charts
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
-from analytics.overview import Overview, change_table, overview, trend_table
+from analytics.overview import (
+    Highlights,
+    Overview,
+    change_table,
+    highlights,
+    overview,
+    trend_table,
+)
 from ui.components import chart_with_data, initiative_picker, literal, store
 
 BAND_WORDS = {"strength": "Strength", "borderline": "Borderline", "concern": "Concern"}
@@ -37,6 +44,39 @@ def _render_card(view: Overview, scale: str) -> None:
         )
         since = f" · change since {literal(r['previous_wave'])}" if has_change else ""
         st.caption(f"{BAND_WORDS.get(r['band'], 'No band')} · n = {r['n']}{since}")
+
+
+def _render_highlights(marks: Highlights, previous: str | None) -> None:
+    badges = st.container(horizontal=True, gap="small")
+    with badges:
+        for row in marks.real_changes.itertuples():
+            up = row.verdict == "improvement"
+            st.badge(
+                f"{scale_label(row.scale)}: real {row.verdict} ({row.difference:+.2f})",
+                icon=":material/trending_up:" if up else ":material/trending_down:",
+                color="blue" if up else "orange",
+                help=f"Since {previous}: Welch's t-test p = {row.p_value:.3f}, "
+                f"Cohen's d = {row.cohens_d:.2f}.",
+            )
+        for row in marks.unreliable.itertuples():
+            st.badge(
+                f"{scale_label(row.scale)}: unreliable (alpha {row.alpha:.2f})",
+                icon=":material/warning:",
+                color="gray",
+                help="Its statements do not hang together well in this wave; see the scale's page.",
+            )
+        gap = marks.largest_gap
+        if gap is not None:
+            st.badge(
+                f"Largest perception gap: {scale_label(gap['scale'])}, {gap['gap']:.2f} "
+                f"({literal(gap['lowest'])} lowest)",
+                icon=":material/diversity_3:",
+                color="violet",
+                help=f"By {gap['breakdown']}: {literal(gap['highest'])} "
+                f"{gap['highest_mean']:.2f}, {literal(gap['lowest'])} {gap['lowest_mean']:.2f}.",
+            )
+        if marks.real_changes.empty and marks.unreliable.empty and gap is None:
+            st.badge("No real change, reliability warning or large gap", color="gray")
 
 
 def _render_cards(view: Overview) -> None:
@@ -107,6 +147,7 @@ def main() -> None:
         f"({view.respondents_in_latest_wave()} respondents)"
         f"{compared}. Scores run from 1 (strongly disagree) to 5 (strongly agree)."
     )
+    _render_highlights(highlights(db, picked[0]), view.previous_wave)
     _render_cards(view)
     _render_radars(view)
     _render_trends(view)

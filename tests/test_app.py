@@ -169,3 +169,59 @@ def test_a_new_file_starts_with_fresh_choices(app: AppTest):
     assert app.text_input(key="upload.codes").value == ""
     assert app.radio(key="upload.policy").value.startswith("Fix")
     assert {m.label: m.value for m in app.metric}["Problems"] == "1"  # 6 is invalid again
+
+
+def _pick(app: AppTest, name: str) -> AppTest:
+    app.selectbox(key="initiative").select(name).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_overview_flags_real_changes_reliability_and_gaps(app: AppTest):
+    _pick(app, "Riverside Early Years Alliance")
+    badges = [m.value for m in app.markdown if "-badge[" in m.value]
+    assert any(":blue-badge[" in b and "real improvement" in b for b in badges)
+    assert any("Largest perception gap" in b for b in badges)
+
+
+def test_principles_page_shows_northgates_equity_gap_flagged(app: AppTest):
+    app.switch_page("pages/principles.py").run()
+    _pick(app, "Northgate Housing Partnership")
+    assert app.selectbox(key="principles.scale").value == "equity"
+    warnings = [w.value for w in app.warning]
+    assert any(
+        "Perception gap on Equity" in w and "community member" in w and "large gap" in w
+        for w in warnings
+    )
+    heat = _table(app, "Sector")
+    small = heat[heat["Respondents"] < 5]
+    assert small["Mean"].isna().all() and small["Hidden"].all()
+
+
+def test_conditions_page_marks_an_unreliable_scale(app: AppTest):
+    app.switch_page("pages/conditions.py").run()
+    _pick(app, "Coastal Youth Employment Compact")
+    app.selectbox(key="conditions.scale").select("shared_measurement").run()
+    assert any("do not hang together" in w.value for w in app.warning)
+    trend = _table(app, "Wave")
+    assert set(trend["Verdict"]) <= {"", "improvement", "decline", "no clear change"}
+
+
+def test_participation_lists_partners_to_follow_up(app: AppTest, demo_store):
+    from analytics.statistics import non_responding_partners
+
+    app.switch_page("pages/participation.py").run()
+    _pick(app, "Northgate Housing Partnership")
+    listed = _table(app, "Partner")
+    expected = non_responding_partners(
+        demo_store, demo_store.initiative_id("Northgate Housing Partnership")
+    )
+    assert listed["Partner"].tolist() == expected["partner"].tolist()
+
+
+def test_about_page_lists_every_setting(app: AppTest):
+    from analytics import settings
+
+    app.switch_page("pages/about.py").run()
+    table = _table(app, "Setting")
+    assert table["Setting"].tolist() == list(settings.SETTINGS)

@@ -47,3 +47,34 @@ def test_radar_with_one_wave_has_one_trace(stats):
     first = stats[(stats["group"] == "all") & (stats["wave_order"] == 0)]
     figure = charts.radar(latest_changes(first), "principle")
     assert len(figure.data) == 1
+
+
+def test_likert_bars_centre_on_the_neutral_answer():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [{"label": "S1", "a1": 10.0, "a2": 20.0, "a3": 30.0, "a4": 25.0, "a5": 15.0}]
+    )
+    figure = charts.likert_bars(frame)
+    left = sum(t.x[0] for t in figure.data if t.x[0] < 0)
+    right = sum(t.x[0] for t in figure.data if t.x[0] > 0)
+    assert left == pytest.approx(-(10 + 20 + 15))
+    assert right == pytest.approx(25 + 15 + 15)
+    assert [t.name for t in figure.data if t.showlegend is not False] == charts.LIKERT_WORDS[
+        2:3
+    ] + charts.LIKERT_WORDS[1::-1] + charts.LIKERT_WORDS[3:]
+
+
+def test_heatmap_shows_suppressed_cells_as_such():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [
+            {"group": "a", "scale": "Equity", "n": 3, "mean": None, "suppressed": True},
+            {"group": "b", "scale": "Equity", "n": 9, "mean": None, "suppressed": True},
+            {"group": "c", "scale": "Equity", "n": 20, "mean": 3.5, "suppressed": False},
+        ]
+    )
+    heat = charts.group_heatmap(table, 5).data[0]
+    assert list(heat.text) == [["n < 5"], ["hidden"], ["3.50"]]
+    assert heat.z[0][0] is None and heat.z[2][0] == 3.5

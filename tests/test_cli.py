@@ -214,7 +214,7 @@ def test_scores_contract(demo_db_path):
     assert len(records) == 12 and list(records[0]) == SCORE_COLUMNS
 
 
-def test_scores_by_sector_blank_small_groups(demo_db_path):
+def test_scores_by_sector_are_suppressed_with_their_totals(demo_db_path):
     code, out, _ = run(
         "scores",
         "--initiative",
@@ -224,10 +224,19 @@ def test_scores_by_sector_blank_small_groups(demo_db_path):
         "--db",
         demo_db_path,
     )
+    assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    small = [r for r in rows if r["suppressed"] == "True"]
-    assert small and all(r["mean"] == "" and r["pct_favourable"] == "" for r in small)
-    assert all(int(r["n"]) < 5 for r in small)
+    small = [r for r in rows if int(r["n"]) < 5]
+    assert small and all(r["suppressed"] == "True" for r in small)
+    hidden = [r for r in rows if r["suppressed"] == "True"]
+    assert all(r["mean"] == "" and r["pct_favourable"] == "" for r in hidden)
+    per_cell: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r["group"] != "all":
+            key = (r["wave"], r["scale"])
+            per_cell[key] = per_cell.get(key, 0) + (r["suppressed"] == "True")
+    assert 1 not in per_cell.values()  # a lone hidden group could be found from the total
+    assert any(r["group"] == "all" for r in rows)
     assert any(r["group"] == "community member" and r["mean"] for r in rows)
 
 

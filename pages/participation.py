@@ -1,0 +1,97 @@
+"""Participation: who took part in each wave, the sector mix, and whom to follow up."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import charts
+from analytics.exports import csv_bytes
+from analytics.statistics import non_responding_partners, participation, participation_by_sector
+from ui.components import chart_with_data, initiative_picker, literal, store
+
+
+def main() -> None:
+    db = store()
+    st.title("Participation")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    initiative_id, name = picked
+    table = participation(db, initiative_id)
+    if table.empty:
+        st.info("No survey waves yet.")
+        return
+    latest = table.iloc[-1]
+    st.caption(
+        f"In {literal(latest['wave'])}, {latest['respondents']} people answered for "
+        f"{latest['responding_partners']} of the {latest['active_partners']} partners active "
+        "when the wave opened."
+    )
+
+    st.subheader("Respondents and responding partners")
+    shown = table.rename(
+        columns={
+            "wave": "Wave",
+            "opened_on": "Opened",
+            "respondents": "Respondents",
+            "responding_partners": "Responding partners",
+            "active_partners": "Active partners",
+            "response_rate": "Partners responding (%)",
+            "evenness_responding": "Evenness, responding",
+            "evenness_active": "Evenness, active",
+        }
+    )
+    shown["Partners responding (%)"] = (shown["Partners responding (%)"] * 100).round(1)
+    shown["Opened"] = shown["Opened"].dt.date
+    for column in ("Evenness, responding", "Evenness, active"):
+        shown[column] = shown[column].astype(float).round(2)
+    chart_with_data(
+        charts.participation_chart(table),
+        shown,
+        title=f"{name} participation",
+        key="participation.waves",
+    )
+
+    st.subheader("Sector mix of the partnership")
+    st.caption(
+        "Evenness runs from 0 (all partners from one sector) to 1 (the sectors present are "
+        "equally represented): Shannon's diversity H divided by its largest possible value."
+    )
+    by_sector = participation_by_sector(db, initiative_id)
+    pivot = by_sector.pivot_table(
+        index="wave", columns="sector", values="active_partners", aggfunc="sum", sort=False
+    ).reset_index()
+    chart_with_data(
+        charts.sector_mix_chart(by_sector, table),
+        pivot,
+        title=f"{name} sector mix",
+        key="participation.sectors",
+    )
+
+    st.subheader(f"Partners with no respondent in {literal(latest['wave'])}")
+    missing = non_responding_partners(db, initiative_id)
+    if missing.empty:
+        st.success("Every active partner took part.")
+        return
+    st.caption("For follow-up by the backbone team before the next wave.")
+    missing["joined_on"] = missing["joined_on"].dt.date
+    chart_table = missing.rename(
+        columns={
+            "partner": "Partner",
+            "sector": "Sector",
+            "joined_on": "Joined",
+            "last_responded": "Last took part",
+        }
+    )
+    st.dataframe(chart_table, hide_index=True, key="participation.missing")
+    st.download_button(
+        "Download CSV",
+        csv_bytes(chart_table),
+        file_name="partners-to-follow-up.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="participation.missing.csv",
+    )
+
+
+main()
