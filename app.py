@@ -18,6 +18,9 @@ pages = [
     st.Page("pages/conditions.py", title="Conditions", icon=":material/account_tree:"),
     st.Page("pages/principles.py", title="Principles", icon=":material/handshake:"),
     st.Page("pages/participation.py", title="Participation", icon=":material/groups:"),
+    st.Page("pages/milestones.py", title="Milestones", icon=":material/flag:"),
+    st.Page("pages/indicators.py", title="Outcome indicators", icon=":material/monitoring:"),
+    st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About and method", icon=":material/menu_book:"),
 ]

@@ -98,7 +98,12 @@ def radar(changes: pd.DataFrame, scale_type: str) -> go.Figure:
     return fig
 
 
-def trend_grid(stats: pd.DataFrame, scale_type: str, bands: Bands | None = None) -> go.Figure:
+def trend_grid(
+    stats: pd.DataFrame,
+    scale_type: str,
+    bands: Bands | None = None,
+    phases: pd.DataFrame | None = None,
+) -> go.Figure:
     """Each scale's mean over the waves with its 95% confidence interval as a band, and the
     family's index in the last panel. `stats` is `scoring.initiative_statistics(...)`."""
     bands = bands or Bands.from_settings()
@@ -183,6 +188,10 @@ def trend_grid(stats: pd.DataFrame, scale_type: str, bands: Bands | None = None)
         legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="right", x=1),
         hovermode="closest",
     )
+    last = pd.to_datetime(whole["opened_on"]).max()
+    add_phase_bands(
+        fig, phases, until=last, axes=["x" + (str(i + 1) if i else "") for i in range(len(keys))]
+    )
     return fig
 
 
@@ -198,7 +207,11 @@ VERDICT_STYLE = {
 
 
 def scale_trend(
-    stats: pd.DataFrame, scale: str, changes: pd.DataFrame, bands: Bands | None = None
+    stats: pd.DataFrame,
+    scale: str,
+    changes: pd.DataFrame,
+    bands: Bands | None = None,
+    phases: pd.DataFrame | None = None,
 ) -> go.Figure:
     """One scale's mean over the waves with its 95% CI band; a marker where a change from
     the wave before is real. `changes` is statistics.successive_changes(...)."""
@@ -274,6 +287,7 @@ def scale_trend(
         margin=dict(l=60, r=20, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
     )
+    add_phase_bands(fig, phases, until=x.max() if len(x) else None)
     return fig
 
 
@@ -459,5 +473,363 @@ def sector_mix_chart(by_sector: pd.DataFrame, evenness: pd.DataFrame) -> go.Figu
         height=380,
         margin=dict(l=60, r=60, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return fig
+
+
+# -- phases, milestones, indicators and the shared timeline ---------------------------------------
+
+PHASE_FILL = {  # light tints, told apart by their labels as much as by colour
+    "initiate action": _rgba(OKABE_ITO["yellow"], 0.22),
+    "organise for impact": _rgba(OKABE_ITO["sky"], 0.16),
+    "sustain action and impact": _rgba(OKABE_ITO["green"], 0.14),
+}
+STATUS_COLOURS = {
+    "done": OKABE_ITO["blue"],
+    "in progress": OKABE_ITO["sky"],
+    "planned": OKABE_ITO["grey"],
+    "blocked": OKABE_ITO["vermillion"],
+    "dropped": "#cccccc",
+}
+
+
+def add_phase_bands(
+    fig: go.Figure,
+    phases: pd.DataFrame | None,
+    *,
+    until: object = None,
+    axes: list[str] | None = None,
+) -> go.Figure:
+    """Shade each dated phase behind the charts of `fig` (x axes `axes`, default 'x'), with
+    the phase named along the top of the first one. An open phase runs to `until` (today)."""
+    if phases is None or phases.empty:
+        return fig
+    import datetime as dt
+
+    end_default = until or dt.date.today()
+    axes = axes or ["x"]
+    shapes, notes = list(fig.layout.shapes or []), list(fig.layout.annotations or [])
+    for phase in phases.itertuples():
+        end = (
+            phase.end_date
+            if phase.end_date is not None and not pd.isna(phase.end_date)
+            else end_default
+        )
+        for i, axis in enumerate(axes):
+            y = "y" + axis[1:]
+            shapes.append(
+                dict(
+                    type="rect",
+                    xref=axis,
+                    yref=f"{y} domain",
+                    x0=phase.start_date,
+                    x1=end,
+                    y0=0,
+                    y1=1,
+                    fillcolor=PHASE_FILL.get(phase.phase, "rgba(0,0,0,0.05)"),
+                    line=dict(width=0),
+                    layer="below",
+                )
+            )
+            if i == 0:
+                notes.append(
+                    dict(
+                        xref=axis,
+                        yref=f"{y} domain",
+                        x=phase.start_date,
+                        y=1.0,
+                        xanchor="left",
+                        yanchor="top",
+                        xshift=3,
+                        yshift=-2,
+                        showarrow=False,
+                        text=phase.phase.capitalize(),
+                        font=dict(size=11, color="#444"),
+                    )
+                )
+    fig.update_layout(shapes=shapes, annotations=notes)
+    return fig
+
+
+def milestone_timeline(
+    frame: pd.DataFrame, as_of: object, phases: pd.DataFrame | None = None
+) -> go.Figure:
+    """One row per milestone: a diamond on its due date, a dot on its done date joined to it
+    (a late one reaches right of its diamond), coloured by status; a line for `as_of`."""
+    fig = go.Figure()
+    titles = [_wrap(t, 42) for t in frame["title"]]
+    for status, colour in STATUS_COLOURS.items():
+        rows = frame[frame["status"] == status]
+        if rows.empty:
+            continue
+        y = [titles[i] for i in rows.index]
+        fig.add_trace(
+            go.Scatter(
+                x=list(rows["due_date"]),
+                y=y,
+                mode="markers",
+                name=f"Due ({status})",
+                marker=dict(
+                    symbol="diamond-open" if status != "done" else "diamond",
+                    size=12,
+                    color=colour,
+                    line=dict(width=2, color=colour),
+                ),
+                customdata=rows[["status", "owner"]].fillna("").to_numpy(),
+                hovertemplate="%{y}<br>due %{x|%d %b %Y}<br>%{customdata[0]}, "
+                "%{customdata[1]}<extra></extra>",
+                legendgroup=status,
+            )
+        )
+        done = rows[rows["done_date"].notna()]
+        for row in done.itertuples():
+            fig.add_trace(
+                go.Scatter(
+                    x=[row.due_date, row.done_date],
+                    y=[titles[row.Index]] * 2,
+                    mode="lines",
+                    line=dict(color=colour, width=3),
+                    showlegend=False,
+                    hoverinfo="skip",
+                    legendgroup=status,
+                )
+            )
+        if not done.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=list(done["done_date"]),
+                    y=[titles[i] for i in done.index],
+                    mode="markers",
+                    name="Done on",
+                    marker=dict(size=9, color=colour),
+                    legendgroup=status,
+                    hovertemplate="%{y}<br>done %{x|%d %b %Y}<extra></extra>",
+                    showlegend=False,
+                )
+            )
+    fig.add_vline(x=as_of, line=dict(color="#000000", width=2, dash="dash"))
+    fig.add_annotation(
+        x=as_of,
+        y=1.0,
+        yref="paper",
+        text="Today",
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        font=dict(size=12),
+    )
+    add_phase_bands(fig, phases, until=as_of)
+    fig.update_layout(
+        font=FONT,
+        height=170 + 34 * len(frame),
+        hovermode="closest",
+        yaxis=dict(autorange="reversed", automargin=True),
+        xaxis=dict(tickformat="%b<br>%Y"),
+        margin=dict(l=10, r=20, t=70, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0),
+    )
+    return fig
+
+
+def burn_up_chart(
+    burn: pd.DataFrame, phases: pd.DataFrame | None = None, until: object = None
+) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=burn["month"],
+            y=burn["planned"],
+            name="Planned (by due date)",
+            mode="lines",
+            line=dict(color=OKABE_ITO["grey"], width=3, dash="dash", shape="hv"),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=burn["month"],
+            y=burn["done"],
+            name="Done",
+            mode="lines",
+            line=dict(color=OKABE_ITO["blue"], width=3, shape="hv"),
+        )
+    )
+    add_phase_bands(fig, phases, until=until)
+    fig.update_layout(
+        font=FONT,
+        height=340,
+        yaxis=dict(title="Milestones (cumulative)"),
+        xaxis=dict(tickformat="%b<br>%Y"),
+        margin=dict(l=60, r=20, t=40, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0),
+    )
+    return fig
+
+
+INDICATOR_STATUS_COLOURS = {
+    "on track": OKABE_ITO["blue"],
+    "off track": OKABE_ITO["vermillion"],
+    "not enough data": OKABE_ITO["grey"],
+}
+
+
+def indicator_chart(
+    row: pd.Series, observed: pd.DataFrame, phases: pd.DataFrame | None = None, until: object = None
+) -> go.Figure:
+    """Turn the curve: the observations, the baseline and the target, and the least-squares
+    trend since the baseline carried on to the target date."""
+    colour = INDICATOR_STATUS_COLOURS[row["status"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=observed["observed_on"],
+            y=observed["value"],
+            mode="lines+markers",
+            name="Observed",
+            line=dict(color="#333333", width=2),
+            marker=dict(size=8),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[row["baseline_date"]],
+            y=[row["baseline_value"]],
+            mode="markers",
+            name="Baseline",
+            marker=dict(symbol="square", size=12, color=OKABE_ITO["orange"]),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[row["target_date"]],
+            y=[row["target_value"]],
+            mode="markers",
+            name="Target",
+            marker=dict(symbol="star", size=16, color=OKABE_ITO["green"]),
+        )
+    )
+    if row["projected"] is not None and not pd.isna(row["projected"]):
+        since = observed[[d >= row["baseline_date"] for d in observed["observed_on"]]]
+        first = since["observed_on"].iloc[0]
+        span = (row["target_date"] - row["baseline_date"]).days
+        start_value = (
+            row["projected"] - row["per_year"] / 365.25 * ((row["target_date"] - first).days)
+            if span
+            else row["projected"]
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[first, row["target_date"]],
+                y=[start_value, row["projected"]],
+                mode="lines",
+                name=f"Trend: {row['status']}",
+                line=dict(color=colour, width=3, dash="dot"),
+            )
+        )
+    add_phase_bands(fig, phases, until=until)
+    better = "higher" if row["polarity"] == "higher" else "lower"
+    fig.update_layout(
+        title=dict(
+            text=f"{row['status'].capitalize()} · {better} is better",
+            x=0,
+            font=dict(size=14, color=colour),
+        ),
+        font=FONT,
+        height=330,
+        yaxis=dict(title=row["unit"] or "Value"),
+        xaxis=dict(tickformat="%b<br>%Y"),
+        margin=dict(l=60, r=20, t=60, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+    )
+    return fig
+
+
+def timeline_chart(
+    index_stats: pd.DataFrame,
+    milestones_frame: pd.DataFrame,
+    indicator_points: pd.DataFrame,
+    phases: pd.DataFrame | None,
+    until: object,
+) -> go.Figure:
+    """One time axis, three rows: the two indices; milestones done (cumulative) and due; each
+    indicator's progress from baseline (0%) to target (100%)."""
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.09,
+        subplot_titles=[
+            "Partnership indices (1-5)",
+            "Milestones",
+            "Outcome indicators: progress from baseline to target",
+        ],
+    )
+    for key, colour in (
+        ("collective_impact", OKABE_ITO["blue"]),
+        ("partnering", OKABE_ITO["vermillion"]),
+    ):
+        rows = index_stats[index_stats["scale"] == key].sort_values("wave_order")
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(rows["opened_on"]),
+                y=rows["mean"],
+                name=scale_label(key),
+                mode="lines+markers",
+                line=dict(color=colour, width=3),
+            ),
+            row=1,
+            col=1,
+        )
+    done = milestones_frame[milestones_frame["done_date"].notna()].sort_values("done_date")
+    fig.add_trace(
+        go.Scatter(
+            x=list(done["done_date"]),
+            y=list(range(1, len(done) + 1)),
+            name="Milestones done (cumulative)",
+            mode="lines+markers",
+            line=dict(color=OKABE_ITO["green"], width=3, shape="hv"),
+            customdata=done["title"],
+            hovertemplate="%{customdata}<br>%{x|%d %b %Y}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    due = milestones_frame.sort_values("due_date")
+    fig.add_trace(
+        go.Scatter(
+            x=list(due["due_date"]),
+            y=list(range(1, len(due) + 1)),
+            name="Milestones due (cumulative)",
+            mode="lines",
+            line=dict(color=OKABE_ITO["grey"], width=2, dash="dash", shape="hv"),
+        ),
+        row=2,
+        col=1,
+    )
+    palette = [OKABE_ITO[c] for c in ("purple", "orange", "sky", "black", "yellow")]
+    for (name, points), colour in zip(
+        indicator_points.groupby("name", sort=False), palette, strict=False
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=points["observed_on"],
+                y=points["progress"],
+                name=name,
+                mode="lines+markers",
+                line=dict(color=colour, width=2),
+            ),
+            row=3,
+            col=1,
+        )
+    fig.add_hline(y=100, line=dict(color=OKABE_ITO["green"], dash="dot"), row=3, col=1)
+    fig.add_vline(x=until, line=dict(color="#000000", width=1.5, dash="dash"))
+    add_phase_bands(fig, phases, until=until, axes=["x", "x2", "x3"])
+    fig.update_yaxes(range=[1, 5], row=1, col=1)
+    fig.update_yaxes(title_text="% of the way", row=3, col=1)
+    fig.update_xaxes(tickformat="%b<br>%Y")
+    fig.update_layout(
+        font=FONT,
+        height=960,
+        margin=dict(l=60, r=20, t=60, b=150),
+        legend=dict(orientation="h", yanchor="top", y=-0.07, x=0),
     )
     return fig

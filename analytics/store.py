@@ -232,6 +232,17 @@ class Store:
             [initiative_id],
         )
 
+    def phases(self, initiative_id: int) -> pd.DataFrame:
+        """The initiative's dated phases in order (an open phase has no end date)."""
+        frame = self.read_df(
+            "SELECT phase, start_date, end_date FROM phases WHERE initiative_id = ?"
+            " ORDER BY start_date",
+            [initiative_id],
+        )
+        for column in ("start_date", "end_date"):
+            frame[column] = pd.to_datetime(frame[column]).dt.date
+        return frame
+
     def instrument(self, initiative_id: int) -> list[Item]:
         """The initiative's instrument as items, in order."""
         return [

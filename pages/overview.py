@@ -110,7 +110,7 @@ def _render_radars(view: Overview) -> None:
             )
 
 
-def _render_trends(view: Overview) -> None:
+def _render_trends(view: Overview, phases) -> None:
     st.subheader("Trends over all waves, with 95% confidence intervals")
     st.caption(
         "Shaded band: the range in which the true mean probably lies (95% confidence). "
@@ -120,7 +120,7 @@ def _render_trends(view: Overview) -> None:
     for tab, scale_type in ((conditions, "condition"), (principles, "principle")):
         with tab:
             chart_with_data(
-                charts.trend_grid(view.statistics, scale_type),
+                charts.trend_grid(view.statistics, scale_type, phases=phases),
                 trend_table(view.statistics, scale_type),
                 title=f"{view.name} {scale_type} trends",
                 key=f"overview.trend.{scale_type}",
@@ -150,7 +150,7 @@ def main() -> None:
     _render_highlights(highlights(db, picked[0]), view.previous_wave)
     _render_cards(view)
     _render_radars(view)
-    _render_trends(view)
+    _render_trends(view, db.phases(picked[0]))
 
 
 main()

@@ -41,7 +41,7 @@ def render(scale_type: str) -> None:
     lines = [f"- {literal(i.text)}{turned if i.reverse else ''}" for i in view.items.itertuples()]
     st.markdown("\n".join(lines))
 
-    _render_trend(view, name)
+    _render_trend(view, name, db.phases(initiative_id))
     _render_reliability(view)
     latest = view.waves[-1]
     wave = st.select_slider("Wave", view.waves, value=latest, key=key + "wave")
@@ -49,7 +49,7 @@ def render(scale_type: str) -> None:
     _render_groups(db, view, initiative_id, wave, name, key)
 
 
-def _render_trend(view, name: str) -> None:
+def _render_trend(view, name: str, phases) -> None:
     st.subheader(f"{view.label} over time")
     real = view.changes[view.changes["verdict"] != "no clear change"]
     if real.empty:
@@ -60,7 +60,7 @@ def _render_trend(view, name: str) -> None:
             "p < 0.05): blue up for an improvement, red down for a decline."
         )
     chart_with_data(
-        charts.scale_trend(view.trend, view.scale, view.changes),
+        charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),
         trend_table(view),
         title=f"{name} {view.label} trend",
         key=f"scale.trend.{view.scale}",

@@ -1,0 +1,163 @@
+"""Outcome indicators: is the population-level curve turning?"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts
+from analytics.imports import ImportRefused
+from analytics.indicators import (
+    add_observations,
+    define_indicator,
+    indicator_statuses,
+    observations,
+    observations_from_csv,
+)
+from analytics.reading import UnreadableFile
+from ui.components import chart_with_data, initiative_picker, literal, store
+
+ACTOR = "app user"
+KEY = "indicators."
+
+
+def _refused(error: Exception) -> None:
+    st.error(literal(error))
+    problems = getattr(error, "problems", [])
+    if problems:
+        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
+
+
+def _render_indicator(db, row: pd.Series, phases, name: str) -> None:
+    observed = observations(db, int(row["id"]))
+    st.markdown(f"#### {literal(row['name'])}")
+    table = observed.rename(columns={"observed_on": "Date", "value": row["unit"] or "Value"})
+    chart_with_data(
+        charts.indicator_chart(row, observed, phases, until=dt.date.today()),
+        table,
+        title=f"{name} {row['name']}",
+        key=f"{KEY}{row['id']}",
+    )
+    with st.form(f"{KEY}add.{row['id']}", clear_on_submit=True):
+        st.caption("Add an observation")
+        left, right = st.columns(2)
+        day = left.date_input("Date", dt.date.today(), key=f"{KEY}day.{row['id']}")
+        value = right.number_input(
+            f"Value ({row['unit']})",
+            value=float(row["latest"] or 0),
+            key=f"{KEY}value.{row['id']}",
+            format="%.2f",
+        )
+        if st.form_submit_button("Add"):
+            try:
+                add_observations(
+                    db, int(row["initiative_id"]), int(row["id"]), [(day, value)], actor=ACTOR
+                )
+            except ImportRefused as error:
+                _refused(error)
+                return
+            st.rerun()
+
+
+def _render_define(db, initiative_id: int) -> None:
+    with st.expander("Define a new indicator"), st.form(KEY + "define"):
+        name = st.text_input("Name", key=KEY + "new.name")
+        unit = st.text_input("Unit (for example %, per 1,000, households)", key=KEY + "new.unit")
+        polarity = st.radio(
+            "Better is", ["higher", "lower"], horizontal=True, key=KEY + "new.polarity"
+        )
+        a, b = st.columns(2)
+        baseline_date = a.date_input("Baseline date", key=KEY + "new.bdate")
+        baseline_value = b.number_input("Baseline value", key=KEY + "new.bvalue")
+        c, d = st.columns(2)
+        target_date = c.date_input("Target date", key=KEY + "new.tdate")
+        target_value = d.number_input("Target value", key=KEY + "new.tvalue")
+        if st.form_submit_button("Save indicator"):
+            try:
+                define_indicator(
+                    db,
+                    initiative_id,
+                    name=name,
+                    unit=unit,
+                    polarity=polarity,
+                    baseline_date=baseline_date,
+                    baseline_value=baseline_value,
+                    target_date=target_date,
+                    target_value=target_value,
+                    actor=ACTOR,
+                )
+            except ImportRefused as error:
+                _refused(error)
+                return
+            st.rerun()
+
+
+def _render_csv(db, initiative_id: int, statuses: pd.DataFrame) -> None:
+    with st.expander("Add observations from a CSV (columns observed_on, value)"):
+        names = dict(zip(statuses["name"], statuses["id"], strict=True))
+        chosen = st.selectbox("Indicator", list(names), key=KEY + "csv.which")
+        upload = st.file_uploader("CSV or XLSX", type=["csv", "xlsx"], key=KEY + "csv.file")
+        if upload is not None and st.button("Add observations", key=KEY + "csv.go"):
+            try:
+                rows = observations_from_csv(upload.getvalue(), upload.name)
+                added = add_observations(
+                    db, initiative_id, int(names[chosen]), rows, actor=ACTOR, first_row=2
+                )
+            except (ImportRefused, UnreadableFile) as error:
+                _refused(error)
+                return
+            st.toast(f"{added} observations added.")
+            st.rerun()
+
+
+def main() -> None:
+    db = store()
+    st.title("Outcome indicators")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    initiative_id, name = picked
+    statuses = indicator_statuses(db, initiative_id)
+    if statuses.empty:
+        st.info("No indicators yet.")
+        _render_define(db, initiative_id)
+        return
+    st.caption(
+        "On track when the straight-line trend of the observations since the baseline reaches "
+        "the target by the target date; at least two observations are needed."
+    )
+    summary = statuses[
+        [
+            "name",
+            "unit",
+            "baseline_value",
+            "latest",
+            "target_value",
+            "target_date",
+            "projected",
+            "status",
+        ]
+    ].rename(
+        columns={
+            "name": "Indicator",
+            "unit": "Unit",
+            "baseline_value": "Baseline",
+            "latest": "Latest",
+            "target_value": "Target",
+            "target_date": "By",
+            "projected": "Trend reaches",
+            "status": "Status",
+        }
+    )
+    summary["Trend reaches"] = summary["Trend reaches"].astype(float).round(1)
+    st.dataframe(summary, hide_index=True, key=KEY + "summary")
+    phases = db.phases(initiative_id)
+    for _, row in statuses.assign(initiative_id=initiative_id).iterrows():
+        _render_indicator(db, row, phases, name)
+    _render_csv(db, initiative_id, statuses)
+    _render_define(db, initiative_id)
+
+
+main()

@@ -1,0 +1,195 @@
+"""Milestones: what was planned, what is done, what is late; edit, import and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts
+from analytics.exports import csv_bytes
+from analytics.imports import ImportRefused
+from analytics.instrument import CONDITIONS, PRINCIPLES, scale_label
+from analytics.milestones import (
+    burn_up,
+    delivery,
+    export_frame,
+    import_milestones_csv,
+    milestones,
+    overdue,
+    partner_names,
+    save_milestones,
+)
+from analytics.reading import UnreadableFile
+from analytics.schema import MILESTONE_STATUSES, PHASES
+from ui.components import chart_with_data, initiative_picker, literal, store
+
+ACTOR = "app user"
+KEY = "milestones."
+
+
+def _filters(frame: pd.DataFrame) -> pd.DataFrame:
+    left, middle, right = st.columns(3)
+    scales = {**CONDITIONS, **PRINCIPLES}
+    wanted = left.multiselect(
+        "Condition or principle", list(scales), format_func=scales.get, key=KEY + "scale"
+    )
+    phases = middle.multiselect("Phase", list(PHASES), key=KEY + "phase")
+    owners = right.multiselect("Owner", sorted(frame["owner"].dropna().unique()), key=KEY + "owner")
+    if wanted:
+        frame = frame[frame["condition"].isin(wanted) | frame["principle"].isin(wanted)]
+    if phases:
+        frame = frame[frame["phase"].isin(phases)]
+    if owners:
+        frame = frame[frame["owner"].isin(owners)]
+    return frame
+
+
+def _render_metrics(frame: pd.DataFrame, as_of: dt.date) -> None:
+    figures = delivery(frame, as_of)
+    a, b, c, d = st.columns(4)
+    a.metric("Milestones (not dropped)", figures["milestones"])
+    share = figures["share_done"]
+    b.metric("Done", "–" if share is None else f"{share:.0%}")
+    on_time = figures["share_on_time"]
+    c.metric("Done on time (of those done)", "–" if on_time is None else f"{on_time:.0%}")
+    d.metric(f"Overdue on {as_of:%d %b %Y}", figures["overdue"])
+
+
+def _render_editor(db, initiative_id: int, frame: pd.DataFrame) -> None:
+    partners = partner_names(db, initiative_id)
+    with st.expander("Edit milestones"):
+        st.caption(
+            "Add a row at the bottom, change any cell, or delete rows; then save. "
+            "Nothing is saved while any row has a problem."
+        )
+        edited = st.data_editor(
+            frame.drop(columns=["id"]).assign(id=frame["id"]),
+            num_rows="dynamic",
+            hide_index=True,
+            key=KEY + "editor",
+            column_order=[
+                "title",
+                "status",
+                "due_date",
+                "done_date",
+                "owner",
+                "condition",
+                "principle",
+                "phase",
+                "notes",
+            ],
+            column_config={
+                "title": st.column_config.TextColumn("Title", required=True, width="large"),
+                "status": st.column_config.SelectboxColumn(
+                    "Status", options=MILESTONE_STATUSES, required=True, default="planned"
+                ),
+                "due_date": st.column_config.DateColumn("Due", required=True, format="YYYY-MM-DD"),
+                "done_date": st.column_config.DateColumn("Done on", format="YYYY-MM-DD"),
+                "owner": st.column_config.SelectboxColumn("Owner", options=partners),
+                "condition": st.column_config.SelectboxColumn(
+                    "Condition", options=list(CONDITIONS)
+                ),
+                "principle": st.column_config.SelectboxColumn(
+                    "Principle", options=list(PRINCIPLES)
+                ),
+                "phase": st.column_config.SelectboxColumn("Phase", options=list(PHASES)),
+                "notes": st.column_config.TextColumn("Notes"),
+            },
+        )
+        if st.button("Save milestones", type="primary", key=KEY + "save"):
+            try:
+                counts = save_milestones(db, initiative_id, edited, actor=ACTOR)
+            except ImportRefused as error:
+                st.error(literal(error))
+                st.dataframe(pd.DataFrame([p.as_dict() for p in error.problems]), hide_index=True)
+                return
+            st.toast(f"Saved: {counts['added']} added, {counts['deleted']} deleted.")
+            st.rerun()
+
+
+def _render_csv(db, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
+    with st.expander("Import or export as CSV"):
+        st.download_button(
+            "Download the milestones (CSV)",
+            csv_bytes(export_frame(frame)),
+            f"{name} milestones.csv",
+            "text/csv",
+            on_click="ignore",
+            key=KEY + "export",
+        )
+        upload = st.file_uploader(
+            "Add milestones from a CSV with the same columns",
+            type=["csv", "xlsx"],
+            key=KEY + "import",
+        )
+        if upload is not None and st.button("Add these milestones", key=KEY + "import.go"):
+            try:
+                added = import_milestones_csv(
+                    db, initiative_id, upload.getvalue(), upload.name, actor=ACTOR
+                )
+            except (ImportRefused, UnreadableFile) as error:
+                st.error(literal(error))
+                problems = getattr(error, "problems", [])
+                if problems:
+                    st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
+                return
+            st.toast(f"{added} milestones added.")
+            st.rerun()
+
+
+def main() -> None:
+    db = store()
+    st.title("Milestones")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    initiative_id, name = picked
+    as_of = st.sidebar.date_input("As of", dt.date.today(), key=KEY + "as_of")
+    everything = milestones(db, initiative_id)
+    frame = _filters(everything)
+    _render_metrics(frame, as_of)
+    phases = db.phases(initiative_id)
+    table = (
+        frame.assign(
+            condition=[scale_label(c) if isinstance(c, str) else "" for c in frame["condition"]],
+            principle=[scale_label(p) if isinstance(p, str) else "" for p in frame["principle"]],
+        )
+        .drop(columns=["id"])
+        .reset_index(drop=True)
+    )
+
+    st.subheader("Timeline")
+    if frame.empty:
+        st.info("No milestones match.")
+    else:
+        chart_with_data(
+            charts.milestone_timeline(frame.reset_index(drop=True), as_of, phases),
+            table,
+            title=f"{name} milestones",
+            key=KEY + "timeline",
+        )
+        st.subheader("Planned and done over time")
+        burn = burn_up(frame, as_of)
+        chart_with_data(
+            charts.burn_up_chart(burn, phases, until=as_of),
+            burn,
+            title=f"{name} milestone burn-up",
+            key=KEY + "burn",
+        )
+        st.subheader(f"Overdue on {as_of:%d %b %Y}")
+        late = overdue(frame, as_of)
+        if late.empty:
+            st.success("Nothing is overdue.")
+        else:
+            st.dataframe(
+                late[["title", "owner", "due_date", "days_overdue", "status"]],
+                hide_index=True,
+                key=KEY + "overdue",
+            )
+    _render_editor(db, initiative_id, everything)
+    _render_csv(db, initiative_id, everything, name)
+
+
+main()

@@ -1,0 +1,37 @@
+"""Timeline: partnership scores, milestones, indicators and phases on one time axis."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from analytics import charts
+from analytics.indicators import progress_points
+from analytics.milestones import milestones
+from analytics.scoring import ALL_GROUP, initiative_statistics
+from ui.components import chart_with_data, initiative_picker, store
+
+
+def main() -> None:
+    db = store()
+    st.title("Timeline")
+    picked = initiative_picker(db)
+    if picked is None:
+        return
+    initiative_id, name = picked
+    st.caption(
+        "What happened when: the partnership's scores, the milestones delivered and "
+        "the outcome indicators, over the initiative's phases (shaded)."
+    )
+    stats = initiative_statistics(db, initiative_id)
+    indices = stats[(stats["group"] == ALL_GROUP) & (stats["scale_type"] == "index")]
+    done = milestones(db, initiative_id)
+    progress = progress_points(db, initiative_id)
+    phases = db.phases(initiative_id)
+    figure = charts.timeline_chart(indices, done, progress, phases, dt.date.today())
+    table = phases.rename(columns={"phase": "Phase", "start_date": "From", "end_date": "To"})
+    chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")
+
+
+main()
