@@ -57,6 +57,44 @@ def _render_metrics(frame: pd.DataFrame, as_of: dt.date) -> None:
     d.metric(f"Overdue on {as_of:%d %b %Y}", figures["overdue"])
 
 
+def _render_progress(db, initiative_id: int, frame: pd.DataFrame) -> None:
+    """The quick way to record that one milestone moved on."""
+    if frame.empty:
+        return
+    with st.expander("Record progress on one milestone", expanded=False):
+        titles = dict(zip(frame["id"], frame["title"], strict=True))
+        chosen = st.selectbox(
+            "Milestone", list(titles), format_func=titles.get, key=KEY + "progress.which"
+        )
+        current = frame[frame["id"] == chosen].iloc[0]
+        left, right = st.columns(2)
+        status = left.selectbox(
+            "Status",
+            MILESTONE_STATUSES,
+            index=MILESTONE_STATUSES.index(current["status"]),
+            key=KEY + f"progress.status.{chosen}",
+        )
+        done_on = right.date_input(
+            "Done on (only when done)",
+            current["done_date"] if current["status"] == "done" else dt.date.today(),
+            key=KEY + f"progress.done.{chosen}",
+            disabled=status != "done",
+        )
+        if st.button("Save progress", key=KEY + "progress.save"):
+            edited = frame.copy()
+            row = edited.index[edited["id"] == chosen][0]
+            edited.loc[row, "status"] = status
+            edited.loc[row, "done_date"] = done_on if status == "done" else None
+            try:
+                save_milestones(db, initiative_id, edited, actor=ACTOR)
+            except ImportRefused as error:
+                st.error(literal(error))
+                st.dataframe(pd.DataFrame([p.as_dict() for p in error.problems]), hide_index=True)
+                return
+            st.toast(f"Saved: {titles[chosen]} is {status}.")
+            st.rerun()
+
+
 def _render_editor(db, initiative_id: int, frame: pd.DataFrame) -> None:
     partners = partner_names(db, initiative_id)
     with st.expander("Edit milestones"):
@@ -188,6 +226,7 @@ def main() -> None:
                 hide_index=True,
                 key=KEY + "overdue",
             )
+    _render_progress(db, initiative_id, everything)
     _render_editor(db, initiative_id, everything)
     _render_csv(db, initiative_id, everything, name)
 

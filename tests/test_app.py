@@ -225,3 +225,45 @@ def test_about_page_lists_every_setting(app: AppTest):
     app.switch_page("pages/about.py").run()
     table = _table(app, "Setting")
     assert table["Setting"].tolist() == list(settings.SETTINGS)
+
+
+def test_milestone_progress_is_saved_from_the_page(writable_demo_store, monkeypatch):
+    from analytics.milestones import milestones
+
+    monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("pages/milestones.py").run()
+    initiative = writable_demo_store.initiative_id(app.selectbox(key="initiative").value)
+    before = milestones(writable_demo_store, initiative)
+    target = before[before["status"] == "in progress"].iloc[0]
+    app.selectbox(key="milestones.progress.which").select(target["id"]).run()
+    app.selectbox(key=f"milestones.progress.status.{target['id']}").select("done").run()
+    app.date_input(key=f"milestones.progress.done.{target['id']}").set_value(
+        target["due_date"]
+    ).run()
+    app.button(key="milestones.progress.save").click().run()
+    assert not app.exception, app.exception
+    after = milestones(writable_demo_store, initiative).set_index("id")
+    assert after.loc[target["id"], "status"] == "done"
+    assert after.loc[target["id"], "done_date"] == target["due_date"]
+    assert len(after) == len(before)
+
+
+def test_an_indicator_observation_is_added_from_the_page(writable_demo_store, monkeypatch):
+    import datetime as dt
+
+    from analytics.indicators import indicators, observations
+
+    monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("pages/indicators.py").run()
+    initiative = writable_demo_store.initiative_id(app.selectbox(key="initiative").value)
+    first = indicators(writable_demo_store, initiative).iloc[0]
+    before = observations(writable_demo_store, int(first["id"]))
+    app.date_input(key=f"indicators.day.{first['id']}").set_value(dt.date(2026, 11, 1))
+    app.number_input(key=f"indicators.value.{first['id']}").set_value(321.5)
+    app.button(key=f"FormSubmitter:indicators.add.{first['id']}-Add").click().run()
+    assert not app.exception, app.exception
+    after = observations(writable_demo_store, int(first["id"]))
+    assert len(after) == len(before) + 1
+    assert after.iloc[-1].tolist() == [dt.date(2026, 11, 1), 321.5]

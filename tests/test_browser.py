@@ -79,3 +79,22 @@ def test_upload_a_wave_through_the_page_and_see_the_overview_change(browser, tmp
         expect(page.get_by_text("Latest wave: Nov 2026 (9 respondents)")).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
         page.close()
+
+
+def test_timeline_shows_phase_bands(browser, tmp_path):
+    with streamlit_server(tmp_path / "timeline.duckdb") as (url, _seconds):
+        page = browser.new_page(viewport={"width": 1400, "height": 2000})
+        page.goto(f"{url}/timeline")
+        page.wait_for_selector(APP_IDLE, timeout=90_000)
+        chart = page.locator(".js-plotly-plot").first
+        expect(chart).to_be_visible(timeout=30_000)
+        expect(chart).to_contain_text("Initiate action")
+        expect(chart).to_contain_text("Organise for impact")
+        expect(chart).to_contain_text("Milestones")
+        # Two phases, each shaded behind the three rows of the timeline.
+        bands = chart.locator(".layer-below .shapelayer path")
+        assert bands.count() >= 6
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(800)
+        page.screenshot(path=ARTIFACTS / "timeline.png", full_page=True)
+        page.close()
