@@ -395,9 +395,10 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
     return fig
 
 
-def participation_chart(table: pd.DataFrame) -> go.Figure:
-    """Respondents and responding partners per wave, with the partners' response rate."""
-    x = table["wave"]
+def participation_chart(table: pd.DataFrame, phases: pd.DataFrame | None = None) -> go.Figure:
+    """Respondents and responding partners per wave (at the wave's opening date), with the
+    partners' response rate."""
+    x = pd.to_datetime(table["opened_on"])
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(
         go.Bar(x=x, y=table["respondents"], name="Respondents", marker_color=OKABE_ITO["sky"])
@@ -434,24 +435,33 @@ def participation_chart(table: pd.DataFrame) -> go.Figure:
         height=380,
         margin=dict(l=60, r=60, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=dict(tickvals=x, ticktext=table["wave"]),
     )
+    add_phase_bands(fig, phases, until=x.max() + pd.Timedelta(days=75))  # past the last bars
     return fig
 
 
 SECTOR_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "green", "purple", "vermillion", "grey")]
 
 
-def sector_mix_chart(by_sector: pd.DataFrame, evenness: pd.DataFrame) -> go.Figure:
+def sector_mix_chart(
+    by_sector: pd.DataFrame, evenness: pd.DataFrame, phases: pd.DataFrame | None = None
+) -> go.Figure:
     """Active partners by sector per wave (stacked) and the evenness of the mix (line)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for sector, colour in zip(sorted(by_sector["sector"].unique()), SECTOR_COLOURS, strict=False):
         rows = by_sector[by_sector["sector"] == sector]
         fig.add_trace(
-            go.Bar(x=rows["wave"], y=rows["active_partners"], name=sector, marker_color=colour)
+            go.Bar(
+                x=pd.to_datetime(rows["opened_on"]),
+                y=rows["active_partners"],
+                name=sector,
+                marker_color=colour,
+            )
         )
     fig.add_trace(
         go.Scatter(
-            x=evenness["wave"],
+            x=pd.to_datetime(evenness["opened_on"]),
             y=evenness["evenness_active"],
             name="Evenness of the mix (0-1)",
             mode="lines+markers",
@@ -473,6 +483,10 @@ def sector_mix_chart(by_sector: pd.DataFrame, evenness: pd.DataFrame) -> go.Figu
         height=380,
         margin=dict(l=60, r=60, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=dict(tickvals=pd.to_datetime(evenness["opened_on"]), ticktext=evenness["wave"]),
+    )
+    add_phase_bands(
+        fig, phases, until=pd.to_datetime(evenness["opened_on"]).max() + pd.Timedelta(days=75)
     )
     return fig
 

@@ -323,3 +323,35 @@ def burn_up(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
             ],
         }
     )
+
+
+def start_phase(
+    store: Store, initiative_id: int, phase: str, start_date: dt.date, *, actor: str
+) -> None:
+    """Begin a new phase on `start_date`; the open phase ends the day before. Refused when the
+    phase is unknown or the date is not after the open phase's start."""
+    if phase not in PHASES:
+        raise ImportRefused(f"{phase!r} is not one of {', '.join(PHASES)}")
+    with store.transaction() as cursor:
+        current = cursor.execute(
+            "SELECT id, phase, start_date FROM phases WHERE initiative_id = ?"
+            " AND end_date IS NULL ORDER BY start_date DESC LIMIT 1",
+            [initiative_id],
+        ).fetchall()
+        if current:
+            phase_id, name, started = current[0]
+            if start_date <= started:
+                raise ImportRefused(
+                    f"the new phase must start after {name} began ({started:%d %b %Y})"
+                )
+            cursor.execute(
+                "UPDATE phases SET end_date = ? WHERE id = ?",
+                [start_date - dt.timedelta(days=1), phase_id],
+            )
+        cursor.execute(
+            "INSERT INTO phases (initiative_id, phase, start_date) VALUES (?, ?, ?)",
+            [initiative_id, phase, start_date],
+        )
+        Store.audit(
+            cursor, actor, "start phase", initiative_id, f"{phase} from {start_date:%Y-%m-%d}", 1
+        )

@@ -28,6 +28,7 @@ def main() -> None:
         "when the wave opened."
     )
 
+    phases = db.phases(initiative_id)
     st.subheader("Respondents and responding partners")
     shown = table.rename(
         columns={
@@ -46,7 +47,7 @@ def main() -> None:
     for column in ("Evenness, responding", "Evenness, active"):
         shown[column] = shown[column].astype(float).round(2)
     chart_with_data(
-        charts.participation_chart(table),
+        charts.participation_chart(table, phases),
         shown,
         title=f"{name} participation",
         key="participation.waves",
@@ -62,7 +63,7 @@ def main() -> None:
         index="wave", columns="sector", values="active_partners", aggfunc="sum", sort=False
     ).reset_index()
     chart_with_data(
-        charts.sector_mix_chart(by_sector, table),
+        charts.sector_mix_chart(by_sector, table, phases),
         pivot,
         title=f"{name} sector mix",
         key="participation.sectors",

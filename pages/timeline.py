@@ -7,10 +7,12 @@ import datetime as dt
 import streamlit as st
 
 from analytics import charts
+from analytics.imports import ImportRefused
 from analytics.indicators import progress_points
-from analytics.milestones import milestones
+from analytics.milestones import milestones, start_phase
+from analytics.schema import PHASES
 from analytics.scoring import ALL_GROUP, initiative_statistics
-from ui.components import chart_with_data, initiative_picker, store
+from ui.components import chart_with_data, initiative_picker, literal, store
 
 
 def main() -> None:
@@ -32,6 +34,20 @@ def main() -> None:
     figure = charts.timeline_chart(indices, done, progress, phases, dt.date.today())
     table = phases.rename(columns={"phase": "Phase", "start_date": "From", "end_date": "To"})
     chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")
+    _render_new_phase(db, initiative_id)
+
+
+def _render_new_phase(db, initiative_id: int) -> None:
+    with st.expander("Start a new phase"), st.form("timeline.phase"):
+        phase = st.selectbox("Phase", PHASES, key="timeline.phase.name")
+        start = st.date_input("From", dt.date.today(), key="timeline.phase.start")
+        if st.form_submit_button("Start this phase"):
+            try:
+                start_phase(db, initiative_id, phase, start, actor="app user")
+            except ImportRefused as error:
+                st.error(literal(error))
+                return
+            st.rerun()
 
 
 main()

@@ -192,3 +192,21 @@ def test_csv_export_imports_back_and_bad_csv_changes_nothing(writable_demo_store
         (3, "due_date", "someday")
     ]
     assert store.table_counts() == counts
+
+
+def test_a_new_phase_closes_the_open_one(writable_demo_store):
+    from analytics.milestones import start_phase
+
+    store = writable_demo_store
+    initiative = store.initiative_id("Coastal Youth Employment Compact")
+    start_phase(store, initiative, "sustain action and impact", D(2026, 11, 1), actor="t")
+    phases = store.phases(initiative)
+    assert phases["phase"].tolist()[-2:] == ["organise for impact", "sustain action and impact"]
+    assert phases["end_date"].tolist()[-2] == D(2026, 10, 31)
+    assert pd.isna(phases["end_date"].tolist()[-1])
+    counts = store.table_counts()
+    with pytest.raises(ImportRefused, match="must start after"):
+        start_phase(store, initiative, "initiate action", D(2026, 1, 1), actor="t")
+    with pytest.raises(ImportRefused, match="not one of"):
+        start_phase(store, initiative, "celebrate", D(2027, 1, 1), actor="t")
+    assert store.table_counts() == counts
