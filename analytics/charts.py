@@ -178,7 +178,13 @@ def trend_grid(
         ]
     fig.update_yaxes(range=[1, 5], tickvals=[1, 2, 3, 4, 5], gridcolor="#eeeeee")
     fig.update_yaxes(title_text="Mean (1-5)", col=1)
-    fig.update_xaxes(tickformat="%b<br>%Y", gridcolor="#f4f4f4")
+    # Ticks at the waves themselves, named as the waves are.
+    ticks = whole.drop_duplicates("wave_id").sort_values("wave_order")
+    fig.update_xaxes(
+        tickvals=pd.to_datetime(ticks["opened_on"]),
+        ticktext=[_wrap(w, 8) for w in ticks["wave"]],
+        gridcolor="#f4f4f4",
+    )
     fig.update_annotations(font=dict(size=14))
     fig.update_layout(
         shapes=shapes,
@@ -281,7 +287,7 @@ def scale_trend(
             for t in (bands.borderline, bands.strength)
         ],
         yaxis=dict(range=[1, 5.4], tickvals=[1, 2, 3, 4, 5], title="Mean (1-5)"),
-        xaxis=dict(tickformat="%b<br>%Y"),
+        xaxis=dict(tickvals=x, ticktext=[_wrap(w, 8) for w in data["wave"]]),
         font=FONT,
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
@@ -331,7 +337,7 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
             zerolinecolor="#555",
             title="Share of answers (disagree ← → agree)",
         ),
-        yaxis=dict(autorange="reversed"),
+        yaxis=dict(autorange="reversed", tickfont=dict(size=13, color="#262730")),
         legend=dict(
             orientation="h", yanchor="bottom", y=1.02, xanchor="center", x=0.5, traceorder="normal"
         ),

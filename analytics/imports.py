@@ -177,6 +177,18 @@ def _parse_times(column: pd.Series, month_first: bool) -> pd.Series:
     return parsed.dt.tz_convert(None)
 
 
+def suggested_wave(table: Table, mapping: Mapping) -> str | None:
+    """A wave label from the middle submission date of the file ('Mar 2026'), if it has
+    dates: the wave is dated by its answers, so its label should say the same."""
+    label = mapping.fields.get("submitted_at")
+    if not label or label not in table.data:
+        return None
+    times = _parse_times(table.data[label].astype(str), table.layout.month_first).dropna()
+    if times.empty:
+        return None
+    return times.sort_values().iloc[len(times) // 2].strftime("%b %Y")
+
+
 def validate(
     table: Table,
     mapping: Mapping,
@@ -672,6 +684,19 @@ def undo_import(store: Store, import_id: int, *, actor: str) -> int:
             removed,
         )
     return removed
+
+
+def unknown_organisations(store: Store, initiative_id: int, prepared: PreparedImport) -> list[str]:
+    """Organisation names of the file that match no partner of the initiative (case and
+    spaces aside): their respondents will not count as responding partners."""
+    names = {
+        str(n).strip().casefold()
+        for n in store.read_df(
+            "SELECT name FROM partners WHERE initiative_id = ?", [initiative_id]
+        )["name"]
+    }
+    given = prepared.respondents["organisation"].dropna().astype(str).str.strip()
+    return sorted({g for g in given if g and g.casefold() not in names})
 
 
 def import_history(store: Store, initiative_id: int) -> pd.DataFrame:

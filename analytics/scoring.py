@@ -64,9 +64,11 @@ class Bands:
 
     def of(self, mean: float | None) -> str | None:
         """'strength' at or above the strength threshold, 'borderline' at or above the
-        borderline one, else 'concern'; None when there is no mean."""
+        borderline one, else 'concern'; None when there is no mean. The mean is taken as shown,
+        to two decimals, so that 3.996 (shown 4.00) is a strength like 4.00 itself."""
         if mean is None or (isinstance(mean, float) and math.isnan(mean)):
             return None
+        mean = round(float(mean), 2)
         if mean >= self.strength:
             return "strength"
         if mean >= self.borderline:

@@ -15,7 +15,9 @@ from analytics.imports import (
     import_history,
     mapping_for,
     read_survey,
+    suggested_wave,
     undo_import,
+    unknown_organisations,
     validate,
 )
 from analytics.instrument import Item
@@ -155,11 +157,28 @@ def _validated(file_id, data, table, mapping, items, wave) -> PreparedImport:
     return cached[1]
 
 
-def _render_check(prepared: PreparedImport) -> None:
+def _render_check(db: Store, initiative_id: int, prepared: PreparedImport) -> None:
     summary = prepared.summary()
+    explain = {
+        "missing": "Blank, N/A or don't know, and the invalid cells if they are imported as "
+        "missing.",
+        "problems": "Cells that are neither an answer nor a missing answer; see the table.",
+        "rows skipped": "Blank rows, rows that are not responses (previews, tests) and rows "
+        "without any answer.",
+    }
     columns = st.columns(len(summary))
     for column, (label, value) in zip(columns, summary.items(), strict=True):
-        column.metric(label.capitalize(), f"{value:,}")
+        column.metric(label.capitalize(), f"{value:,}", help=explain.get(label))
+    strangers = unknown_organisations(db, initiative_id, prepared)
+    if strangers:
+        shown = ", ".join(literal(s) for s in strangers[:5])
+        more = f" and {len(strangers) - 5} more" if len(strangers) > 5 else ""
+        st.info(
+            f"{len(strangers)} organisation name(s) in this file are not partners of this "
+            f"initiative ({shown}{more}). Their answers count in every score, but not as "
+            "responding partners on the Participation page.",
+            icon=":material/info:",
+        )
     st.markdown("**The first respondents as they will be stored**")
     st.dataframe(prepared.preview(), hide_index=True, key=KEY + "preview")
     if prepared.problem_count:
@@ -229,7 +248,9 @@ def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> N
                 st.dataframe(refused, hide_index=True, key=KEY + "refused")
             return
         _set("prepared", None)
+        _set("table", None)
         _set("done", result)
+        _set("imports", _state("imports", 0) + 1)
         st.rerun()
 
 
@@ -288,7 +309,12 @@ def main() -> None:
         "Forms or KoboToolbox (CSV or XLSX), or one of our templates."
     )
     _render_templates(items)
-    upload = st.file_uploader("Survey export", type=["csv", "tsv", "txt", "xlsx"], key=KEY + "file")
+    # A new key after each import empties the uploader: the imported file is not offered again.
+    upload = st.file_uploader(
+        "Survey export",
+        type=["csv", "tsv", "txt", "xlsx"],
+        key=KEY + f"file.{_state('imports', 0)}",
+    )
     if upload is not None:
         read = _read(upload, initiative_id)
         if read is not None:
@@ -300,16 +326,18 @@ def main() -> None:
                 if "wave" not in mapping.fields:
                     wave = st.text_input(
                         "Wave label",
-                        value=dt.date.today().strftime("%b %Y"),
+                        value=suggested_wave(table, mapping) or dt.date.today().strftime("%b %Y"),
                         key=KEY + "wave",
-                        help="The survey round these answers belong to.",
+                        help="The survey round these answers belong to; suggested from the "
+                        "middle submission date. Waves are placed in time by their answers' "
+                        "dates.",
                     )
                 try:
                     prepared = _validated(upload.file_id, data, table, mapping, items, wave)
                 except ImportRefused as error:
                     st.error(literal(error))
                 else:
-                    _render_check(prepared)
+                    _render_check(db, initiative_id, prepared)
                     _render_commit(db, initiative_id, prepared)
     _render_history(db, initiative_id)
 

@@ -119,6 +119,8 @@ def test_upload_checks_then_imports_and_undoes(writable_demo_store, monkeypatch)
     app.button(key="upload.commit").click().run()
     assert not app.exception
     assert "Imported 9 respondents" in app.success[0].value
+    assert app.get("file_uploader")[0].value is None  # the imported file is not offered again
+    assert not [b for b in app.button if b.key == "upload.commit"]
     after = writable_demo_store.table_counts()
     assert after["respondents"] == before["respondents"] + 9
     history = _table(app, "import")

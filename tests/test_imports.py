@@ -442,3 +442,26 @@ def test_keyless_files_do_not_clash_with_each_other(empty_store):
     _import(empty_store, no_ids + b"C,3,3\n", "two.csv")
     assert empty_store.read_one("SELECT count(*) FROM respondents") == 5
     assert empty_store.read_one("SELECT count(respondent_key) FROM respondents") == 0
+
+
+def test_the_wave_label_is_suggested_from_the_answers_dates():
+    from analytics.imports import suggested_wave
+
+    table = read_survey(GOOD, "wave.csv")
+    assert suggested_wave(table, propose_mapping(table, ITEMS)) == "Mar 2026"
+    undated = read_survey(b"respondent_id,CA1\nr1,4\n", "undated.csv")
+    assert suggested_wave(undated, propose_mapping(undated, ITEMS)) is None
+
+
+def test_organisations_that_are_not_partners_are_named(demo_store):
+    from analytics.imports import unknown_organisations
+
+    initiative = demo_store.initiative_id("Riverside Early Years Alliance")
+    partner = demo_store.read_one(
+        "SELECT name FROM partners WHERE initiative_id = ? LIMIT 1", [initiative]
+    )
+    data = _csv(
+        f"r1,{partner.upper()} ,nonprofit,L,2026-03-01,5,4,2,4",
+        "r2,Nobody Ltd,business,L,2026-03-01,5,4,2,4",
+    )
+    assert unknown_organisations(demo_store, initiative, _prepare(data)) == ["Nobody Ltd"]

@@ -270,3 +270,8 @@ def test_latest_changes_compare_the_last_two_waves(demo_store, coastal):
     latest = whole[whole["wave"] == "Oct 2026"]["mean"].iloc[0]
     previous = whole[whole["wave"] == "Apr 2026"]["mean"].iloc[0]
     assert row["change"] == pytest.approx(latest - previous)
+
+
+def test_the_band_follows_the_mean_as_shown():
+    assert Bands(4.0, 3.0).of(3.996) == "strength"  # shown as 4.00
+    assert Bands(4.0, 3.0).of(3.994) == "borderline"  # shown as 3.99

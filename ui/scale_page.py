@@ -57,7 +57,7 @@ def _render_trend(view, name: str, phases) -> None:
     else:
         st.caption(
             "Triangles mark changes from the wave before that are real (Welch's t-test, "
-            "p < 0.05): blue up for an improvement, red down for a decline."
+            "p < 0.05): blue up for an improvement, orange-red down for a decline."
         )
     chart_with_data(
         charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),
