@@ -150,6 +150,7 @@ def _render_groups(db, view, initiative_id: int, wave: str, name: str, key: str)
         }
     )
     shown["Mean"] = shown["Mean"].map(lambda v: None if v is None else round(float(v), 2))
+    shown["Why hidden"] = shown["Why hidden"].fillna("")
     chart_with_data(
         charts.group_heatmap(table, min_n),
         shown,
