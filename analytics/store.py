@@ -8,9 +8,10 @@ parameters; the only SQL text built in code uses identifiers from fixed lists.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,17 @@ def open_store(path: Path | str | None = None, *, demo: bool | None = None) -> S
         if key != ":memory:":
             _stores[key] = store
         return store
+
+
+@atexit.register
+def close_all_stores() -> None:
+    """Close every open store (at exit: DuckDB then checkpoints and frees cleanly)."""
+    with _stores_lock:
+        stores = list(_stores.values())
+        _stores.clear()
+    for store in stores:
+        with suppress(duckdb.Error):
+            store.close()
 
 
 def forget_store(path: Path | str) -> None:

@@ -77,3 +77,25 @@ def coastal(demo_store: Store) -> int:
 
 def frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
+
+
+def pytest_unconfigure(config):
+    """Close every DuckDB connection before the interpreter exits, so that DuckDB's bindings
+    have nothing left to report as leaked."""
+    import gc
+
+    from analytics.store import close_all_stores
+
+    close_all_stores()
+    gc.collect()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Write 'pytest: N passed, N failed' for .ci/run to print last: DuckDB's bindings may
+    print notes at interpreter exit, after pytest's own closing line."""
+    stats = terminalreporter.stats
+    passed = len(stats.get("passed", []))
+    failed = len(stats.get("failed", [])) + len(stats.get("error", []))
+    out = ROOT / "tests" / "artifacts"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.txt").write_text(f"pytest: {passed} passed, {failed} failed\n")
