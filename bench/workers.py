@@ -1,0 +1,229 @@
+"""The measured side of the benchmark: each worker runs in a fresh process started by
+bench/run.py and prints one JSON object as its last line of standard output.
+
+    python -m bench.workers baseline-import SURVEY_CSV NEW_DB
+    python -m bench.workers scoring DB INITIATIVE
+    python -m bench.workers baseline-scoring DB INITIATIVE
+    python -m bench.workers warm DB INITIATIVE [--page]
+    python -m bench.workers apptest DB
+
+Only the standard library is imported at the top, so that a worker can time the imports of the
+project (or of DuckDB) apart from the call it measures. Peak RSS is read by the parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+STARTED = time.perf_counter()
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The bare DuckDB baseline of scoring: per-respondent scale scores by the rules of DESIGN.md
+# section 3 (reverse-coded items as 6 - value; the mean of the answered items when at least half
+# of the scale's items, rounded up, are answered), then per wave and scale n and mean, and the
+# two indices (the mean of the five condition means, of the five principle means). Written
+# straight from analytics/schema.py: responses, respondents, waves, items,
+# initiative_instruments. The initiative is a bound parameter.
+BASELINE_SCORING_SQL = """
+WITH scale_items AS (
+    SELECT i.item_id, 'condition' AS scale_type, i.condition AS scale, i.reverse
+    FROM items i JOIN initiative_instruments ii ON ii.instrument_id = i.instrument_id
+    WHERE ii.initiative_id = $initiative AND i.condition IS NOT NULL
+    UNION ALL
+    SELECT i.item_id, 'principle', i.principle, i.reverse
+    FROM items i JOIN initiative_instruments ii ON ii.instrument_id = i.instrument_id
+    WHERE ii.initiative_id = $initiative AND i.principle IS NOT NULL
+),
+scale_size AS (
+    SELECT scale_type, scale, count(*) AS n_items FROM scale_items GROUP BY scale_type, scale
+),
+people AS (
+    SELECT p.id, p.wave_id FROM respondents p JOIN waves w ON w.id = p.wave_id
+    WHERE w.initiative_id = $initiative
+),
+respondent_scores AS (
+    SELECT p.wave_id, r.respondent_id, s.scale_type, s.scale,
+           avg(CASE WHEN s.reverse THEN 6 - r.value ELSE r.value END) AS score,
+           count(r.value) AS answered
+    FROM responses r
+    JOIN scale_items s ON s.item_id = r.item_id
+    JOIN people p ON p.id = r.respondent_id
+    GROUP BY p.wave_id, r.respondent_id, s.scale_type, s.scale
+),
+wave_means AS (
+    SELECT c.wave_id, c.scale_type, c.scale, count(*) AS n, avg(c.score) AS mean
+    FROM respondent_scores c
+    JOIN scale_size z ON z.scale_type = c.scale_type AND z.scale = c.scale
+    WHERE c.answered >= ceil(z.n_items / 2.0)
+    GROUP BY c.wave_id, c.scale_type, c.scale
+)
+SELECT w.label AS wave, m.scale, m.n, m.mean
+FROM wave_means m JOIN waves w ON w.id = m.wave_id
+UNION ALL
+SELECT w.label, CASE m.scale_type WHEN 'condition' THEN 'collective_impact'
+                                  ELSE 'partnering' END,
+       min(m.n), avg(m.mean)
+FROM wave_means m JOIN waves w ON w.id = m.wave_id
+GROUP BY w.label, m.scale_type
+HAVING count(*) = 5
+"""
+
+
+# What app.py and the overview page import: timed as the AppTest's start-up, not its run.
+APP_MODULES = ("plotly.graph_objects", "analytics.charts", "analytics.overview", "ui.components")
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _means(rows) -> dict[str, dict[str, list[float]]]:
+    """{wave: {scale: [n, mean]}} from (wave, scale, n, mean) rows."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for wave, scale, n, mean in rows:
+        if mean is not None and mean == mean:  # not NaN
+            out.setdefault(str(wave), {})[str(scale)] = [int(n), float(mean)]
+    return out
+
+
+def baseline_import(survey: Path, db: Path) -> dict:
+    import duckdb
+
+    started = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($file)", {"file": str(survey)})
+    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    con.close()
+    return {"rows": int(rows), "seconds": time.perf_counter() - started}
+
+
+def scoring(db: Path, initiative: str) -> dict:
+    """The project's scoring, cold: the first call of initiative_statistics in a new process."""
+    from analytics.scoring import ALL_GROUP, initiative_statistics
+    from analytics.store import forget_store, open_store
+
+    store = open_store(db, demo=False)
+    initiative_id = store.initiative_id(initiative)
+    startup = time.perf_counter() - STARTED
+    started = time.perf_counter()
+    stats = initiative_statistics(store, initiative_id)
+    seconds = time.perf_counter() - started
+    whole = stats[stats["group"] == ALL_GROUP]
+    means = _means(whole[["wave", "scale", "n", "mean"]].itertuples(index=False))
+    forget_store(db)
+    return {"seconds": seconds, "startup_seconds": startup, "rows": len(stats), "means": means}
+
+
+def baseline_scoring(db: Path, initiative: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    found = con.execute("SELECT id FROM initiatives WHERE name = ?", [initiative]).fetchone()
+    startup = time.perf_counter() - STARTED
+    started = time.perf_counter()
+    # fetchall, not .df(): the first .df() would import pandas inside the timed call.
+    rows = con.execute(BASELINE_SCORING_SQL, {"initiative": found[0]}).fetchall()
+    seconds = time.perf_counter() - started
+    con.close()
+    means = _means(rows)
+    return {"seconds": seconds, "startup_seconds": startup, "rows": len(rows), "means": means}
+
+
+def warm(db: Path, initiative: str, page: bool) -> dict:
+    """overview() twice in one process, the second call timed (cached per data version); with
+    `page`, also the rest of the overview page's analytics (highlights) twice."""
+    from analytics.overview import highlights, overview
+    from analytics.store import forget_store, open_store
+
+    store = open_store(db, demo=False)
+    initiative_id = store.initiative_id(initiative)
+    result = {}
+    started = time.perf_counter()
+    overview(store, initiative_id)
+    result["first_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    overview(store, initiative_id)
+    result["seconds"] = time.perf_counter() - started
+    if page:
+        started = time.perf_counter()
+        overview(store, initiative_id)
+        highlights(store, initiative_id)
+        result["page_first_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        overview(store, initiative_id)
+        highlights(store, initiative_id)
+        result["page_seconds"] = time.perf_counter() - started
+    forget_store(db)
+    return result
+
+
+def apptest(db: Path) -> dict:
+    """The app's overview as an AppTest on `db`: the first run in this process (after the
+    modules the app imports, timed apart as start-up), then a rerun of the same session."""
+    os.environ["COMMON_MEASURE_DB"] = str(db)
+    os.environ["COMMON_MEASURE_DEMO"] = "false"
+    import importlib
+
+    from streamlit.testing.v1 import AppTest
+
+    for module in APP_MODULES:
+        importlib.import_module(module)
+    startup = time.perf_counter() - STARTED
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    started = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - started
+    problems = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+    started = time.perf_counter()
+    at.run()
+    rerun = time.perf_counter() - started
+    problems += [str(e.value) for e in at.exception]
+    return {
+        "seconds": seconds,
+        "startup_seconds": startup,
+        "rerun_seconds": rerun,
+        "metrics": len(at.metric),
+        "problems": problems,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    one = commands.add_parser("baseline-import")
+    one.add_argument("survey", type=Path)
+    one.add_argument("db", type=Path)
+    for name in ("scoring", "baseline-scoring", "warm"):
+        sub = commands.add_parser(name)
+        sub.add_argument("db", type=Path)
+        sub.add_argument("initiative")
+        if name == "warm":
+            sub.add_argument("--page", action="store_true")
+    app = commands.add_parser("apptest")
+    app.add_argument("db", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "baseline-import":
+        result = baseline_import(args.survey, args.db)
+    elif args.command == "scoring":
+        result = scoring(args.db, args.initiative)
+    elif args.command == "baseline-scoring":
+        result = baseline_scoring(args.db, args.initiative)
+    elif args.command == "warm":
+        result = warm(args.db, args.initiative, args.page)
+    else:
+        result = apptest(args.db)
+    result["peak_rss_mb_self"] = _peak_rss_mb()
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

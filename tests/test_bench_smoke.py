@@ -1,0 +1,63 @@
+"""A smoke run of the benchmark runner (bench/run.py) at 10k respondents, one run, without the
+streamlit parts: it completes, the project's per-wave means match the bare DuckDB baseline's,
+and its JSON holds every measurement. The full benchmark is not part of the test run; see
+bench/README.md."""
+
+import json
+import subprocess
+import sys
+
+from bench.run import MEASUREMENTS, compare_means
+from tests.conftest import ROOT
+
+
+def test_a_quick_run_at_10k_completes_with_the_baseline_means(tmp_path):
+    out = tmp_path / "results.json"
+    command = [sys.executable, "bench/run.py", "--sizes", "10000", "--runs", "1", "--quick"]
+    done = subprocess.run(
+        [*command, "--work", str(tmp_path), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "MISMATCH" not in done.stdout + done.stderr
+
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["means_match"]
+    assert results["date"] and results["runs"] == 1 and results["quick"]
+    assert results["machine"]["nproc"] >= 1 and results["machine"]["memory_gib"] > 0
+    entry = results["sizes"]["10000"]
+    assert set(MEASUREMENTS) <= set(entry)
+    assert entry["scoring"]["means_match"], entry["scoring"]["mismatches"]
+    for name in ("import", "scoring"):
+        measured = entry[name]
+        for side in ("project", "baseline"):
+            assert measured[side]["runs"] == 1
+            assert measured[side]["median_s"] > 0
+            assert measured[side]["peak_rss_mb"] > 0
+        assert measured["ratio"] > 0 and isinstance(measured["met"], bool)
+    assert entry["scoring"]["project"]["startup_median_s"] > 0
+    for name in ("warm_refresh", "page_refresh"):
+        assert entry[name]["project"]["median_s"] > 0
+        assert isinstance(entry[name]["met"], bool)
+    for name in ("cold_start", "apptest_overview"):
+        assert entry[name] == {"skipped": "--quick"}
+    # The table on standard output has a row per measurement taken.
+    rows = {line.split()[1] for line in done.stdout.splitlines() if line.startswith("10,000 ")}
+    assert rows == {"import", "scoring", "warm_refresh", "page_refresh"}
+
+
+def test_a_difference_in_the_means_is_reported():
+    ours = {"2024-W1": {"equity": [120, 3.5], "partnering": [118, 3.4]}}
+    assert compare_means(ours, ours) == []
+    other_mean = {"2024-W1": {"equity": [120, 3.6], "partnering": [118, 3.4]}}
+    assert compare_means(ours, other_mean) == [
+        "2024-W1 equity: project n=120 mean=3.5, baseline n=120 mean=3.6"
+    ]
+    other_n = {"2024-W1": {"equity": [119, 3.5], "partnering": [118, 3.4]}}
+    assert len(compare_means(ours, other_n)) == 1
+    missing = {"2024-W1": {"equity": [120, 3.5]}}
+    assert compare_means(ours, missing) == ["2024-W1 partnering: only the project has a mean"]
+    assert compare_means({}, {}) == ["the project returned no per-wave means"]
