@@ -27,8 +27,6 @@ from analytics.imports import (
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.mapping import propose_mapping
 from analytics.reading import UnreadableFile
-from analytics.scoring import BREAKDOWNS, initiative_statistics
-from analytics.statistics import breakdown_statistics, suppress
 from analytics.store import Store, forget_store, open_store
 
 SCORE_COLUMNS = [
@@ -88,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     scores = commands.add_parser("scores", help="print scale scores of an initiative")
     scores.add_argument("--initiative", required=True)
     scores.add_argument("--wave", help="only this wave")
-    scores.add_argument("--by", choices=[b for b in BREAKDOWNS if b])
+    scores.add_argument("--by", choices=["sector", "role", "organisation"])
     scores.add_argument("--format", choices=("csv", "json"), default="csv")
     scores.add_argument("--db", type=Path)
     return parser
@@ -212,6 +210,10 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
+    # Imported here: the statistics bring scipy, which an import does not need.
+    from analytics.scoring import initiative_statistics
+    from analytics.statistics import breakdown_statistics, suppress
+
     store = _store(args.db, must_exist=True)
     try:
         initiative_id = store.initiative_id(args.initiative)

@@ -154,7 +154,14 @@ _ZONE = r"\s+([A-Z]{2,5})?([+-]\d{1,2}(:?\d{2})?)?$"
 def _parse_times(column: pd.Series, month_first: bool) -> pd.Series:
     """Timestamps from the tools' formats. A value needs a full date (day, month, year); the
     order of a date like 04/03/2026 comes from the file itself when one value shows it (a part
-    above 12), else from the layout (`month_first` for US-style exports)."""
+    above 12), else from the layout (`month_first` for US-style exports). Each distinct text
+    is parsed once."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=False)
+    parsed = _parse_distinct_times(pd.Series(distinct, dtype=object).astype(str), month_first)
+    return pd.Series(parsed.to_numpy()[codes], index=column.index)
+
+
+def _parse_distinct_times(column: pd.Series, month_first: bool) -> pd.Series:
     text = column.str.strip().str.replace(_ZONE, "", regex=True)
     full = text.str.match(_FULL_DATE).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.where(full), errors="coerce", format="ISO8601", utc=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics import settings
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
 from analytics.statistics import breakdown_statistics, perception_gaps, reliability, wave_changes
@@ -96,6 +97,18 @@ class Highlights:
 
 
 def highlights(store: Store, initiative_id: int) -> Highlights:
+    """Cached per data version: the gap and reliability work reads every answer."""
+    flags = (
+        settings.get("COMMON_MEASURE_GAP_FLAG"),
+        settings.get("COMMON_MEASURE_RELIABILITY_FLAG"),
+        settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N"),
+    )
+    return store.cached(
+        "highlights", (initiative_id, flags), lambda: _highlights(store, initiative_id)
+    )
+
+
+def _highlights(store: Store, initiative_id: int) -> Highlights:
     waves = store.waves(initiative_id)["label"].tolist()
     stats = initiative_statistics(store, initiative_id)
     changes = (

@@ -9,14 +9,11 @@ the CLI). The SQL is composed only from this module's constants; every value is 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from analytics import settings
 from analytics.answers import VALID_VALUES
@@ -116,24 +113,25 @@ respondent_scores AS (
 )
 """  # noqa: S608 (composed of constants)
 
+# One pass over the coded answers: each respondent's scale mean, answers and favourable answers,
+# then the group figures over the respondents who have a score (n, mean, sd) and over every
+# valid answer (% favourable).
 _GROUP_STATISTICS = (
     _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
     + """,
-scored AS (
-    SELECT wave_id, grp, scale_type, scale, count(*) AS n, avg(score) AS mean,
-           stddev_samp(score) AS sd
-    FROM respondent_scores GROUP BY wave_id, grp, scale_type, scale
-),
-favourable AS (
-    SELECT wave_id, grp, scale_type, scale,
-           100.0 * avg(CASE WHEN value >= 4 THEN 1.0 ELSE 0.0 END) AS pct_favourable
-    FROM coded GROUP BY wave_id, grp, scale_type, scale
+per_respondent AS (
+    SELECT c.wave_id, c.grp, c.scale_type, c.scale, avg(c.value) AS score,
+           count(*) AS answered, count(*) FILTER (WHERE c.value >= 4) AS favourable,
+           count(*) >= ceil(any_value(z.n_items) / 2.0) AS scored
+    FROM coded c JOIN scale_size z ON z.scale_type = c.scale_type AND z.scale = c.scale
+    GROUP BY c.respondent_id, c.wave_id, c.grp, c.scale_type, c.scale
 )
-SELECT f.wave_id, f.grp AS "group", f.scale_type, f.scale, coalesce(s.n, 0) AS n,
-       s.mean, s.sd, f.pct_favourable
-FROM favourable f LEFT JOIN scored s
-  ON s.wave_id = f.wave_id AND s.grp = f.grp AND s.scale_type = f.scale_type
- AND s.scale = f.scale
+SELECT wave_id, grp AS "group", scale_type, scale,
+       count(*) FILTER (WHERE scored) AS n,
+       avg(score) FILTER (WHERE scored) AS mean,
+       stddev_samp(score) FILTER (WHERE scored) AS sd,
+       100.0 * sum(favourable) / sum(answered) AS pct_favourable
+FROM per_respondent GROUP BY wave_id, grp, scale_type, scale
 """
 )
 
@@ -186,6 +184,8 @@ def _finish(raw: pd.DataFrame, bands: Bands, min_n: int) -> pd.DataFrame:
     out["n"] = out["n"].astype(int)
     n = out["n"].to_numpy(dtype=float)
     sd = out["sd"].to_numpy(dtype=float)
+    from scipy import stats as scipy_stats  # here: importing scipy costs most of a second
+
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(n >= 2, scipy_stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
         half = t * sd / np.sqrt(n)
@@ -267,42 +267,29 @@ instrument_items AS (
 ),
 """
 
-_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 64
-
 
 def initiative_statistics(store: Store, initiative_id: int, by: str | None = None) -> pd.DataFrame:
-    """Group statistics of every wave of one initiative, with wave labels and dates.
-
-    Cached per (database, data version, initiative, breakdown): any committed write changes the
-    data version, so a refresh with unchanged data costs one small query.
-    """
+    """Group statistics of every wave of one initiative, with wave labels and dates; cached
+    per data version (Store.cached)."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; use one of sector, role, organisation")
     bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
-    key = (store.path, store.data_version(), initiative_id, by, bands, min_n)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key].copy()
-    # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
-    sql = (
-        "WITH "
-        + _STORE_ANSWERS.format(group=BREAKDOWNS[by])
-        + _GROUP_STATISTICS.removeprefix("\nWITH ")
-    )
-    raw = store.cursor().execute(sql, {"initiative": initiative_id}).df()
-    result = _finish(raw, bands, min_n)
-    waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
-    waves["wave_order"] = range(len(waves))
-    result = result.merge(waves, on="wave_id", how="left")
-    result = result.sort_values(["wave_order", "group"], kind="stable").reset_index(drop=True)
-    with _cache_lock:
-        _cache[key] = result
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result.copy()
+
+    def compute() -> pd.DataFrame:
+        # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
+        sql = (
+            "WITH "
+            + _STORE_ANSWERS.format(group=BREAKDOWNS[by])
+            + _GROUP_STATISTICS.removeprefix("\nWITH ")
+        )
+        raw = store.cursor().execute(sql, {"initiative": initiative_id}).df()
+        result = _finish(raw, bands, min_n)
+        waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
+        waves["wave_order"] = range(len(waves))
+        result = result.merge(waves, on="wave_id", how="left")
+        return result.sort_values(["wave_order", "group"], kind="stable").reset_index(drop=True)
+
+    return store.cached("statistics", (initiative_id, by, bands, min_n), compute)
 
 
 def latest_changes(stats: pd.DataFrame) -> pd.DataFrame:

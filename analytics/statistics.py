@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from analytics import settings
 from analytics.instrument import INDEX_OF
@@ -83,12 +82,20 @@ GROUP BY t.wave_id, t.scale_type, t.scale
 def reliability(store: Store, initiative_id: int) -> pd.DataFrame:
     """Cronbach's alpha per wave and scale over complete cases, with the flag below the
     COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases."""
+    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    return store.cached(
+        "reliability",
+        (initiative_id, threshold),
+        lambda: _reliability(store, initiative_id, threshold),
+    )
+
+
+def _reliability(store: Store, initiative_id: int, threshold: float) -> pd.DataFrame:
     sql = "WITH " + _STORE_ANSWERS.format(group="'all'") + _ALPHA.removeprefix("\nWITH ")
     raw = store.cursor().execute(sql, {"initiative": initiative_id}).df()
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
     raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)
-    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
     raw["unreliable"] = raw["alpha"].notna() & (raw["alpha"] < threshold)
     waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
     waves["wave_order"] = range(len(waves))
@@ -131,6 +138,8 @@ def welch_change(n1: int, mean1: float, sd1: float, n2: int, mean2: float, sd2: 
     v1, v2 = sd1**2 / n1, sd2**2 / n2
     if v1 + v2 == 0:
         return Change(difference, None, None, "no clear change")
+    from scipy import stats as scipy_stats  # here: importing scipy costs most of a second
+
     t = difference / math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
     p = float(2 * scipy_stats.t.sf(abs(t), df))
@@ -236,9 +245,14 @@ def breakdown_statistics(store: Store, initiative_id: int, by: str) -> pd.DataFr
     """Scale statistics by sector, role or organisation with their totals, suppressed."""
     if by is None or by not in BREAKDOWNS:
         raise ValueError(f"breakdown must be one of sector, role, organisation, not {by!r}")
-    groups = initiative_statistics(store, initiative_id, by=by)
-    total = initiative_statistics(store, initiative_id)
-    return suppress(pd.concat([total, groups], ignore_index=True))
+    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+
+    def compute() -> pd.DataFrame:
+        groups = initiative_statistics(store, initiative_id, by=by)
+        total = initiative_statistics(store, initiative_id)
+        return suppress(pd.concat([total, groups], ignore_index=True), min_n)
+
+    return store.cached("breakdown", (initiative_id, by, min_n), compute)
 
 
 # -- perception gaps ---------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -26,6 +27,10 @@ DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
 
 _stores: dict[str, Store] = {}
 _stores_lock = threading.Lock()
+_cache: OrderedDict[tuple, object] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 128
+T = TypeVar("T")
 
 
 def scalar(
@@ -81,6 +86,24 @@ class Store:
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
+
+    def cached(self, name: str, args: tuple, compute: Callable[[], T]) -> T:
+        """compute() once per (database, data version, name, args). Any committed write
+        changes the data version, so a refresh with unchanged data costs one small query.
+        A DataFrame comes back as a copy; other values are shared, so treat them as read-only.
+        `args` must hold everything the result depends on besides the data (settings too)."""
+        key = (self.path, self.data_version(), name, args)
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                value = _cache[key]
+                return value.copy() if isinstance(value, pd.DataFrame) else value
+        value = compute()
+        with _cache_lock:
+            _cache[key] = value
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+        return value.copy() if isinstance(value, pd.DataFrame) else value
 
     def data_version(self) -> int:
         """A number that changes with every committed write; caches key on it."""
