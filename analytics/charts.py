@@ -401,6 +401,36 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
     return fig
 
 
+def _per_wave_layout(
+    fig: go.Figure,
+    dates: pd.Series,
+    labels: pd.Series,
+    phases: pd.DataFrame | None,
+    *,
+    barmode: str,
+    left: str,
+    right: str,
+    right_range: list[float],
+    right_ticks: list[float],
+) -> go.Figure:
+    """Bars per wave on a time axis named by the waves, a second axis on the right, phases
+    shaded behind (to just past the last wave's bars)."""
+    fig.update_yaxes(title_text=left, secondary_y=False)
+    fig.update_yaxes(
+        title_text=right, range=right_range, secondary_y=True, tickvals=right_ticks, showgrid=False
+    )
+    fig.update_layout(
+        barmode=barmode,
+        font=FONT,
+        height=380,
+        margin=dict(l=60, r=60, t=30, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        xaxis=dict(tickvals=dates, ticktext=labels),
+    )
+    add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75))
+    return fig
+
+
 def participation_chart(table: pd.DataFrame, phases: pd.DataFrame | None = None) -> go.Figure:
     """Respondents and responding partners per wave (at the wave's opening date), with the
     partners' response rate."""
@@ -427,24 +457,17 @@ def participation_chart(table: pd.DataFrame, phases: pd.DataFrame | None = None)
         ),
         secondary_y=True,
     )
-    fig.update_yaxes(title_text="People and partners", secondary_y=False)
-    fig.update_yaxes(
-        title_text="% of active partners",
-        range=[0, 105],
-        secondary_y=True,
-        tickvals=[0, 25, 50, 75, 100],
-        showgrid=False,
-    )
-    fig.update_layout(
+    return _per_wave_layout(
+        fig,
+        x,
+        table["wave"],
+        phases,
         barmode="group",
-        font=FONT,
-        height=380,
-        margin=dict(l=60, r=60, t=30, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=dict(tickvals=x, ticktext=table["wave"]),
+        left="People and partners",
+        right="% of active partners",
+        right_range=[0, 105],
+        right_ticks=[0, 25, 50, 75, 100],
     )
-    add_phase_bands(fig, phases, until=x.max() + pd.Timedelta(days=75))  # past the last bars
-    return fig
 
 
 SECTOR_COLOURS = [OKABE_ITO[c] for c in ("blue", "orange", "green", "purple", "vermillion", "grey")]
@@ -475,26 +498,17 @@ def sector_mix_chart(
         ),
         secondary_y=True,
     )
-    fig.update_yaxes(title_text="Active partners", secondary_y=False)
-    fig.update_yaxes(
-        title_text="Evenness",
-        range=[0, 1.05],
-        secondary_y=True,
-        tickvals=[0, 0.25, 0.5, 0.75, 1],
-        showgrid=False,
-    )
-    fig.update_layout(
+    return _per_wave_layout(
+        fig,
+        pd.to_datetime(evenness["opened_on"]),
+        evenness["wave"],
+        phases,
         barmode="stack",
-        font=FONT,
-        height=380,
-        margin=dict(l=60, r=60, t=30, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=dict(tickvals=pd.to_datetime(evenness["opened_on"]), ticktext=evenness["wave"]),
+        left="Active partners",
+        right="Evenness",
+        right_range=[0, 1.05],
+        right_ticks=[0, 0.25, 0.5, 0.75, 1],
     )
-    add_phase_bands(
-        fig, phases, until=pd.to_datetime(evenness["opened_on"]).max() + pd.Timedelta(days=75)
-    )
-    return fig
 
 
 # -- phases, milestones, indicators and the shared timeline ---------------------------------------

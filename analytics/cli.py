@@ -27,23 +27,11 @@ from analytics.imports import (
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.mapping import propose_mapping
 from analytics.reading import UnreadableFile
+from analytics.scoring import STAT_COLUMNS
 from analytics.store import Store, forget_store, open_store
 
-SCORE_COLUMNS = [
-    "initiative",
-    "wave",
-    "scale_type",
-    "scale",
-    "group",
-    "n",
-    "mean",
-    "sd",
-    "ci_low",
-    "ci_high",
-    "pct_favourable",
-    "band",
-    "suppressed",
-]
+# The contract's column order; the statistics' own columns after the group.
+SCORE_COLUMNS = ["initiative", "wave", "scale_type", "scale", "group", *STAT_COLUMNS[4:]]
 CLI_ACTOR = "command line"
 
 

@@ -194,7 +194,25 @@ def test_scores_contract(demo_db_path):
     )
     assert code == 0
     reader = csv.DictReader(io.StringIO(out))
-    assert reader.fieldnames == SCORE_COLUMNS
+    assert (
+        reader.fieldnames
+        == SCORE_COLUMNS
+        == [  # the contract, as the issue states it
+            "initiative",
+            "wave",
+            "scale_type",
+            "scale",
+            "group",
+            "n",
+            "mean",
+            "sd",
+            "ci_low",
+            "ci_high",
+            "pct_favourable",
+            "band",
+            "suppressed",
+        ]
+    )
     rows = list(reader)
     assert {r["scale_type"] for r in rows} == {"condition", "principle", "index"}
     assert len({r["wave"] for r in rows}) == 8
