@@ -47,6 +47,23 @@ def _wrap(text: str, width: int = 18) -> str:
     return "<br>".join(lines)
 
 
+def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = True) -> go.Scatter:
+    """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low)."""
+    has_ci = data["ci_low"].notna()
+    return go.Scatter(
+        x=[*x[has_ci], *x[has_ci][::-1]],
+        y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
+        mode="lines",
+        fill="toself",
+        fillcolor=_rgba(colour, 0.18),
+        line=dict(width=0),
+        hoverinfo="skip",
+        showlegend=showlegend,
+        name="95% confidence interval",
+        legendgroup="ci",
+    )
+
+
 def radar(changes: pd.DataFrame, scale_type: str) -> go.Figure:
     """Latest against previous wave for the five conditions or principles.
 
@@ -125,24 +142,8 @@ def trend_grid(
         data = whole[whole["scale"] == key]
         x = pd.to_datetime(data["opened_on"])
         colour = OKABE_ITO["vermillion"] if key in INDEX_OF.values() else LATEST_COLOUR
-        has_ci = data["ci_low"].notna()
-        if has_ci.any():
-            fig.add_trace(
-                go.Scatter(
-                    x=[*x[has_ci], *x[has_ci][::-1]],
-                    y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
-                    mode="lines",
-                    fill="toself",
-                    fillcolor=_rgba(colour, 0.18),
-                    line=dict(width=0),
-                    hoverinfo="skip",
-                    showlegend=i == 0,
-                    name="95% confidence interval",
-                    legendgroup="ci",
-                ),
-                row=row,
-                col=col,
-            )
+        if data["ci_low"].notna().any():
+            fig.add_trace(_ci_band(data, x, colour, showlegend=i == 0), row=row, col=col)
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -227,19 +228,7 @@ def scale_trend(
     )
     x = pd.to_datetime(data["opened_on"])
     fig = go.Figure()
-    has_ci = data["ci_low"].notna()
-    fig.add_trace(
-        go.Scatter(
-            x=[*x[has_ci], *x[has_ci][::-1]],
-            y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
-            mode="lines",
-            fill="toself",
-            fillcolor=_rgba(LATEST_COLOUR, 0.18),
-            line=dict(width=0),
-            hoverinfo="skip",
-            name="95% confidence interval",
-        )
-    )
+    fig.add_trace(_ci_band(data, x, LATEST_COLOUR))
     fig.add_trace(
         go.Scatter(
             x=x,

@@ -763,12 +763,20 @@ def _answers(
     return respondent_frame, answer_frame
 
 
+# The demo's bulk inserts: fixed statements; the rows travel as a registered frame.
+_BULK_INSERTS = {
+    "respondents": "INSERT INTO respondents (id, wave_id, respondent_key, partner_id,"
+    " organisation, sector, role, submitted_at) SELECT id, wave_id, respondent_key, partner_id,"
+    " organisation, sector, role, submitted_at FROM demo_rows",
+    "responses": "INSERT INTO responses (respondent_id, item_id, value)"
+    " SELECT respondent_id, item_id, value FROM demo_rows",
+}
+
+
 def _insert_frame(cursor: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    # `table` is one of this module's fixed table names; the rows travel as a registered frame.
     cursor.register("demo_rows", frame)
     try:
-        columns = ", ".join(frame.columns)
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM demo_rows")  # noqa: S608
+        cursor.execute(_BULK_INSERTS[table])
     finally:
         cursor.unregister("demo_rows")
 
