@@ -282,7 +282,7 @@ def initiative_statistics(store: Store, initiative_id: int, by: str | None = Non
             + _STORE_ANSWERS.format(group=BREAKDOWNS[by])
             + _GROUP_STATISTICS.removeprefix("\nWITH ")
         )
-        raw = store.cursor().execute(sql, {"initiative": initiative_id}).df()
+        raw = store.read_df(sql, {"initiative": initiative_id})
         result = _finish(raw, bands, min_n)
         waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
         waves["wave_order"] = range(len(waves))

@@ -92,7 +92,7 @@ def reliability(store: Store, initiative_id: int) -> pd.DataFrame:
 
 def _reliability(store: Store, initiative_id: int, threshold: float) -> pd.DataFrame:
     sql = "WITH " + _STORE_ANSWERS.format(group="'all'") + _ALPHA.removeprefix("\nWITH ")
-    raw = store.cursor().execute(sql, {"initiative": initiative_id}).df()
+    raw = store.read_df(sql, {"initiative": initiative_id})
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
     raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)

@@ -42,6 +42,41 @@ def scalar(
     return rows[0][0] if rows else None
 
 
+class CommitGate:
+    """Reads share the gate; a commit holds it alone. DuckDB can let a read that starts while a
+    large transaction is committing see part of it (seen with DuckDB 2.0 and millions of
+    appended rows), so no read runs during a COMMIT: each sees the data before or after."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._committing = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._committing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._committing = True  # new reads wait from now on
+            self._condition.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._committing = False
+                self._condition.notify_all()
+
+
 class StoreError(RuntimeError):
     """A store operation that could not be done, in words a person can act on."""
 
@@ -55,6 +90,7 @@ class Store:
         self._local = threading.local()
         self._writer = threading.RLock()
         self._writer_cursor = self._connection.cursor()
+        self._gate = CommitGate()
         self.migrate()
 
     # -- connections -------------------------------------------------------------------------
@@ -68,10 +104,13 @@ class Store:
         return cursor
 
     def read_df(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
-        return self.cursor().execute(sql, params).df()
+        """A query's result, read whole before or after any commit, never during one."""
+        with self._gate.shared():
+            return self.cursor().execute(sql, params).df()
 
     def read_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        return scalar(self.cursor(), sql, params)
+        with self._gate.shared():
+            return scalar(self.cursor(), sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -82,7 +121,8 @@ class Store:
             try:
                 yield cursor
                 cursor.execute("UPDATE data_version SET version = version + 1")
-                cursor.execute("COMMIT")
+                with self._gate.exclusive():
+                    cursor.execute("COMMIT")
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
