@@ -17,17 +17,10 @@ from analytics.indicators import (
     observations_from_csv,
 )
 from analytics.reading import UnreadableFile
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
 
 ACTOR = "app user"
 KEY = "indicators."
-
-
-def _refused(error: Exception) -> None:
-    st.error(literal(error))
-    problems = getattr(error, "problems", [])
-    if problems:
-        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
 
 
 def _render_indicator(db, row: pd.Series, phases, name: str) -> None:
@@ -56,7 +49,7 @@ def _render_indicator(db, row: pd.Series, phases, name: str) -> None:
                     db, int(row["initiative_id"]), int(row["id"]), [(day, value)], actor=ACTOR
                 )
             except ImportRefused as error:
-                _refused(error)
+                show_refusal(error)
                 return
             st.rerun()
 
@@ -89,7 +82,7 @@ def _render_define(db, initiative_id: int) -> None:
                     actor=ACTOR,
                 )
             except ImportRefused as error:
-                _refused(error)
+                show_refusal(error)
                 return
             st.rerun()
 
@@ -106,7 +99,7 @@ def _render_csv(db, initiative_id: int, statuses: pd.DataFrame) -> None:
                     db, initiative_id, int(names[chosen]), rows, actor=ACTOR, first_row=2
                 )
             except (ImportRefused, UnreadableFile) as error:
-                _refused(error)
+                show_refusal(error)
                 return
             st.toast(f"{added} observations added.")
             st.rerun()

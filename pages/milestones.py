@@ -23,7 +23,7 @@ from analytics.milestones import (
 )
 from analytics.reading import UnreadableFile
 from analytics.schema import MILESTONE_STATUSES, PHASES
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, initiative_picker, show_refusal, store
 
 ACTOR = "app user"
 KEY = "milestones."
@@ -88,8 +88,7 @@ def _render_progress(db, initiative_id: int, frame: pd.DataFrame) -> None:
             try:
                 save_milestones(db, initiative_id, edited, actor=ACTOR)
             except ImportRefused as error:
-                st.error(literal(error))
-                st.dataframe(pd.DataFrame([p.as_dict() for p in error.problems]), hide_index=True)
+                show_refusal(error)
                 return
             st.toast(f"Saved: {titles[chosen]} is {status}.")
             st.rerun()
@@ -140,8 +139,7 @@ def _render_editor(db, initiative_id: int, frame: pd.DataFrame) -> None:
             try:
                 counts = save_milestones(db, initiative_id, edited, actor=ACTOR)
             except ImportRefused as error:
-                st.error(literal(error))
-                st.dataframe(pd.DataFrame([p.as_dict() for p in error.problems]), hide_index=True)
+                show_refusal(error)
                 return
             st.toast(f"Saved: {counts['added']} added, {counts['deleted']} deleted.")
             st.rerun()
@@ -168,10 +166,7 @@ def _render_csv(db, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
                     db, initiative_id, upload.getvalue(), upload.name, actor=ACTOR
                 )
             except (ImportRefused, UnreadableFile) as error:
-                st.error(literal(error))
-                problems = getattr(error, "problems", [])
-                if problems:
-                    st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
+                show_refusal(error)
                 return
             st.toast(f"{added} milestones added.")
             st.rerun()

@@ -26,7 +26,7 @@ from analytics.mapping import MappingError, mapping_from_table, mapping_table, t
 from analytics.reading import UnreadableFile
 from analytics.store import Store
 from analytics.templates import template_csv, template_xlsx
-from ui.components import initiative_picker, literal, store
+from ui.components import initiative_picker, literal, show_refusal, store
 
 ACTOR = "app user"  # the signed-in user, once sign-in exists
 KEY = "upload."  # session keys of this page
@@ -242,10 +242,7 @@ def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> N
             )
         except ImportRefused as error:
             bar.empty()
-            st.error(f"Not imported: {literal(error)}", icon=":material/block:")
-            if error.problems:
-                refused = pd.DataFrame([p.as_dict() for p in error.problems])
-                st.dataframe(refused, hide_index=True, key=KEY + "refused")
+            show_refusal(error, prefix="Not imported: ")
             return
         _set("prepared", None)
         _set("table", None)

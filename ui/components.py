@@ -75,6 +75,15 @@ def initiative_picker(db: Store) -> tuple[int, str] | None:
     return initiative_id, name
 
 
+def show_refusal(error: Exception, prefix: str = "") -> None:
+    """A refused write or unreadable file: the reason, then each problem with its row, column
+    and value (file text shown literally)."""
+    st.error(f"{prefix}{literal(error)}", icon=":material/block:")
+    problems = getattr(error, "problems", [])
+    if problems:
+        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
