@@ -1,8 +1,11 @@
-"""Common Measure: the router. Opens the store and lists the pages."""
+"""Common Measure: the router. Opens the store, signs the user in, and lists the pages their
+role may use (the others stay reachable by URL only to show a refusal)."""
 
 import streamlit as st
 
-from ui.components import ROUTED, store
+from analytics.access import Permission
+from ui.auth import render_account, render_sign_in, signed_in_user
+from ui.components import ROUTING, store
 
 st.set_page_config(
     page_title="Common Measure",
@@ -10,18 +13,40 @@ st.set_page_config(
     layout="wide",
 )
 
-st.session_state[ROUTED] = True
-store()  # create the database (and the demo) before any page runs
+st.session_state[ROUTING] = True
+db = store()  # create the database (and the demo) before any page runs
+user = signed_in_user(db)
 
-pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/conditions.py", title="Conditions", icon=":material/account_tree:"),
-    st.Page("pages/principles.py", title="Principles", icon=":material/handshake:"),
-    st.Page("pages/participation.py", title="Participation", icon=":material/groups:"),
-    st.Page("pages/milestones.py", title="Milestones", icon=":material/flag:"),
-    st.Page("pages/indicators.py", title="Outcome indicators", icon=":material/monitoring:"),
-    st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:"),
-    st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-    st.Page("pages/about.py", title="About and method", icon=":material/menu_book:"),
+# (file, title, icon, what the page needs)
+PAGES = [
+    ("pages/overview.py", "Overview", ":material/dashboard:", Permission.VIEW),
+    ("pages/conditions.py", "Conditions", ":material/account_tree:", Permission.VIEW),
+    ("pages/principles.py", "Principles", ":material/handshake:", Permission.VIEW),
+    ("pages/participation.py", "Participation", ":material/groups:", Permission.VIEW),
+    ("pages/milestones.py", "Milestones", ":material/flag:", Permission.VIEW),
+    ("pages/indicators.py", "Outcome indicators", ":material/monitoring:", Permission.VIEW),
+    ("pages/timeline.py", "Timeline", ":material/timeline:", Permission.VIEW),
+    ("pages/upload.py", "Upload", ":material/upload_file:", Permission.IMPORT),
+    ("pages/audit.py", "Audit log", ":material/history:", Permission.AUDIT),
+    ("pages/users.py", "Users", ":material/manage_accounts:", Permission.ADMINISTER),
+    ("pages/about.py", "About and method", ":material/menu_book:", Permission.VIEW),
 ]
-st.navigation(pages).run()
+pages = [
+    st.Page(
+        path,
+        title=title,
+        icon=icon,
+        default=path == "pages/overview.py",
+        visibility="visible" if user is not None and user.has(needs) else "hidden",
+    )
+    for path, title, icon, needs in PAGES
+]
+page = st.navigation(pages, position="sidebar" if user is not None else "hidden")
+try:
+    if user is None:
+        render_sign_in(db)  # whichever page the URL asked for: it shows once signed in
+    else:
+        render_account(db, user)
+        page.run()
+finally:
+    del st.session_state[ROUTING]  # a page run later without app.py would see it missing

@@ -176,11 +176,18 @@ STATISTIC_COLUMNS = (
 )
 
 
-def conceal(frame: pd.DataFrame, user: User, *, n_column: str = "n") -> pd.DataFrame:
+def conceal(
+    frame: pd.DataFrame,
+    user: User,
+    *,
+    n_column: str = "n",
+    statistics: Iterable[str] = STATISTIC_COLUMNS,
+) -> pd.DataFrame:
     """What `user` may see of a table of statistics.
 
     For a funder: row-level columns dropped, and in every row whose group has fewer
-    respondents than the suppression threshold, the statistics and the group's size emptied.
+    respondents than the suppression threshold (or is suppressed already, to protect a small
+    group), the statistics and the group's size emptied.
     Others see the table as it is.
     """
     if not user.aggregated_only:
@@ -189,10 +196,12 @@ def conceal(frame: pd.DataFrame, user: User, *, n_column: str = "n") -> pd.DataF
     if n_column not in shown.columns:
         return shown
     small = ~(pd.to_numeric(shown[n_column], errors="coerce").fillna(0) >= suppression_threshold())
+    if "suppressed" in shown.columns:
+        small = small | shown["suppressed"].fillna(False).astype(bool)
     if small.any():
         shown = shown.copy()
-        for column in [*STATISTIC_COLUMNS, "suppressed"]:
-            if column in shown.columns and column != "suppressed":
+        for column in statistics:
+            if column in shown.columns:
                 shown[column] = shown[column].astype(object).where(~small, None)
         shown[n_column] = shown[n_column].astype(object).where(~small, None)
         if "suppressed" in shown.columns:

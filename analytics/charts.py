@@ -598,7 +598,8 @@ def milestone_timeline(
                     color=colour,
                     line=dict(width=2, color=colour),
                 ),
-                customdata=rows[["status", "owner"]].fillna("").to_numpy(),
+                # A funder's milestones come without owners.
+                customdata=rows.reindex(columns=["status", "owner"]).fillna("").to_numpy(),
                 hovertemplate="%{y}<br>due %{x|%d %b %Y}<br>%{customdata[0]}, "
                 "%{customdata[1]}<extra></extra>",
                 legendgroup=status,

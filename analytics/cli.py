@@ -5,6 +5,7 @@ errors and unreadable files, with a one-line reason on standard error."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,15 @@ from typing import TextIO
 import pandas as pd
 
 from analytics import settings
+from analytics.access import ROLE_PERMISSIONS, command_line_user
+from analytics.auth import (
+    AccountError,
+    NewAccount,
+    add_user,
+    disable_user,
+    list_users,
+    set_password,
+)
 from analytics.exports import neutralise_formulas
 from analytics.imports import (
     POLICIES,
@@ -32,7 +42,15 @@ from analytics.store import Store, forget_store, open_store
 
 # The contract's column order; the statistics' own columns after the group.
 SCORE_COLUMNS = ["initiative", "wave", "scale_type", "scale", "group", *STAT_COLUMNS[4:]]
-CLI_ACTOR = "command line"
+
+
+def cli_user():
+    """The command line's user: an admin, audited under the operating system's login."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return command_line_user(login)
 
 
 class UsageError(Exception):
@@ -77,6 +95,34 @@ def _parser() -> argparse.ArgumentParser:
     scores.add_argument("--by", choices=["sector", "role", "organisation"])
     scores.add_argument("--format", choices=("csv", "json"), default="csv")
     scores.add_argument("--db", type=Path)
+
+    users = commands.add_parser("users", help="manage the accounts that may sign in")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add = user_commands.add_parser(
+        "add", help="add an account (password prompted, or read from standard input)"
+    )
+    add.add_argument("login")
+    add.add_argument("--role", required=True, choices=list(ROLE_PERMISSIONS))
+    add.add_argument(
+        "--initiative",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an initiative the account may open (repeatable; not for admins)",
+    )
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--email", help="e-mail address, for sign-in through an identity provider")
+    add.add_argument("--db", type=Path)
+    listing = user_commands.add_parser("list", help="list the accounts (never their passwords)")
+    listing.add_argument("--db", type=Path)
+    disable = user_commands.add_parser("disable", help="stop an account from signing in")
+    disable.add_argument("login")
+    disable.add_argument("--db", type=Path)
+    password = user_commands.add_parser(
+        "set-password", help="set an account's password (prompted, or from standard input)"
+    )
+    password.add_argument("login")
+    password.add_argument("--db", type=Path)
     return parser
 
 
@@ -144,7 +190,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(str(error)) from None
         initiative_id = store.initiative_id(args.initiative)
         if initiative_id is not None and args.instrument is None:
-            mapping, _saved = mapping_for(store, initiative_id, table, items)
+            mapping, _saved = mapping_for(store, cli_user(), initiative_id, table, items)
         else:
             mapping = propose_mapping(table, items)
         progress = _progress(err)
@@ -176,7 +222,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         try:
             result = commit_import(
-                store, target, prepared, actor=CLI_ACTOR, invalid=args.invalid, progress=progress
+                store, target, prepared, user=cli_user(), invalid=args.invalid, progress=progress
             )
         except ImportRefused as error:
             err.write(f"{args.file.name}: {error}\n")
@@ -208,10 +254,11 @@ def run_scores(args: argparse.Namespace, out: TextIO) -> int:
         if initiative_id is None:
             raise UsageError(f"there is no initiative named {args.initiative!r}")
         # Exports are always suppressed: small groups, and the next smallest beside them.
+        user = cli_user()
         stats = (
-            breakdown_statistics(store, initiative_id, args.by)
+            breakdown_statistics(store, user, initiative_id, args.by)
             if args.by
-            else suppress(initiative_statistics(store, initiative_id))
+            else suppress(initiative_statistics(store, user, initiative_id))
         )
         if args.wave is not None:
             if args.wave not in set(stats["wave"]):
@@ -228,8 +275,49 @@ def run_scores(args: argparse.Namespace, out: TextIO) -> int:
         forget_store(store.path)
 
 
+def _new_password(stdin: TextIO, err: TextIO) -> str:
+    """A password typed twice at a terminal, or the first line of standard input."""
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ", stream=err)
+    if getpass.getpass("Again: ", stream=err) != first:
+        raise UsageError("the two passwords differ; nothing was changed")
+    return first
+
+
+def run_users(
+    args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None
+) -> int:
+    stdin = stdin or sys.stdin
+    store = _store(args.db, must_exist=args.users_command != "add")
+    user = cli_user()
+    try:
+        if args.users_command == "list":
+            _print_table(list_users(store, user), out)
+        elif args.users_command == "add":
+            account = NewAccount(
+                args.login, args.role, tuple(args.initiative), args.name, args.email
+            )
+            add_user(store, user, account, _new_password(stdin, err))
+            out.write(f"Added {args.login} ({args.role}).\n")
+        elif args.users_command == "disable":
+            disable_user(store, user, args.login)
+            out.write(f"Disabled {args.login}.\n")
+        else:
+            set_password(store, user, args.login, _new_password(stdin, err))
+            out.write(f"Set the password of {args.login}.\n")
+        return 0
+    except AccountError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        forget_store(store.path)
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    argv: Sequence[str] | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    stdin: TextIO | None = None,
 ) -> int:
     parser = _parser()
     try:
@@ -239,6 +327,8 @@ def main(
     try:
         if args.command == "import":
             return run_import(args, out, err)
+        if args.command == "users":
+            return run_users(args, out, err, stdin)
         return run_scores(args, out)
     except UsageError as error:
         err.write(f"error: {error}\n")

@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.auth import NewAccount, hash_password, insert_account
 from analytics.instrument import CONDITIONS, PRINCIPLES, Item, load_instrument_csv
 from analytics.schema import SECTORS
 from analytics.store import Store, scalar
@@ -909,11 +910,45 @@ def _fill_story(
     )
 
 
+# One account per role, only ever created here, in a database filled with the demo. Their
+# passwords are public (the sign-in page lists them); COMMON_MEASURE_DEMO_ACCOUNTS turns them off.
+DEMO_ACCOUNTS: list[tuple[NewAccount, str]] = [
+    (NewAccount("demo.admin", "admin", (), "Demo admin"), "demo-admin-2026"),
+    (
+        NewAccount(
+            "demo.backbone",
+            "backbone",
+            ("Riverside Early Years Alliance", "Northgate Housing Partnership"),
+            "Demo backbone organisation",
+        ),
+        "demo-backbone-2026",
+    ),
+    (
+        NewAccount("demo.broker", "broker", ("Riverside Early Years Alliance",), "Demo broker"),
+        "demo-broker-2026",
+    ),
+    (
+        NewAccount(
+            "demo.funder",
+            "funder",
+            ("Riverside Early Years Alliance", "Coastal Youth Employment Compact"),
+            "Demo funder",
+        ),
+        "demo-funder-2026",
+    ),
+]
+DEMO_PASSWORDS = {account.login: password for account, password in DEMO_ACCOUNTS}
+
+
 def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
     """Fill the store with the three demo initiatives, in one transaction."""
     rng = np.random.default_rng(seed)
     items = load_instrument_csv()
+    hashed = {account.login: hash_password(password) for account, password in DEMO_ACCOUNTS}
     with store.transaction() as cursor:
         instrument_id = store.default_instrument_in(cursor)
         for story in STORIES:
             _fill_story(cursor, rng, story, instrument_id, items)
+        for account, _ in DEMO_ACCOUNTS:
+            insert_account(cursor, account, hashed[account.login], is_demo=True)
+        Store.audit(cursor, DEMO_ACTOR, "demo: add demo accounts", None, "", len(DEMO_ACCOUNTS))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
+from analytics.access import Permission, User, guarded, require
 from analytics.answers import normalise_label, parse_answer
 from analytics.instrument import Item
 from analytics.layouts import Table, to_table
@@ -460,7 +461,11 @@ class Target:
     instrument_name: str | None = None
 
 
-def _resolve_target(cursor, target: Target, actor: str) -> int:
+def _resolve_target(cursor, target: Target, user: User) -> int:
+    """The target's initiative id, created (and its instrument set) when asked: creating an
+    initiative or changing its instrument is an admin's; importing needs IMPORT."""
+    if target.instrument is not None:
+        require(user, Permission.ADMINISTER)
     found = scalar(cursor, "SELECT id FROM initiatives WHERE name = ?", [target.initiative])
     if found is None and not target.create:
         raise ImportRefused(f"there is no initiative named {target.initiative!r}; create it first")
@@ -473,10 +478,11 @@ def _resolve_target(cursor, target: Target, actor: str) -> int:
             name = f"{base} ({n})"
         instrument_id = Store.insert_instrument(cursor, name, target.instrument)
     if found is None:
+        require(user, Permission.ADMINISTER)
         found = Store.create_initiative(
             cursor, target.initiative, instrument_id or Store.default_instrument_in(cursor)
         )
-        Store.audit(cursor, actor, "create initiative", int(found), target.initiative, 1)
+        Store.audit(cursor, user.login, "create initiative", int(found), target.initiative, 1)
     elif instrument_id is not None:
         known = {item.item_id for item in target.instrument}
         stored = cursor.execute(
@@ -495,7 +501,9 @@ def _resolve_target(cursor, target: Target, actor: str) -> int:
             "UPDATE initiative_instruments SET instrument_id = ? WHERE initiative_id = ?",
             [instrument_id, found],
         )
-        Store.audit(cursor, actor, "change instrument", int(found), name, len(target.instrument))
+        Store.audit(
+            cursor, user.login, "change instrument", int(found), name, len(target.instrument)
+        )
     return int(found)
 
 
@@ -531,7 +539,7 @@ def commit_import(
     target: int | Target,
     prepared: PreparedImport,
     *,
-    actor: str,
+    user: User,
     invalid: str = "reject",
     progress: Progress | None = None,
 ) -> ImportResult:
@@ -553,9 +561,8 @@ def commit_import(
     if prepared.respondents.empty:
         raise ImportRefused(f"{prepared.file_name} has no respondent with an answer to import")
     with store.transaction() as cursor:
-        initiative_id = (
-            target if isinstance(target, int) else _resolve_target(cursor, target, actor)
-        )
+        initiative_id = target if isinstance(target, int) else _resolve_target(cursor, target, user)
+        require(user, Permission.IMPORT, initiative_id)
         duplicate = scalar(
             cursor,
             "SELECT id FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
@@ -580,7 +587,7 @@ def commit_import(
                     initiative_id,
                     prepared.file_name,
                     prepared.sha256,
-                    actor,
+                    user.login,
                     prepared.mapping.to_json(),
                     prepared.table.layout.key,
                     prepared.survey_key,
@@ -631,7 +638,7 @@ def commit_import(
         )
         Store.audit(
             cursor,
-            actor,
+            user.login,
             "import survey file",
             initiative_id,
             f"{prepared.file_name}: {len(people)} respondents, {prepared.answers} answers, "
@@ -650,7 +657,7 @@ def commit_import(
     )
 
 
-def undo_import(store: Store, import_id: int, *, actor: str) -> int:
+def undo_import(store: Store, user: User, import_id: int) -> int:
     """Remove every respondent and answer of an import, and the waves it created that are now
     empty; keep the import's record (marked undone) and audit it. Returns respondents removed."""
     with store.transaction() as cursor:
@@ -661,6 +668,7 @@ def undo_import(store: Store, import_id: int, *, actor: str) -> int:
         if not found:
             raise ImportRefused(f"there is no import {import_id}")
         initiative_id, undone_at, waves_created, file_name = found[0]
+        require(user, Permission.IMPORT, initiative_id)
         if undone_at is not None:
             raise ImportRefused(f"import {import_id} was already undone on {undone_at:%Y-%m-%d}")
         removed = int(
@@ -680,11 +688,11 @@ def undo_import(store: Store, import_id: int, *, actor: str) -> int:
             )
         cursor.execute(
             "UPDATE imports SET undone_at = now(), undone_by = ? WHERE id = ?",
-            [actor, import_id],
+            [user.login, import_id],
         )
         Store.audit(
             cursor,
-            actor,
+            user.login,
             "undo survey import",
             initiative_id,
             f"{file_name} (import {import_id})",
@@ -693,7 +701,22 @@ def undo_import(store: Store, import_id: int, *, actor: str) -> int:
     return removed
 
 
-def unknown_organisations(store: Store, initiative_id: int, prepared: PreparedImport) -> list[str]:
+@guarded(Permission.VIEW)
+def initiative_instrument(store: Store, user: User, initiative_id: int) -> list[Item]:
+    """The initiative's instrument as items, in order."""
+    return store.instrument(initiative_id)
+
+
+@guarded(Permission.VIEW)
+def instrument_items(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """The initiative's items as a table: item_id, text, condition, principle, reverse."""
+    return store.instrument_items(initiative_id)
+
+
+@guarded(Permission.IMPORT)
+def unknown_organisations(
+    store: Store, user: User, initiative_id: int, prepared: PreparedImport
+) -> list[str]:
     """Organisation names of the file that match no partner of the initiative (case and
     spaces aside): their respondents will not count as responding partners."""
     names = {
@@ -706,7 +729,8 @@ def unknown_organisations(store: Store, initiative_id: int, prepared: PreparedIm
     return sorted({g for g in given if g and g.casefold() not in names})
 
 
-def import_history(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.IMPORT)
+def import_history(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     return store.read_df(
         'SELECT id AS import, file_name AS file, layout, imported_by AS "by",'
         ' imported_at AS "at", rows_accepted AS respondents, cells_accepted AS answers,'
@@ -716,7 +740,8 @@ def import_history(store: Store, initiative_id: int) -> pd.DataFrame:
     )
 
 
-def saved_mapping(store: Store, initiative_id: int, key: str) -> Mapping | None:
+@guarded(Permission.IMPORT)
+def saved_mapping(store: Store, user: User, initiative_id: int, key: str) -> Mapping | None:
     text = store.read_one(
         "SELECT mapping FROM survey_mappings WHERE initiative_id = ? AND survey_key = ?",
         [initiative_id, key],
@@ -724,11 +749,12 @@ def saved_mapping(store: Store, initiative_id: int, key: str) -> Mapping | None:
     return None if text is None else Mapping.from_json(text)
 
 
+@guarded(Permission.IMPORT)
 def mapping_for(
-    store: Store, initiative_id: int, table: Table, items: list[Item]
+    store: Store, user: User, initiative_id: int, table: Table, items: list[Item]
 ) -> tuple[Mapping, bool]:
     """The saved mapping of this survey in this initiative (True), else a proposal (False)."""
-    saved = saved_mapping(store, initiative_id, survey_key(table))
+    saved = saved_mapping(store, user, initiative_id, survey_key(table))
     if saved is not None:
         return saved.restricted_to(table.labels), True
     return propose_mapping(table, items), False

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.access import Permission, User, guarded
 from analytics.imports import ImportProblem, ImportRefused
 from analytics.reading import read_grid
 from analytics.schema import POLARITIES
@@ -18,7 +19,8 @@ from analytics.store import Store, scalar
 ON_TRACK, OFF_TRACK, NOT_ENOUGH = "on track", "off track", "not enough data"
 
 
-def indicators(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def indicators(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     frame = store.read_df(
         "SELECT id, name, unit, polarity, baseline_date, baseline_value, target_date,"
         " target_value FROM indicators WHERE initiative_id = ? ORDER BY name",
@@ -29,11 +31,14 @@ def indicators(store: Store, initiative_id: int) -> pd.DataFrame:
     return frame
 
 
-def observations(store: Store, indicator_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def observations(store: Store, user: User, initiative_id: int, indicator_id: int) -> pd.DataFrame:
+    """The indicator's dated observations (none when it is not the initiative's)."""
     frame = store.read_df(
-        "SELECT observed_on, value FROM indicator_observations WHERE indicator_id = ?"
-        " ORDER BY observed_on",
-        [indicator_id],
+        "SELECT o.observed_on, o.value FROM indicator_observations o"
+        " JOIN indicators i ON i.id = o.indicator_id"
+        " WHERE o.indicator_id = ? AND i.initiative_id = ? ORDER BY o.observed_on",
+        [indicator_id, initiative_id],
     )
     frame["observed_on"] = pd.to_datetime(frame["observed_on"]).dt.date
     return frame
@@ -72,16 +77,17 @@ def project(
     )
 
 
-def indicator_statuses(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def indicator_statuses(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Every indicator with its latest value, projection and status."""
     rows = []
-    for ind in indicators(store, initiative_id).itertuples():
+    for ind in indicators(store, user, initiative_id).itertuples():
         p = project(
             ind.polarity,
             ind.baseline_date,
             ind.target_date,
             ind.target_value,
-            observations(store, ind.id),
+            observations(store, user, initiative_id, ind.id),
         )
         rows.append(
             {
@@ -124,6 +130,7 @@ def _day(value: object, column: str, row: int, problems: list[ImportProblem]) ->
     return parsed.date()
 
 
+@guarded(Permission.MANAGE)
 def define_indicator(
     store: Store,
     initiative_id: int,
@@ -135,7 +142,7 @@ def define_indicator(
     baseline_value: object,
     target_date: object,
     target_value: object,
-    actor: str,
+    user: User,
 ) -> int:
     """A new indicator; its baseline is also its first observation. Refused with problems."""
     problems: list[ImportProblem] = []
@@ -187,17 +194,18 @@ def define_indicator(
         cursor.execute(
             "INSERT INTO indicator_observations VALUES (?, ?, ?)", [indicator_id, b_date, b_value]
         )
-        Store.audit(cursor, actor, "define indicator", initiative_id, name.strip(), 1)
+        Store.audit(cursor, user.login, "define indicator", initiative_id, name.strip(), 1)
     return indicator_id
 
 
+@guarded(Permission.MANAGE)
 def add_observations(
     store: Store,
     initiative_id: int,
     indicator_id: int,
     rows: list[tuple[object, object]],
     *,
-    actor: str,
+    user: User,
     first_row: int = 1,
 ) -> int:
     """Add (date, value) observations in one transaction, or none: every bad date or number,
@@ -241,7 +249,7 @@ def add_observations(
         )
         Store.audit(
             cursor,
-            actor,
+            user.login,
             "add indicator observations",
             initiative_id,
             f"indicator {indicator_id}",
@@ -262,12 +270,13 @@ def observations_from_csv(data: bytes, file_name: str) -> list[tuple[object, obj
     return list(zip(body["observed_on"], body["value"], strict=True))
 
 
-def progress_points(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def progress_points(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Every observation of every indicator as progress from baseline (0%) to target (100%),
     whichever way is better."""
     frames = []
-    for ind in indicators(store, initiative_id).itertuples():
-        observed = observations(store, ind.id)
+    for ind in indicators(store, user, initiative_id).itertuples():
+        observed = observations(store, user, initiative_id, ind.id)
         span = ind.target_value - ind.baseline_value
         if not span:
             continue

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.access import Permission, User, conceal, guarded
 from analytics.imports import ImportProblem, ImportRefused
 from analytics.instrument import CONDITIONS, PRINCIPLES
 from analytics.reading import read_grid
@@ -49,8 +50,10 @@ class Milestone:
         )
 
 
-def milestones(store: Store, initiative_id: int) -> pd.DataFrame:
-    """The initiative's milestones with the owner's name, by due date."""
+@guarded(Permission.VIEW)
+def milestones(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """The initiative's milestones with the owner's name, by due date (a funder sees neither
+    the owners nor the notes)."""
     frame = store.read_df(
         "SELECT m.id, m.title, m.condition, m.principle, m.phase, p.name AS owner, m.due_date,"
         " m.done_date, m.status, m.notes FROM milestones m"
@@ -60,7 +63,7 @@ def milestones(store: Store, initiative_id: int) -> pd.DataFrame:
     )
     for column in ("due_date", "done_date"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
-    return frame
+    return conceal(frame, user)
 
 
 def _date(value: object) -> dt.date | None:
@@ -155,7 +158,8 @@ def validate_rows(
     return clean, problems
 
 
-def partner_names(store: Store, initiative_id: int) -> list[str]:
+@guarded(Permission.VIEW_DETAIL)
+def partner_names(store: Store, user: User, initiative_id: int) -> list[str]:
     return store.read_df(
         "SELECT name FROM partners WHERE initiative_id = ? ORDER BY name", [initiative_id]
     )["name"].tolist()
@@ -190,8 +194,9 @@ def _values(initiative_id: int, row: dict) -> list:
     ]
 
 
+@guarded(Permission.MANAGE)
 def save_milestones(
-    store: Store, initiative_id: int, edited: pd.DataFrame, *, actor: str
+    store: Store, initiative_id: int, edited: pd.DataFrame, *, user: User
 ) -> dict[str, int]:
     """Make the initiative's milestones exactly the edited table, in one transaction.
 
@@ -229,7 +234,7 @@ def save_milestones(
         added = len(clean) - changed
         Store.audit(
             cursor,
-            actor,
+            user.login,
             "save milestones",
             initiative_id,
             f"{added} added, {changed} kept or changed, {len(removed)} deleted",
@@ -238,8 +243,9 @@ def save_milestones(
     return {"added": added, "kept": changed, "deleted": len(removed)}
 
 
+@guarded(Permission.MANAGE)
 def import_milestones_csv(
-    store: Store, initiative_id: int, data: bytes, file_name: str, *, actor: str
+    store: Store, initiative_id: int, data: bytes, file_name: str, *, user: User
 ) -> int:
     """Add the milestones of a CSV (columns as in export_frame) in one transaction, or none."""
     grid = read_grid(data, file_name)
@@ -259,7 +265,7 @@ def import_milestones_csv(
     with store.transaction() as cursor:
         for row in clean:
             cursor.execute(_INSERT, _values(initiative_id, row))
-        Store.audit(cursor, actor, "import milestones", initiative_id, file_name, len(clean))
+        Store.audit(cursor, user.login, "import milestones", initiative_id, file_name, len(clean))
     return len(clean)
 
 
@@ -325,8 +331,15 @@ def burn_up(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     )
 
 
+@guarded(Permission.VIEW)
+def phases(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """The initiative's dated phases in order (an open phase has no end date)."""
+    return store.phases(initiative_id)
+
+
+@guarded(Permission.MANAGE)
 def start_phase(
-    store: Store, initiative_id: int, phase: str, start_date: dt.date, *, actor: str
+    store: Store, initiative_id: int, phase: str, start_date: dt.date, *, user: User
 ) -> None:
     """Begin a new phase on `start_date`; the open phase ends the day before. Refused when the
     phase is unknown or the date is not after the open phase's start."""
@@ -353,5 +366,10 @@ def start_phase(
             [initiative_id, phase, start_date],
         )
         Store.audit(
-            cursor, actor, "start phase", initiative_id, f"{phase} from {start_date:%Y-%m-%d}", 1
+            cursor,
+            user.login,
+            "start phase",
+            initiative_id,
+            f"{phase} from {start_date:%Y-%m-%d}",
+            1,
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import settings
+from analytics.access import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
 from analytics.statistics import breakdown_statistics, perception_gaps, reliability, wave_changes
@@ -34,11 +35,12 @@ class Overview:
         return int(latest["n"].max()) if not latest.empty else 0
 
 
-def overview(store: Store, initiative_id: int) -> Overview:
+@guarded(Permission.VIEW)
+def overview(store: Store, user: User, initiative_id: int) -> Overview:
     info = store.read_df("SELECT name, description FROM initiatives WHERE id = ?", [initiative_id])
     if info.empty:
         raise KeyError(f"no initiative with id {initiative_id}")
-    stats = initiative_statistics(store, initiative_id)
+    stats = initiative_statistics(store, user, initiative_id)
     stats = stats[stats["group"] == ALL_GROUP].reset_index(drop=True)
     return Overview(
         name=str(info["name"].iloc[0]),
@@ -96,32 +98,36 @@ class Highlights:
     largest_gap: pd.Series | None  # the largest flagged perception gap (sector or role)
 
 
-def highlights(store: Store, initiative_id: int) -> Highlights:
-    """Cached per data version: the gap and reliability work reads every answer."""
+@guarded(Permission.VIEW)
+def highlights(store: Store, user: User, initiative_id: int) -> Highlights:
+    """Cached per data version (and per kind of reader: a funder's come from concealed
+    figures): the gap and reliability work reads every answer."""
     flags = (
         settings.get("COMMON_MEASURE_GAP_FLAG"),
         settings.get("COMMON_MEASURE_RELIABILITY_FLAG"),
         settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N"),
     )
     return store.cached(
-        "highlights", (initiative_id, flags), lambda: _highlights(store, initiative_id)
+        "highlights",
+        (initiative_id, flags, user.aggregated_only),
+        lambda: _highlights(store, user, initiative_id),
     )
 
 
-def _highlights(store: Store, initiative_id: int) -> Highlights:
+def _highlights(store: Store, user: User, initiative_id: int) -> Highlights:
     waves = store.waves(initiative_id)["label"].tolist()
-    stats = initiative_statistics(store, initiative_id)
+    stats = initiative_statistics(store, user, initiative_id)
     changes = (
         wave_changes(stats, waves[-2], waves[-1])
         if len(waves) >= 2
         else wave_changes(stats, "", "")
     )
     real = changes[changes["verdict"] != "no clear change"].reset_index(drop=True)
-    alpha = reliability(store, initiative_id)
+    alpha = reliability(store, user, initiative_id)
     unreliable = alpha[(alpha["wave"] == (waves[-1] if waves else None)) & alpha["unreliable"]]
     gaps = []
     for by in ("sector", "role"):
-        found = perception_gaps(breakdown_statistics(store, initiative_id, by))
+        found = perception_gaps(breakdown_statistics(store, user, initiative_id, by))
         gaps.append(
             found[(found["wave"] == (waves[-1] if waves else None)) & found["flagged"]].assign(
                 breakdown=by

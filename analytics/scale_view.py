@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import settings
+from analytics.access import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.scoring import ALL_GROUP, initiative_statistics
 from analytics.statistics import (
@@ -45,14 +46,17 @@ class ScaleView:
         return None if rows.empty else rows.iloc[-1]
 
 
-def scale_view(store: Store, initiative_id: int, scale_type: str, scale: str) -> ScaleView:
+@guarded(Permission.VIEW)
+def scale_view(
+    store: Store, user: User, initiative_id: int, scale_type: str, scale: str
+) -> ScaleView:
     if scale not in SCALE_TYPES[scale_type]:
         raise KeyError(f"{scale!r} is not a {scale_type}")
     items = store.instrument_items(initiative_id)
     items = items[items[scale_type] == scale][["item_id", "text", "reverse"]].reset_index(drop=True)
-    stats = initiative_statistics(store, initiative_id)
+    stats = initiative_statistics(store, user, initiative_id)
     changes = successive_changes(stats)
-    alpha = reliability(store, initiative_id)
+    alpha = reliability(store, user, initiative_id)
     waves = store.waves(initiative_id)["label"].tolist()
     return ScaleView(
         scale_type=scale_type,
@@ -110,10 +114,15 @@ def reliability_words(alpha: float | None, complete: int) -> str:
     )
 
 
-def distribution(store: Store, view: ScaleView, initiative_id: int, wave: str) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def distribution(
+    store: Store, user: User, view: ScaleView, initiative_id: int, wave: str
+) -> pd.DataFrame:
     """Shares (0-100) of each answer to each of the scale's items in one wave, reverse-coded
-    items turned round so that agreement is always the favourable side."""
-    raw = item_distributions(store, initiative_id)
+    items turned round so that agreement is always the favourable side; items whose counts
+    are concealed from the reader are left out."""
+    raw = item_distributions(store, user, initiative_id)
+    raw = raw.dropna(subset=["a1"])
     raw = raw[(raw["wave"] == wave) & raw["item_id"].isin(view.items["item_id"])]
     rows = []
     for item in view.items.itertuples():
@@ -149,11 +158,12 @@ def distribution_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@guarded(Permission.VIEW)
 def heatmap_table(
-    store: Store, initiative_id: int, scale_type: str, by: str, wave: str
+    store: Store, user: User, initiative_id: int, scale_type: str, by: str, wave: str
 ) -> pd.DataFrame:
     """Suppressed means of the family's scales (and index) by group, in one wave."""
-    table = breakdown_statistics(store, initiative_id, by)
+    table = breakdown_statistics(store, user, initiative_id, by)
     keys = [*SCALE_TYPES[scale_type], INDEX_OF[scale_type]]
     table = table[(table["wave"] == wave) & table["scale"].isin(keys)]
     order = {k: i for i, k in enumerate(keys)}
@@ -168,11 +178,12 @@ def heatmap_table(
     )
 
 
-def gaps_for(store: Store, initiative_id: int, scale: str, wave: str) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def gaps_for(store: Store, user: User, initiative_id: int, scale: str, wave: str) -> pd.DataFrame:
     """The scale's perception gaps in one wave, by sector and by role."""
     frames = []
     for by in ("sector", "role"):
-        gaps = perception_gaps(breakdown_statistics(store, initiative_id, by))
+        gaps = perception_gaps(breakdown_statistics(store, user, initiative_id, by))
         gaps = gaps[(gaps["scale"] == scale) & (gaps["wave"] == wave)]
         frames.append(gaps.assign(breakdown=by))
     return pd.concat(frames, ignore_index=True)

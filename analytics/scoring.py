@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
+from analytics.access import Permission, User, conceal, guarded, require
 from analytics.answers import VALID_VALUES
 from analytics.instrument import CONDITIONS, INDEX_OF, PRINCIPLES, SCALE_TYPES
 from analytics.store import Store
@@ -268,11 +269,21 @@ instrument_items AS (
 """
 
 
-def initiative_statistics(store: Store, initiative_id: int, by: str | None = None) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def initiative_statistics(
+    store: Store, user: User, initiative_id: int, by: str | None = None
+) -> pd.DataFrame:
     """Group statistics of every wave of one initiative, with wave labels and dates; cached
-    per data version (Store.cached)."""
+    per data version (Store.cached). A funder sees them concealed (access.conceal) and never
+    by organisation."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; use one of sector, role, organisation")
+    if by == "organisation":
+        require(user, Permission.VIEW_DETAIL, initiative_id)
+    return conceal(_initiative_statistics(store, initiative_id, by), user)
+
+
+def _initiative_statistics(store: Store, initiative_id: int, by: str | None) -> pd.DataFrame:
     bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
 
     def compute() -> pd.DataFrame:

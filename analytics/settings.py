@@ -94,11 +94,38 @@ SETTINGS: dict[str, Setting] = {
             0.5,
             "A perception gap (highest minus lowest group mean) at or above this is flagged.",
         ),
+        Setting(
+            "COMMON_MEASURE_DEMO_ACCOUNTS",
+            True,
+            "Offer the demo database's accounts (one per role) on the sign-in page; off, they "
+            "cannot sign in. They exist only in a database filled with the demo.",
+        ),
+        Setting(
+            "COMMON_MEASURE_SESSION_MINUTES",
+            30,
+            "A signed-in session ends after this many minutes without a click.",
+        ),
+        Setting(
+            "COMMON_MEASURE_LOCKOUT_ATTEMPTS",
+            5,
+            "Wrong passwords in a row that lock an account.",
+        ),
+        Setting(
+            "COMMON_MEASURE_LOCKOUT_MINUTES",
+            15,
+            "How long a locked account stays locked.",
+        ),
+        Setting(
+            "COMMON_MEASURE_BCRYPT_ROUNDS",
+            12,
+            "bcrypt's cost factor for new password hashes (each step doubles the work).",
+        ),
     ]
 }
 
 
-def _secrets() -> dict[str, Any]:
+def secrets() -> dict[str, Any]:
+    """The parsed .streamlit/secrets.toml, or {} when there is none."""
     if not SECRETS_FILE.is_file():
         return {}
     with SECRETS_FILE.open("rb") as f:
@@ -110,9 +137,9 @@ def get(name: str) -> Any:
     setting = SETTINGS[name]
     if name in os.environ:
         return setting.parse(os.environ[name])
-    secrets = _secrets()
-    if name in secrets:
-        return setting.parse(secrets[name])
+    secrets_found = secrets()
+    if name in secrets_found:
+        return setting.parse(secrets_found[name])
     return setting.default
 
 

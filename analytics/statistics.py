@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
+from analytics.access import Permission, User, conceal, guarded, require
 from analytics.instrument import INDEX_OF
 from analytics.scoring import (
     _RESPONDENT_SCORES,
     _STORE_ANSWERS,
     ALL_GROUP,
     BREAKDOWNS,
-    initiative_statistics,
+    _initiative_statistics,
 )
 from analytics.store import Store
 
@@ -79,15 +80,18 @@ GROUP BY t.wave_id, t.scale_type, t.scale
 )
 
 
-def reliability(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def reliability(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Cronbach's alpha per wave and scale over complete cases, with the flag below the
-    COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases."""
+    COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases (and,
+    for a funder, under the suppression threshold)."""
     threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
-    return store.cached(
+    alpha = store.cached(
         "reliability",
         (initiative_id, threshold),
         lambda: _reliability(store, initiative_id, threshold),
     )
+    return conceal(alpha, user, n_column="complete_cases", statistics=("alpha", "unreliable"))
 
 
 def _reliability(store: Store, initiative_id: int, threshold: float) -> pd.DataFrame:
@@ -241,18 +245,22 @@ def suppress(breakdown: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     return out
 
 
-def breakdown_statistics(store: Store, initiative_id: int, by: str) -> pd.DataFrame:
-    """Scale statistics by sector, role or organisation with their totals, suppressed."""
+@guarded(Permission.VIEW)
+def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) -> pd.DataFrame:
+    """Scale statistics by sector, role or organisation with their totals, suppressed (for
+    everyone); a funder also does not see the size of a hidden group, nor organisations."""
     if by is None or by not in BREAKDOWNS:
         raise ValueError(f"breakdown must be one of sector, role, organisation, not {by!r}")
+    if by == "organisation":
+        require(user, Permission.VIEW_DETAIL, initiative_id)
     min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
 
     def compute() -> pd.DataFrame:
-        groups = initiative_statistics(store, initiative_id, by=by)
-        total = initiative_statistics(store, initiative_id)
+        groups = _initiative_statistics(store, initiative_id, by)
+        total = _initiative_statistics(store, initiative_id, None)
         return suppress(pd.concat([total, groups], ignore_index=True), min_n)
 
-    return store.cached("breakdown", (initiative_id, by, min_n), compute)
+    return conceal(store.cached("breakdown", (initiative_id, by, min_n), compute), user)
 
 
 # -- perception gaps ---------------------------------------------------------------------------
@@ -314,7 +322,8 @@ def shannon_evenness(counts: list[int] | pd.Series) -> float | None:
     return float(-(shares * np.log(shares)).sum() / math.log(len(values)))
 
 
-def participation(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Per wave: respondents, responding partners, active partners (joined on or before the
     wave opened and not left by then), their ratio, and the Shannon evenness of the sector mix
     of responding partners and of active partners."""
@@ -353,7 +362,8 @@ def participation(store: Store, initiative_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def participation_by_sector(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def participation_by_sector(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Per wave and sector: active partners and responding partners."""
     return store.read_df(
         "SELECT w.label AS wave, w.opened_on, p.sector, count(*) AS active_partners,"
@@ -367,7 +377,8 @@ def participation_by_sector(store: Store, initiative_id: int) -> pd.DataFrame:
     )
 
 
-def non_responding_partners(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW_DETAIL)
+def non_responding_partners(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Active partners with no respondent in the latest wave, for follow-up."""
     waves = store.waves(initiative_id)
     if waves.empty:
@@ -388,9 +399,11 @@ def non_responding_partners(store: Store, initiative_id: int) -> pd.DataFrame:
 # -- item distributions ------------------------------------------------------------------------
 
 
-def item_distributions(store: Store, initiative_id: int) -> pd.DataFrame:
+@guarded(Permission.VIEW)
+def item_distributions(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Per wave and item: counts of each answer 1..5 (as given, before reverse coding) and of
-    missing answers, with the item's scales."""
+    missing answers, with the item's scales; for a funder, no counts of an item answered by
+    fewer respondents than the suppression threshold."""
     frame = store.read_df(
         "SELECT w.label AS wave, w.opened_on, r.item_id,"
         " count(*) FILTER (WHERE r.value = 1) AS a1, count(*) FILTER (WHERE r.value = 2) AS a2,"
@@ -403,4 +416,6 @@ def item_distributions(store: Store, initiative_id: int) -> pd.DataFrame:
         [initiative_id],
     )
     items = store.instrument_items(initiative_id)
-    return frame.merge(items, on="item_id", how="left")
+    frame = frame.merge(items, on="item_id", how="left")
+    frame["n"] = frame[["a1", "a2", "a3", "a4", "a5", "missing"]].sum(axis=1)
+    return conceal(frame, user, statistics=("a1", "a2", "a3", "a4", "a5", "missing"))

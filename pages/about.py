@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
+from analytics.imports import instrument_items
 from analytics.instrument import scale_label
+from ui.auth import page_user
 from ui.components import initiative_picker, store
 
 
@@ -86,14 +88,15 @@ def _render_settings() -> None:
 
 def main() -> None:
     db = store()
+    user = page_user()
     st.title("About and method")
     _render_method()
     _render_settings()
     st.subheader("The survey items")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
-    items = db.instrument_items(picked[0])
+    items = instrument_items(db, user, picked[0])
     items = items.assign(
         condition=[scale_label(c) if isinstance(c, str) else "" for c in items["condition"]],
         principle=[scale_label(p) if isinstance(p, str) else "" for p in items["principle"]],

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts
+from analytics.access import Permission, User
 from analytics.imports import ImportRefused
 from analytics.indicators import (
     add_observations,
@@ -16,15 +17,17 @@ from analytics.indicators import (
     observations,
     observations_from_csv,
 )
+from analytics.milestones import phases as initiative_phases
 from analytics.reading import UnreadableFile
+from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
 
-ACTOR = "app user"
 KEY = "indicators."
 
 
-def _render_indicator(db, row: pd.Series, phases, name: str) -> None:
-    observed = observations(db, int(row["id"]))
+def _render_indicator(db, user: User, row: pd.Series, phases, name: str) -> None:
+    initiative_id = int(row["initiative_id"])
+    observed = observations(db, user, initiative_id, int(row["id"]))
     st.markdown(f"#### {literal(row['name'])}")
     table = observed.rename(columns={"observed_on": "Date", "value": row["unit"] or "Value"})
     chart_with_data(
@@ -33,6 +36,8 @@ def _render_indicator(db, row: pd.Series, phases, name: str) -> None:
         title=f"{name} {row['name']}",
         key=f"{KEY}{row['id']}",
     )
+    if not user.may(Permission.MANAGE, initiative_id):
+        return
     with st.form(f"{KEY}add.{row['id']}", clear_on_submit=True):
         st.caption("Add an observation")
         left, right = st.columns(2)
@@ -45,16 +50,14 @@ def _render_indicator(db, row: pd.Series, phases, name: str) -> None:
         )
         if st.form_submit_button("Add"):
             try:
-                add_observations(
-                    db, int(row["initiative_id"]), int(row["id"]), [(day, value)], actor=ACTOR
-                )
+                add_observations(db, initiative_id, int(row["id"]), [(day, value)], user=user)
             except ImportRefused as error:
                 show_refusal(error)
                 return
             st.rerun()
 
 
-def _render_define(db, initiative_id: int) -> None:
+def _render_define(db, user: User, initiative_id: int) -> None:
     with st.expander("Define a new indicator"), st.form(KEY + "define"):
         name = st.text_input("Name", key=KEY + "new.name")
         unit = st.text_input("Unit (for example %, per 1,000, households)", key=KEY + "new.unit")
@@ -79,7 +82,7 @@ def _render_define(db, initiative_id: int) -> None:
                     baseline_value=baseline_value,
                     target_date=target_date,
                     target_value=target_value,
-                    actor=ACTOR,
+                    user=user,
                 )
             except ImportRefused as error:
                 show_refusal(error)
@@ -87,7 +90,7 @@ def _render_define(db, initiative_id: int) -> None:
             st.rerun()
 
 
-def _render_csv(db, initiative_id: int, statuses: pd.DataFrame) -> None:
+def _render_csv(db, user: User, initiative_id: int, statuses: pd.DataFrame) -> None:
     with st.expander("Add observations from a CSV (columns observed_on, value)"):
         names = dict(zip(statuses["name"], statuses["id"], strict=True))
         chosen = st.selectbox("Indicator", list(names), key=KEY + "csv.which")
@@ -96,7 +99,7 @@ def _render_csv(db, initiative_id: int, statuses: pd.DataFrame) -> None:
             try:
                 rows = observations_from_csv(upload.getvalue(), upload.name)
                 added = add_observations(
-                    db, initiative_id, int(names[chosen]), rows, actor=ACTOR, first_row=2
+                    db, initiative_id, int(names[chosen]), rows, user=user, first_row=2
                 )
             except (ImportRefused, UnreadableFile) as error:
                 show_refusal(error)
@@ -107,15 +110,18 @@ def _render_csv(db, initiative_id: int, statuses: pd.DataFrame) -> None:
 
 def main() -> None:
     db = store()
+    user = page_user()
     st.title("Outcome indicators")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
     initiative_id, name = picked
-    statuses = indicator_statuses(db, initiative_id)
+    manages = user.may(Permission.MANAGE, initiative_id)
+    statuses = indicator_statuses(db, user, initiative_id)
     if statuses.empty:
         st.info("No indicators yet.")
-        _render_define(db, initiative_id)
+        if manages:
+            _render_define(db, user, initiative_id)
         return
     st.caption(
         "On track when the straight-line trend of the observations since the baseline reaches "
@@ -146,11 +152,12 @@ def main() -> None:
     )
     summary["Trend reaches"] = summary["Trend reaches"].astype(float).round(1)
     st.dataframe(summary, hide_index=True, key=KEY + "summary")
-    phases = db.phases(initiative_id)
+    phases = initiative_phases(db, user, initiative_id)
     for _, row in statuses.assign(initiative_id=initiative_id).iterrows():
-        _render_indicator(db, row, phases, name)
-    _render_csv(db, initiative_id, statuses)
-    _render_define(db, initiative_id)
+        _render_indicator(db, user, row, phases, name)
+    if manages:
+        _render_csv(db, user, initiative_id, statuses)
+        _render_define(db, user, initiative_id)
 
 
 main()

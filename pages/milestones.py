@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts
+from analytics.access import Permission, User
 from analytics.exports import csv_bytes
 from analytics.imports import ImportRefused
 from analytics.instrument import CONDITIONS, PRINCIPLES, scale_label
@@ -21,11 +22,12 @@ from analytics.milestones import (
     partner_names,
     save_milestones,
 )
+from analytics.milestones import phases as initiative_phases
 from analytics.reading import UnreadableFile
 from analytics.schema import MILESTONE_STATUSES, PHASES
+from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, show_refusal, store
 
-ACTOR = "app user"
 KEY = "milestones."
 
 
@@ -36,7 +38,11 @@ def _filters(frame: pd.DataFrame) -> pd.DataFrame:
         "Condition or principle", list(scales), format_func=scales.get, key=KEY + "scale"
     )
     phases = middle.multiselect("Phase", list(PHASES), key=KEY + "phase")
-    owners = right.multiselect("Owner", sorted(frame["owner"].dropna().unique()), key=KEY + "owner")
+    owners = []
+    if "owner" in frame.columns:  # a funder sees no owners
+        owners = right.multiselect(
+            "Owner", sorted(frame["owner"].dropna().unique()), key=KEY + "owner"
+        )
     if wanted:
         frame = frame[frame["condition"].isin(wanted) | frame["principle"].isin(wanted)]
     if phases:
@@ -57,7 +63,7 @@ def _render_metrics(frame: pd.DataFrame, as_of: dt.date) -> None:
     d.metric(f"Overdue on {as_of:%d %b %Y}", figures["overdue"])
 
 
-def _render_progress(db, initiative_id: int, frame: pd.DataFrame) -> None:
+def _render_progress(db, user: User, initiative_id: int, frame: pd.DataFrame) -> None:
     """The quick way to record that one milestone moved on."""
     if frame.empty:
         return
@@ -86,7 +92,7 @@ def _render_progress(db, initiative_id: int, frame: pd.DataFrame) -> None:
             edited.loc[row, "status"] = status
             edited.loc[row, "done_date"] = done_on if status == "done" else None
             try:
-                save_milestones(db, initiative_id, edited, actor=ACTOR)
+                save_milestones(db, initiative_id, edited, user=user)
             except ImportRefused as error:
                 show_refusal(error)
                 return
@@ -94,8 +100,8 @@ def _render_progress(db, initiative_id: int, frame: pd.DataFrame) -> None:
             st.rerun()
 
 
-def _render_editor(db, initiative_id: int, frame: pd.DataFrame) -> None:
-    partners = partner_names(db, initiative_id)
+def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> None:
+    partners = partner_names(db, user, initiative_id)
     with st.expander("Edit milestones"):
         st.caption(
             "Add a row at the bottom, change any cell, or delete rows; then save. "
@@ -137,7 +143,7 @@ def _render_editor(db, initiative_id: int, frame: pd.DataFrame) -> None:
         )
         if st.button("Save milestones", type="primary", key=KEY + "save"):
             try:
-                counts = save_milestones(db, initiative_id, edited, actor=ACTOR)
+                counts = save_milestones(db, initiative_id, edited, user=user)
             except ImportRefused as error:
                 show_refusal(error)
                 return
@@ -145,7 +151,7 @@ def _render_editor(db, initiative_id: int, frame: pd.DataFrame) -> None:
             st.rerun()
 
 
-def _render_csv(db, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
+def _render_csv(db, user: User, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
     with st.expander("Import or export as CSV"):
         st.download_button(
             "Download the milestones (CSV)",
@@ -155,6 +161,8 @@ def _render_csv(db, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
             on_click="ignore",
             key=KEY + "export",
         )
+        if not user.has(Permission.MANAGE):
+            return
         upload = st.file_uploader(
             "Add milestones from a CSV with the same columns",
             type=["csv", "xlsx"],
@@ -163,7 +171,7 @@ def _render_csv(db, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
         if upload is not None and st.button("Add these milestones", key=KEY + "import.go"):
             try:
                 added = import_milestones_csv(
-                    db, initiative_id, upload.getvalue(), upload.name, actor=ACTOR
+                    db, initiative_id, upload.getvalue(), upload.name, user=user
                 )
             except (ImportRefused, UnreadableFile) as error:
                 show_refusal(error)
@@ -174,16 +182,17 @@ def _render_csv(db, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
 
 def main() -> None:
     db = store()
+    user = page_user()
     st.title("Milestones")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
     initiative_id, name = picked
     as_of = st.sidebar.date_input("As of", dt.date.today(), key=KEY + "as_of")
-    everything = milestones(db, initiative_id)
+    everything = milestones(db, user, initiative_id)
     frame = _filters(everything)
     _render_metrics(frame, as_of)
-    phases = db.phases(initiative_id)
+    phases = initiative_phases(db, user, initiative_id)
     table = (
         frame.assign(
             condition=[scale_label(c) if isinstance(c, str) else "" for c in frame["condition"]],
@@ -217,13 +226,20 @@ def main() -> None:
             st.success("Nothing is overdue.")
         else:
             st.dataframe(
-                late[["title", "owner", "due_date", "days_overdue", "status"]],
+                late.reindex(
+                    columns=[
+                        c
+                        for c in ["title", "owner", "due_date", "days_overdue", "status"]
+                        if c in late.columns
+                    ]
+                ),
                 hide_index=True,
                 key=KEY + "overdue",
             )
-    _render_progress(db, initiative_id, everything)
-    _render_editor(db, initiative_id, everything)
-    _render_csv(db, initiative_id, everything, name)
+    if user.may(Permission.MANAGE, initiative_id):
+        _render_progress(db, user, initiative_id, everything)
+        _render_editor(db, user, initiative_id, everything)
+    _render_csv(db, user, initiative_id, everything, name)
 
 
 main()

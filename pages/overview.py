@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
+from analytics.milestones import phases as initiative_phases
 from analytics.overview import (
     Highlights,
     Overview,
@@ -16,6 +17,7 @@ from analytics.overview import (
     overview,
     trend_table,
 )
+from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
 
 BAND_WORDS = {"strength": "Strength", "borderline": "Borderline", "concern": "Concern"}
@@ -130,12 +132,13 @@ def _render_trends(view: Overview, phases) -> None:
 
 def main() -> None:
     db = store()
-    picked = initiative_picker(db)
+    user = page_user()
+    picked = initiative_picker(db, user)
     if picked is None:
         st.title("Overview")
         return
     st.title(f"Overview: {literal(picked[1])}")
-    view = overview(db, picked[0])
+    view = overview(db, user, picked[0])
     if view.description:
         st.markdown(literal(view.description))
     if view.latest_wave is None or view.statistics.empty:
@@ -147,10 +150,10 @@ def main() -> None:
         f"({view.respondents_in_latest_wave()} respondents)"
         f"{compared}. Scores run from 1 (strongly disagree) to 5 (strongly agree)."
     )
-    _render_highlights(highlights(db, picked[0]), view.previous_wave)
+    _render_highlights(highlights(db, user, picked[0]), view.previous_wave)
     _render_cards(view)
     _render_radars(view)
-    _render_trends(view, db.phases(picked[0]))
+    _render_trends(view, initiative_phases(db, user, picked[0]))
 
 
 main()

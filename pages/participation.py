@@ -5,19 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts
+from analytics.access import Permission
 from analytics.exports import csv_bytes
+from analytics.milestones import phases as initiative_phases
 from analytics.statistics import non_responding_partners, participation, participation_by_sector
+from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
 
 
 def main() -> None:
     db = store()
+    user = page_user()
     st.title("Participation")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
     initiative_id, name = picked
-    table = participation(db, initiative_id)
+    table = participation(db, user, initiative_id)
     if table.empty:
         st.info("No survey waves yet.")
         return
@@ -28,7 +32,7 @@ def main() -> None:
         "when the wave opened."
     )
 
-    phases = db.phases(initiative_id)
+    phases = initiative_phases(db, user, initiative_id)
     st.subheader("Respondents and responding partners")
     shown = table.rename(
         columns={
@@ -58,7 +62,7 @@ def main() -> None:
         "Evenness runs from 0 (all partners from one sector) to 1 (the sectors present are "
         "equally represented): Shannon's diversity H divided by its largest possible value."
     )
-    by_sector = participation_by_sector(db, initiative_id)
+    by_sector = participation_by_sector(db, user, initiative_id)
     pivot = by_sector.pivot_table(
         index="wave", columns="sector", values="active_partners", aggfunc="sum", sort=False
     ).reset_index()
@@ -69,8 +73,10 @@ def main() -> None:
         key="participation.sectors",
     )
 
+    if not user.has(Permission.VIEW_DETAIL):
+        return  # which partners did not answer is not for funders
     st.subheader(f"Partners with no respondent in {literal(latest['wave'])}")
-    missing = non_responding_partners(db, initiative_id)
+    missing = non_responding_partners(db, user, initiative_id)
     if missing.empty:
         st.success("Every active partner took part.")
         return

@@ -7,18 +7,22 @@ import datetime as dt
 import streamlit as st
 
 from analytics import charts
+from analytics.access import Permission, User
 from analytics.imports import ImportRefused
 from analytics.indicators import progress_points
 from analytics.milestones import milestones, start_phase
+from analytics.milestones import phases as initiative_phases
 from analytics.schema import PHASES
 from analytics.scoring import ALL_GROUP, initiative_statistics
+from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
 
 
 def main() -> None:
     db = store()
+    user = page_user()
     st.title("Timeline")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
     initiative_id, name = picked
@@ -26,24 +30,25 @@ def main() -> None:
         "What happened when: the partnership's scores, the milestones delivered and "
         "the outcome indicators, over the initiative's phases (shaded)."
     )
-    stats = initiative_statistics(db, initiative_id)
+    stats = initiative_statistics(db, user, initiative_id)
     indices = stats[(stats["group"] == ALL_GROUP) & (stats["scale_type"] == "index")]
-    done = milestones(db, initiative_id)
-    progress = progress_points(db, initiative_id)
-    phases = db.phases(initiative_id)
+    done = milestones(db, user, initiative_id)
+    progress = progress_points(db, user, initiative_id)
+    phases = initiative_phases(db, user, initiative_id)
     figure = charts.timeline_chart(indices, done, progress, phases, dt.date.today())
     table = phases.rename(columns={"phase": "Phase", "start_date": "From", "end_date": "To"})
     chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")
-    _render_new_phase(db, initiative_id)
+    if user.may(Permission.MANAGE, initiative_id):
+        _render_new_phase(db, user, initiative_id)
 
 
-def _render_new_phase(db, initiative_id: int) -> None:
+def _render_new_phase(db, user: User, initiative_id: int) -> None:
     with st.expander("Start a new phase"), st.form("timeline.phase"):
         phase = st.selectbox("Phase", PHASES, key="timeline.phase.name")
         start = st.date_input("From", dt.date.today(), key="timeline.phase.start")
         if st.form_submit_button("Start this phase"):
             try:
-                start_phase(db, initiative_id, phase, start, actor="app user")
+                start_phase(db, initiative_id, phase, start, user=user)
             except ImportRefused as error:
                 st.error(literal(error))
                 return

@@ -7,12 +7,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics.access import Permission, User
 from analytics.exports import csv_bytes
 from analytics.imports import (
     ImportRefused,
     PreparedImport,
     commit_import,
     import_history,
+    initiative_instrument,
     mapping_for,
     read_survey,
     suggested_wave,
@@ -26,9 +28,9 @@ from analytics.mapping import MappingError, mapping_from_table, mapping_table, t
 from analytics.reading import UnreadableFile
 from analytics.store import Store
 from analytics.templates import template_csv, template_xlsx
+from ui.auth import page_user
 from ui.components import initiative_picker, literal, show_refusal, store
 
-ACTOR = "app user"  # the signed-in user, once sign-in exists
 KEY = "upload."  # session keys of this page
 
 
@@ -102,8 +104,8 @@ def _read(upload, initiative_id: int) -> tuple[bytes, Table] | None:
     return data, table
 
 
-def _render_mapping(db: Store, initiative_id: int, table: Table, items: list[Item]):
-    mapping, saved = mapping_for(db, initiative_id, table, items)
+def _render_mapping(db: Store, user: User, initiative_id: int, table: Table, items: list[Item]):
+    mapping, saved = mapping_for(db, user, initiative_id, table, items)
     st.subheader("2. Check what each column holds")
     found = f"Detected **{table.layout.name}** ({literal(table.grid.describe())}), "
     found += f"{len(table.data)} data rows."
@@ -157,7 +159,7 @@ def _validated(file_id, data, table, mapping, items, wave) -> PreparedImport:
     return cached[1]
 
 
-def _render_check(db: Store, initiative_id: int, prepared: PreparedImport) -> None:
+def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedImport) -> None:
     summary = prepared.summary()
     explain = {
         "missing": "Blank, N/A or don't know, and the invalid cells if they are imported as "
@@ -169,7 +171,7 @@ def _render_check(db: Store, initiative_id: int, prepared: PreparedImport) -> No
     columns = st.columns(len(summary))
     for column, (label, value) in zip(columns, summary.items(), strict=True):
         column.metric(label.capitalize(), f"{value:,}", help=explain.get(label))
-    strangers = unknown_organisations(db, initiative_id, prepared)
+    strangers = unknown_organisations(db, user, initiative_id, prepared)
     if strangers:
         shown = ", ".join(literal(s) for s in strangers[:5])
         more = f" and {len(strangers) - 5} more" if len(strangers) > 5 else ""
@@ -214,7 +216,7 @@ def _render_check(db: Store, initiative_id: int, prepared: PreparedImport) -> No
             )
 
 
-def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> None:
+def _render_commit(db: Store, user: User, initiative_id: int, prepared: PreparedImport) -> None:
     st.subheader("4. Import")
     policy = "reject"
     if prepared.problem_count:
@@ -236,7 +238,7 @@ def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> N
                 db,
                 initiative_id,
                 prepared,
-                actor=ACTOR,
+                user=user,
                 invalid=policy,
                 progress=lambda f, text: bar.progress(f, text=text),
             )
@@ -251,9 +253,9 @@ def _render_commit(db: Store, initiative_id: int, prepared: PreparedImport) -> N
         st.rerun()
 
 
-def _render_history(db: Store, initiative_id: int) -> None:
+def _render_history(db: Store, user: User, initiative_id: int) -> None:
     st.subheader("Import history")
-    history = import_history(db, initiative_id)
+    history = import_history(db, user, initiative_id)
     if history.empty:
         st.caption("No file has been imported into this initiative yet.")
         return
@@ -272,7 +274,7 @@ def _render_history(db: Store, initiative_id: int) -> None:
         )
         if st.button("Undo import", disabled=not sure, key=KEY + "undo.go"):
             try:
-                removed = undo_import(db, labels[chosen], actor=ACTOR)
+                removed = undo_import(db, user, labels[chosen])
             except ImportRefused as error:
                 st.error(literal(error))
                 return
@@ -282,12 +284,13 @@ def _render_history(db: Store, initiative_id: int) -> None:
 
 def main() -> None:
     db = store()
+    user = page_user(Permission.IMPORT)
     st.title("Upload a survey wave")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
     initiative_id, name = picked
-    items = db.instrument(initiative_id)
+    items = initiative_instrument(db, user, initiative_id)
     done = _state("done")
     if done is not None:
         st.success(
@@ -316,7 +319,7 @@ def main() -> None:
         read = _read(upload, initiative_id)
         if read is not None:
             data, table = read
-            mapping = _render_mapping(db, initiative_id, table, items)
+            mapping = _render_mapping(db, user, initiative_id, table, items)
             if mapping is not None:
                 st.subheader("3. Check the answers")
                 wave = None
@@ -334,9 +337,9 @@ def main() -> None:
                 except ImportRefused as error:
                     st.error(literal(error))
                 else:
-                    _render_check(db, initiative_id, prepared)
-                    _render_commit(db, initiative_id, prepared)
-    _render_history(db, initiative_id)
+                    _render_check(db, user, initiative_id, prepared)
+                    _render_commit(db, user, initiative_id, prepared)
+    _render_history(db, user, initiative_id)
 
 
 main()

@@ -97,3 +97,16 @@ def streamlit_server(db_path: Path, **env: str) -> Iterator[tuple[str, float]]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def sign_in(page, login: str = "demo.admin") -> None:
+    """Sign in through the form with a demo account, then wait for the page to settle."""
+    from analytics.demo import DEMO_PASSWORDS
+
+    page.wait_for_selector(APP_IDLE, timeout=90_000)
+    page.get_by_role("textbox", name="Login").fill(login)
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS[login])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_timeout(400)
+    page.wait_for_selector(APP_IDLE, timeout=90_000)
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)

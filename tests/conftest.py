@@ -14,6 +14,10 @@ from analytics.store import Store, forget_store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# bcrypt's cheapest cost for the test run's password hashes (the demo's four accounts and the
+# accounts tests create); servers the browser tests start inherit it. The default stays 12.
+os.environ.setdefault("COMMON_MEASURE_BCRYPT_ROUNDS", "4")
+
 # CI explores the same examples every run, so a red run can be reproduced; locally each run
 # explores new ones (and keeps failures in .hypothesis/).
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.instrument import scale_label
 from analytics.overview import overview
 from tests.conftest import ROOT
+from tests.users import ADMIN, open_app
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 
@@ -15,8 +16,7 @@ PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 @pytest.fixture
 def app(demo_db_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("COMMON_MEASURE_DB", str(demo_db_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
+    at = open_app()
     assert not at.exception, at.exception
     return at
 
@@ -37,7 +37,7 @@ def test_every_page_runs_without_exception(app: AppTest, page: str):
 
 def test_overview_cards_show_the_latest_wave_scores(app: AppTest, demo_store):
     name = app.selectbox(key="initiative").value
-    view = overview(demo_store, demo_store.initiative_id(name))
+    view = overview(demo_store, ADMIN, demo_store.initiative_id(name))
     metrics = {m.label: m for m in app.metric}
     assert len(metrics) == 12
     for row in view.changes.itertuples():
@@ -50,7 +50,7 @@ def test_picking_another_initiative_changes_the_overview(app: AppTest, demo_stor
     before = {m.label: m.value for m in app.metric}
     app.selectbox(key="initiative").select("Riverside Early Years Alliance").run()
     assert not app.exception
-    view = overview(demo_store, demo_store.initiative_id("Riverside Early Years Alliance"))
+    view = overview(demo_store, ADMIN, demo_store.initiative_id("Riverside Early Years Alliance"))
     after = {m.label: m.value for m in app.metric}
     assert after != before
     ci = view.changes[view.changes["scale"] == "collective_impact"]["mean"].iloc[0]
@@ -73,7 +73,8 @@ def test_an_empty_database_shows_a_hint_not_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("COMMON_MEASURE_DEMO", "false")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
-    assert "no initiatives" in at.info[0].value
+    assert "no accounts" in at.info[0].value
+    assert "python -m analytics users add LOGIN --role admin" in at.code[0].value
 
 
 WAVE_FILE = (
@@ -100,7 +101,7 @@ def _upload(app: AppTest, data: bytes = WAVE_FILE, name: str = "nov.csv") -> App
 
 def test_upload_checks_then_imports_and_undoes(writable_demo_store, monkeypatch):
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app = open_app()
     _upload(app)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Respondents"] == "9" and metrics["Problems"] == "1"
@@ -216,7 +217,7 @@ def test_participation_lists_partners_to_follow_up(app: AppTest, demo_store):
     _pick(app, "Northgate Housing Partnership")
     listed = _table(app, "Partner")
     expected = non_responding_partners(
-        demo_store, demo_store.initiative_id("Northgate Housing Partnership")
+        demo_store, ADMIN, demo_store.initiative_id("Northgate Housing Partnership")
     )
     assert listed["Partner"].tolist() == expected["partner"].tolist()
 
@@ -233,10 +234,10 @@ def test_milestone_progress_is_saved_from_the_page(writable_demo_store, monkeypa
     from analytics.milestones import milestones
 
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app = open_app()
     app.switch_page("pages/milestones.py").run()
     initiative = writable_demo_store.initiative_id(app.selectbox(key="initiative").value)
-    before = milestones(writable_demo_store, initiative)
+    before = milestones(writable_demo_store, ADMIN, initiative)
     target = before[before["status"] == "in progress"].iloc[0]
     app.selectbox(key="milestones.progress.which").select(target["id"]).run()
     app.selectbox(key=f"milestones.progress.status.{target['id']}").select("done").run()
@@ -245,7 +246,7 @@ def test_milestone_progress_is_saved_from_the_page(writable_demo_store, monkeypa
     ).run()
     app.button(key="milestones.progress.save").click().run()
     assert not app.exception, app.exception
-    after = milestones(writable_demo_store, initiative).set_index("id")
+    after = milestones(writable_demo_store, ADMIN, initiative).set_index("id")
     assert after.loc[target["id"], "status"] == "done"
     assert after.loc[target["id"], "done_date"] == target["due_date"]
     assert len(after) == len(before)
@@ -257,15 +258,15 @@ def test_an_indicator_observation_is_added_from_the_page(writable_demo_store, mo
     from analytics.indicators import indicators, observations
 
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app = open_app()
     app.switch_page("pages/indicators.py").run()
     initiative = writable_demo_store.initiative_id(app.selectbox(key="initiative").value)
-    first = indicators(writable_demo_store, initiative).iloc[0]
-    before = observations(writable_demo_store, int(first["id"]))
+    first = indicators(writable_demo_store, ADMIN, initiative).iloc[0]
+    before = observations(writable_demo_store, ADMIN, initiative, int(first["id"]))
     app.date_input(key=f"indicators.day.{first['id']}").set_value(dt.date(2026, 11, 1))
     app.number_input(key=f"indicators.value.{first['id']}").set_value(321.5)
     app.button(key=f"FormSubmitter:indicators.add.{first['id']}-Add").click().run()
     assert not app.exception, app.exception
-    after = observations(writable_demo_store, int(first["id"]))
+    after = observations(writable_demo_store, ADMIN, initiative, int(first["id"]))
     assert len(after) == len(before) + 1
     assert after.iloc[-1].tolist() == [dt.date(2026, 11, 1), 321.5]

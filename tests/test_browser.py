@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser import APP_IDLE, ARTIFACTS, CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.browser import (
+    APP_IDLE,
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    chromium_path,
+    sign_in,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +30,8 @@ def test_overview_shows_the_demo_charts_on_a_new_database(browser, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 3400})
         page.goto(url)
         page.wait_for_selector(APP_IDLE, timeout=90_000)
+        expect(page.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
+        sign_in(page, "demo.admin")  # the first initiative is then Coastal
         # Two radars and at least the visible tab's trend grid.
         charts = page.locator(".js-plotly-plot")
         for n in range(3):
@@ -57,7 +66,7 @@ def test_upload_a_wave_through_the_page_and_see_the_overview_change(browser, tmp
     with streamlit_server(tmp_path / "upload.duckdb") as (url, _seconds):
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
         page.goto(f"{url}/upload")  # a deep link, as the server's very first visit
-        page.wait_for_selector(APP_IDLE, timeout=90_000)
+        sign_in(page, "demo.broker")  # then the page the link asked for
         nav = page.locator('[data-testid="stSidebarNav"]')
         expect(nav).to_contain_text("Overview")
         expect(nav).not_to_contain_text("app")  # not Streamlit's file-name navigation
@@ -85,7 +94,7 @@ def test_timeline_shows_phase_bands(browser, tmp_path):
     with streamlit_server(tmp_path / "timeline.duckdb") as (url, _seconds):
         page = browser.new_page(viewport={"width": 1400, "height": 2000})
         page.goto(f"{url}/timeline")
-        page.wait_for_selector(APP_IDLE, timeout=90_000)
+        sign_in(page, "demo.backbone")
         chart = page.locator(".js-plotly-plot").first
         expect(chart).to_be_visible(timeout=30_000)
         expect(chart).to_contain_text("Initiate action")
@@ -98,3 +107,41 @@ def test_timeline_shows_phase_bands(browser, tmp_path):
         page.wait_for_timeout(800)
         page.screenshot(path=ARTIFACTS / "timeline.png", full_page=True)
         page.close()
+
+
+def _menu(page) -> list[str]:
+    """The page names in the sidebar's navigation (without their icons' ligature names)."""
+    names = page.locator('[data-testid="stSidebarNavLink"] [data-testid="stSidebarNavLinkText"]')
+    found = [t.strip() for t in names.all_inner_texts()]
+    if not found:  # older markup: the link's last line is its name
+        found = [
+            t.strip().splitlines()[-1]
+            for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+        ]
+    return found
+
+
+def test_a_funder_and_a_broker_see_different_navigation(browser, tmp_path):
+    with streamlit_server(tmp_path / "roles.duckdb") as (url, _seconds):
+        menus = {}
+        for login in ("demo.funder", "demo.broker"):
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(url)
+            sign_in(page, login)
+            menus[login] = _menu(page)
+            expect(page.get_by_text(f"Signed in as Demo {login.split('.')[1]}")).to_be_visible()
+            page.screenshot(path=ARTIFACTS / f"navigation-{login.split('.')[1]}.png")
+            # The upload page by its URL: a broker's page, refused to a funder.
+            page.goto(f"{url}/upload")
+            sign_in(page, login)
+            if login == "demo.funder":
+                expect(
+                    page.get_by_text("Your role (funder) does not allow this page")
+                ).to_be_visible()
+                assert page.locator('[data-testid="stFileUploader"]').count() == 0
+            else:
+                expect(page.locator('[data-testid="stFileUploader"]')).to_be_visible()
+            page.close()
+        assert "Upload" in menus["demo.broker"] and "Upload" not in menus["demo.funder"]
+        assert "Overview" in menus["demo.funder"] and "Overview" in menus["demo.broker"]
+        assert "Users" not in menus["demo.broker"] and "Audit log" not in menus["demo.funder"]

@@ -4,11 +4,12 @@ import pytest
 
 from analytics import charts
 from analytics.scoring import initiative_statistics, latest_changes
+from tests.users import ADMIN
 
 
 @pytest.fixture
 def stats(demo_store, riverside):
-    return initiative_statistics(demo_store, riverside)
+    return initiative_statistics(demo_store, ADMIN, riverside)
 
 
 def test_radar_shows_latest_and_previous_wave(stats):

@@ -11,6 +11,7 @@ from analytics.instrument import load_instrument_csv
 from analytics.mapping import propose_mapping
 from analytics.overview import overview
 from bench.generate import generate
+from tests.users import ADMIN
 
 READERS = 20
 
@@ -33,7 +34,7 @@ def test_reads_during_an_import_see_before_or_after(writable_demo_store, tmp_pat
         return int(row["people"]), int(row["answers"])
 
     before = snapshot()
-    expected_overview = overview(store, riverside).statistics["n"].sum()
+    expected_overview = overview(store, ADMIN, riverside).statistics["n"].sum()
     seen: list[tuple[int, int]] = []
     errors: list[BaseException] = []
     done = threading.Event()
@@ -42,7 +43,7 @@ def test_reads_during_an_import_see_before_or_after(writable_demo_store, tmp_pat
         try:
             while not done.is_set():
                 seen.append(snapshot())
-                view = overview(store, riverside)  # the import goes to another initiative
+                view = overview(store, ADMIN, riverside)  # the import goes to another initiative
                 assert view.statistics["n"].sum() == expected_overview
                 time.sleep(0.001)
         except BaseException as error:  # noqa: BLE001 - collected and asserted below
@@ -53,7 +54,7 @@ def test_reads_during_an_import_see_before_or_after(writable_demo_store, tmp_pat
         thread.start()
     time.sleep(0.2)
     result = commit_import(
-        store, Target("Concurrent", create=True, instrument=items), prepared, actor="test"
+        store, Target("Concurrent", create=True, instrument=items), prepared, user=ADMIN
     )
     time.sleep(0.2)
     done.set()

@@ -9,10 +9,13 @@ from analytics.demo import DEMO_AS_OF, fill_demo
 from analytics.schema import SECTORS
 from analytics.scoring import initiative_statistics
 from analytics.store import forget_store, open_store
+from tests.users import ADMIN
 
 
 def _means(store, initiative_id, scale, group="all"):
-    stats = initiative_statistics(store, initiative_id, by=None if group == "all" else "sector")
+    stats = initiative_statistics(
+        store, ADMIN, initiative_id, by=None if group == "all" else "sector"
+    )
     rows = stats[(stats["scale"] == scale) & (stats["group"] == group)]
     return rows.sort_values("wave_order")["mean"].tolist()
 

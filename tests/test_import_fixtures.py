@@ -14,6 +14,7 @@ from analytics.instrument import load_instrument_csv
 from analytics.mapping import propose_mapping
 from analytics.scoring import group_statistics, initiative_statistics
 from tests.conftest import ROOT
+from tests.users import ADMIN
 
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 ITEMS = load_instrument_csv()
@@ -165,7 +166,7 @@ def test_imported_answers_and_scores_equal_the_expected_file(case: Case, empty_s
         table, mapping, ITEMS, data=data, wave="W1", missing_codes=case.missing_codes
     )
     result = commit_import(
-        empty_store, Target("Fixture", create=True), prepared, actor="test", invalid="missing"
+        empty_store, Target("Fixture", create=True), prepared, user=ADMIN, invalid="missing"
     )
     expected = _expected(case)
     assert result.respondents == expected["position"].nunique()
@@ -189,7 +190,7 @@ def test_imported_answers_and_scores_equal_the_expected_file(case: Case, empty_s
         assert (merged["respondent_key"] == merged["respondent_key_stored"]).all()
 
     initiative_id = empty_store.initiative_id("Fixture")
-    scores = initiative_statistics(empty_store, initiative_id)
+    scores = initiative_statistics(empty_store, ADMIN, initiative_id)
     truth = group_statistics(
         expected.assign(respondent_id=expected["position"], wave_id=1),
         pd.DataFrame([vars(i) for i in ITEMS]),

@@ -18,6 +18,7 @@ from analytics.instrument import load_instrument_csv
 from analytics.mapping import propose_mapping
 from analytics.reading import UnreadableFile
 from analytics.store import forget_store, open_store
+from tests.users import ADMIN
 
 ITEMS = load_instrument_csv()
 NASTY = [
@@ -140,7 +141,7 @@ def test_malformed_files_are_imported_cleanly_or_refused_with_reasons(store, dat
         for problem in prepared.problems:
             assert problem.reason
         result = commit_import(
-            store, Target("Fuzz", create=True), prepared, actor="fuzz", invalid=invalid
+            store, Target("Fuzz", create=True), prepared, user=ADMIN, invalid=invalid
         )
     except ImportRefused as error:
         assert str(error)

@@ -29,6 +29,7 @@ from analytics.mapping import (
 from analytics.reading import UnreadableFile, read_grid
 from analytics.scoring import initiative_statistics
 from analytics.templates import template_csv, template_xlsx
+from tests.users import ADMIN
 
 ITEMS = load_instrument_csv()
 HEADER = "respondent_id,organisation,sector,role,submitted_at,CA1,CA2,CA3,EQ1\n"
@@ -46,7 +47,7 @@ def _prepare(data: bytes, name: str = "wave.csv", wave: str | None = "W1", **kw)
 def _import(store, data: bytes, name: str = "wave.csv", invalid: str = "reject", **kw):
     prepared = _prepare(data, name, **kw)
     return commit_import(
-        store, Target("Test initiative", create=True), prepared, actor="tester", invalid=invalid
+        store, Target("Test initiative", create=True), prepared, user=ADMIN, invalid=invalid
     )
 
 
@@ -60,7 +61,7 @@ GOOD = _csv(
 def test_a_clean_file_imports_and_scores(empty_store):
     result = _import(empty_store, GOOD)
     assert (result.respondents, result.answers, result.missing, result.problems) == (3, 10, 2, 0)
-    stats = initiative_statistics(empty_store, empty_store.initiative_id("Test initiative"))
+    stats = initiative_statistics(empty_store, ADMIN, empty_store.initiative_id("Test initiative"))
     ca = stats[stats["scale"] == "common_agenda"].iloc[0]
     # CA1..CA3 answered (CA3 reverse): r1 (5+4+4)/3, r2 (4+5)/2, r3 (3+3+3)/3.
     assert ca["n"] == 3
@@ -95,11 +96,11 @@ def test_the_same_file_twice_is_refused_until_undone(empty_store):
     with pytest.raises(ImportRefused, match="already imported"):
         _import(empty_store, GOOD)
     assert empty_store.table_counts() == counts
-    assert undo_import(empty_store, first.import_id, actor="tester") == 3
+    assert undo_import(empty_store, ADMIN, first.import_id) == 3
     assert empty_store.read_one("SELECT count(*) FROM responses") == 0
     assert empty_store.read_one("SELECT count(*) FROM waves") == 0  # the wave it created
-    history = import_history(empty_store, empty_store.initiative_id("Test initiative"))
-    assert history["undone_by"].tolist() == ["tester"]
+    history = import_history(empty_store, ADMIN, empty_store.initiative_id("Test initiative"))
+    assert history["undone_by"].tolist() == [ADMIN.login]
     again = _import(empty_store, GOOD)
     assert again.import_id != first.import_id
     actions = empty_store.read_df("SELECT action FROM audit_log ORDER BY id")["action"].tolist()
@@ -108,16 +109,16 @@ def test_the_same_file_twice_is_refused_until_undone(empty_store):
 
 def test_undo_twice_is_refused(empty_store):
     result = _import(empty_store, GOOD)
-    undo_import(empty_store, result.import_id, actor="tester")
+    undo_import(empty_store, ADMIN, result.import_id)
     with pytest.raises(ImportRefused, match="already undone"):
-        undo_import(empty_store, result.import_id, actor="tester")
+        undo_import(empty_store, ADMIN, result.import_id)
 
 
 def test_undo_keeps_a_wave_that_other_imports_use(empty_store):
     first = _import(empty_store, GOOD)
     other = GOOD.replace(b"r1,", b"r9,").replace(b"r2,", b"r8,").replace(b"r3,", b"r7,")
     _import(empty_store, other)
-    undo_import(empty_store, first.import_id, actor="tester")
+    undo_import(empty_store, ADMIN, first.import_id)
     assert empty_store.read_one("SELECT count(*) FROM waves") == 1
 
 
@@ -128,7 +129,7 @@ def test_create_happens_in_the_import_transaction(empty_store):
     assert empty_store.initiative_id("Test initiative") is None
     prepared = _prepare(GOOD)
     with pytest.raises(ImportRefused, match="no initiative named"):
-        commit_import(empty_store, Target("Unknown"), prepared, actor="t")
+        commit_import(empty_store, Target("Unknown"), prepared, user=ADMIN)
 
 
 def test_the_next_wave_of_the_same_survey_maps_itself(empty_store):
@@ -137,14 +138,14 @@ def test_the_next_wave_of_the_same_survey_maps_itself(empty_store):
     mapping = propose_mapping(table, ITEMS)
     mapping.items.pop("EQ1")  # the broker decides EQ1 was asked differently and drops it
     prepared = validate(table, mapping, ITEMS, data=data, wave="W1")
-    commit_import(empty_store, Target("Test initiative", create=True), prepared, actor="t")
+    commit_import(empty_store, Target("Test initiative", create=True), prepared, user=ADMIN)
     initiative_id = empty_store.initiative_id("Test initiative")
     next_wave = read_survey(_csv("r1,Alpha,nonprofit,Lead,2026-09-01,4,4,2,5"), "wave2.csv")
-    saved, was_saved = mapping_for(empty_store, initiative_id, next_wave, ITEMS)
+    saved, was_saved = mapping_for(empty_store, ADMIN, initiative_id, next_wave, ITEMS)
     assert was_saved
     assert "EQ1" not in saved.items.values()
     other_survey = read_survey(b"respondent_id,CA1\nx,4\n", "other.csv")
-    assert not mapping_for(empty_store, initiative_id, other_survey, ITEMS)[1]
+    assert not mapping_for(empty_store, ADMIN, initiative_id, other_survey, ITEMS)[1]
 
 
 def test_long_template_with_a_wave_column(empty_store):
@@ -166,7 +167,7 @@ def test_long_template_with_a_wave_column(empty_store):
     problems = {(p.row, p.column, p.value) for p in prepared.problems}
     assert problems == {(6, "item_id", "XX9"), (7, "value", "7")}
     result = commit_import(
-        empty_store, Target("Long", create=True), prepared, actor="t", invalid="missing"
+        empty_store, Target("Long", create=True), prepared, user=ADMIN, invalid="missing"
     )
     assert sorted(result.waves) == ["W1", "W2"]
     stored = empty_store.read_df(
@@ -231,7 +232,7 @@ def test_templates_import_once_filled_in(empty_store, kind, long):
     )
     prepared = validate(table, mapping, ITEMS, data=data)
     assert prepared.problem_count == 0
-    result = commit_import(empty_store, Target("T", create=True), prepared, actor="t")
+    result = commit_import(empty_store, Target("T", create=True), prepared, user=ADMIN)
     assert (result.respondents, result.answers) == (1, 3 if long else len(ITEMS))
 
 
@@ -464,4 +465,4 @@ def test_organisations_that_are_not_partners_are_named(demo_store):
         f"r1,{partner.upper()} ,nonprofit,L,2026-03-01,5,4,2,4",
         "r2,Nobody Ltd,business,L,2026-03-01,5,4,2,4",
     )
-    assert unknown_organisations(demo_store, initiative, _prepare(data)) == ["Nobody Ltd"]
+    assert unknown_organisations(demo_store, ADMIN, initiative, _prepare(data)) == ["Nobody Ltd"]

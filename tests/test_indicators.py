@@ -21,6 +21,7 @@ from analytics.indicators import (
     progress_points,
     project,
 )
+from tests.users import ADMIN
 
 D = dt.date
 
@@ -76,9 +77,9 @@ def test_fewer_than_two_observations_is_not_enough_data(points):
 
 
 def test_demo_statuses(demo_store, coastal, northgate):
-    coast = indicator_statuses(demo_store, coastal).set_index("name")
+    coast = indicator_statuses(demo_store, ADMIN, coastal).set_index("name")
     assert coast.loc["Apprenticeship starts", "status"] == NOT_ENOUGH
-    north = indicator_statuses(demo_store, northgate)
+    north = indicator_statuses(demo_store, ADMIN, northgate)
     assert (north["status"] == OFF_TRACK).all()  # the stalling story
 
 
@@ -97,18 +98,22 @@ def test_define_and_add_observations(empty_store):
         baseline_value="60",
         target_date="2027-01-01",
         target_value=70,
-        actor="tester",
+        user=ADMIN,
     )
     added = add_observations(
         empty_store,
         initiative,
         indicator,
         [("2025-01-01", "63.5"), (D(2026, 1, 1), 66)],
-        actor="tester",
+        user=ADMIN,
     )
     assert added == 2
-    assert observations(empty_store, indicator)["value"].tolist() == [60.0, 63.5, 66.0]
-    progress = progress_points(empty_store, initiative)
+    assert observations(empty_store, ADMIN, initiative, indicator)["value"].tolist() == [
+        60.0,
+        63.5,
+        66.0,
+    ]
+    progress = progress_points(empty_store, ADMIN, initiative)
     assert progress["progress"].round(1).tolist() == [0.0, 35.0, 60.0]
     counts = empty_store.table_counts()
     with pytest.raises(ImportRefused) as error:
@@ -117,7 +122,7 @@ def test_define_and_add_observations(empty_store):
             initiative,
             indicator,
             [("2026-06-01", "67"), ("June", "x"), ("2026-06-01", "68")],
-            actor="tester",
+            user=ADMIN,
             first_row=2,
         )
     assert {(p.row, p.column) for p in error.value.problems} == {
@@ -126,7 +131,7 @@ def test_define_and_add_observations(empty_store):
         (4, "observed_on"),
     }
     with pytest.raises(ImportRefused, match="already have a value"):
-        add_observations(empty_store, initiative, indicator, [("2025-01-01", 1)], actor="t")
+        add_observations(empty_store, initiative, indicator, [("2025-01-01", 1)], user=ADMIN)
     assert empty_store.table_counts() == counts
     with pytest.raises(ImportRefused) as error:
         define_indicator(
@@ -139,7 +144,7 @@ def test_define_and_add_observations(empty_store):
             baseline_value="a",
             target_date="2024-01-01",
             target_value=1,
-            actor="t",
+            user=ADMIN,
         )
     assert {p.column for p in error.value.problems} == {
         "name",

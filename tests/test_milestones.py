@@ -20,6 +20,7 @@ from analytics.milestones import (
     save_milestones,
     validate_rows,
 )
+from tests.users import ADMIN
 
 D = dt.date
 
@@ -138,7 +139,7 @@ def test_a_good_milestone_is_clean():
 def test_save_edits_adds_and_deletes_in_one_go(writable_demo_store):
     store = writable_demo_store
     initiative = store.initiative_id("Coastal Youth Employment Compact")
-    before = milestones(store, initiative)
+    before = milestones(store, ADMIN, initiative)
     edited = before.copy()
     edited.loc[0, "status"] = "done"
     edited.loc[0, "done_date"] = D(2024, 10, 1)
@@ -150,44 +151,44 @@ def test_save_edits_adds_and_deletes_in_one_go(writable_demo_store):
         ],
         ignore_index=True,
     )
-    counts = save_milestones(store, initiative, edited, actor="tester")
+    counts = save_milestones(store, initiative, edited, user=ADMIN)
     assert counts == {"added": 1, "kept": len(before) - 1, "deleted": 1}
-    after = milestones(store, initiative)
+    after = milestones(store, ADMIN, initiative)
     assert len(after) == len(before)
     assert "New one" in set(after["title"]) and before.loc[1, "title"] not in set(after["title"])
     assert after.set_index("id").loc[before.loc[0, "id"], "done_date"] == D(2024, 10, 1)
     audit = store.read_df("SELECT action, actor FROM audit_log ORDER BY id DESC LIMIT 1")
-    assert audit.iloc[0].tolist() == ["save milestones", "tester"]
+    assert audit.iloc[0].tolist() == ["save milestones", ADMIN.login]
 
 
 def test_a_bad_row_saves_nothing(writable_demo_store):
     store = writable_demo_store
     initiative = store.initiative_id("Coastal Youth Employment Compact")
-    before = milestones(store, initiative)
+    before = milestones(store, ADMIN, initiative)
     edited = before.copy()
     edited.loc[0, "title"] = "Renamed"
     last = len(edited) - 1  # a planned milestone, with no done date
     edited.loc[last, "status"] = "finished"
     counts = store.table_counts()
     with pytest.raises(ImportRefused) as error:
-        save_milestones(store, initiative, edited, actor="tester")
+        save_milestones(store, initiative, edited, user=ADMIN)
     assert [(p.row, p.column) for p in error.value.problems] == [(last + 1, "status")]
-    assert milestones(store, initiative).equals(before)
+    assert milestones(store, ADMIN, initiative).equals(before)
     assert store.table_counts() == counts
 
 
 def test_csv_export_imports_back_and_bad_csv_changes_nothing(writable_demo_store):
     store = writable_demo_store
     initiative = store.initiative_id("Riverside Early Years Alliance")
-    before = milestones(store, initiative)
+    before = milestones(store, ADMIN, initiative)
     data = csv_bytes(export_frame(before))
-    added = import_milestones_csv(store, initiative, data, "milestones.csv", actor="tester")
+    added = import_milestones_csv(store, initiative, data, "milestones.csv", user=ADMIN)
     assert added == len(before)
-    assert len(milestones(store, initiative)) == 2 * len(before)
+    assert len(milestones(store, ADMIN, initiative)) == 2 * len(before)
     bad = b"title,due_date,status\nGood,2026-01-01,planned\nBad,someday,planned\n"
     counts = store.table_counts()
     with pytest.raises(ImportRefused) as error:
-        import_milestones_csv(store, initiative, bad, "bad.csv", actor="tester")
+        import_milestones_csv(store, initiative, bad, "bad.csv", user=ADMIN)
     assert [(p.row, p.column, p.value) for p in error.value.problems] == [
         (3, "due_date", "someday")
     ]
@@ -199,14 +200,14 @@ def test_a_new_phase_closes_the_open_one(writable_demo_store):
 
     store = writable_demo_store
     initiative = store.initiative_id("Coastal Youth Employment Compact")
-    start_phase(store, initiative, "sustain action and impact", D(2026, 11, 1), actor="t")
+    start_phase(store, initiative, "sustain action and impact", D(2026, 11, 1), user=ADMIN)
     phases = store.phases(initiative)
     assert phases["phase"].tolist()[-2:] == ["organise for impact", "sustain action and impact"]
     assert phases["end_date"].tolist()[-2] == D(2026, 10, 31)
     assert pd.isna(phases["end_date"].tolist()[-1])
     counts = store.table_counts()
     with pytest.raises(ImportRefused, match="must start after"):
-        start_phase(store, initiative, "initiate action", D(2026, 1, 1), actor="t")
+        start_phase(store, initiative, "initiate action", D(2026, 1, 1), user=ADMIN)
     with pytest.raises(ImportRefused, match="not one of"):
-        start_phase(store, initiative, "celebrate", D(2027, 1, 1), actor="t")
+        start_phase(store, initiative, "celebrate", D(2027, 1, 1), user=ADMIN)
     assert store.table_counts() == counts

@@ -15,6 +15,7 @@ from analytics.scoring import (
     respondent_scores,
 )
 from tests.conftest import frame
+from tests.users import ADMIN
 
 T_975_DF1 = 12.706204736  # t quantile 0.975 with 1 degree of freedom, from printed tables
 T_975_DF2 = 4.302652730
@@ -225,7 +226,7 @@ def test_index_needs_all_five_means():
 
 
 def test_store_and_frames_give_the_same_statistics(demo_store, riverside):
-    stored = initiative_statistics(demo_store, riverside)
+    stored = initiative_statistics(demo_store, ADMIN, riverside)
     answers = demo_store.answers(riverside)
     items = demo_store.instrument_items(riverside)
     direct = group_statistics(answers, items)
@@ -242,9 +243,9 @@ def test_store_and_frames_give_the_same_statistics(demo_store, riverside):
 def test_statistics_are_cached_until_the_data_changes(writable_demo_store):
     store = writable_demo_store
     riverside = store.initiative_id("Riverside Early Years Alliance")
-    first = initiative_statistics(store, riverside)
+    first = initiative_statistics(store, ADMIN, riverside)
     version = store.data_version()
-    again = initiative_statistics(store, riverside)
+    again = initiative_statistics(store, ADMIN, riverside)
     assert again.equals(first)
     with store.transaction() as cursor:
         cursor.execute(
@@ -254,14 +255,14 @@ def test_statistics_are_cached_until_the_data_changes(writable_demo_store):
             [riverside],
         )
     assert store.data_version() == version + 1
-    changed = initiative_statistics(store, riverside)
+    changed = initiative_statistics(store, ADMIN, riverside)
     # Every answer is now 1: items worded positively score 1, reverse-coded ones 5.
     shared_agenda = changed[changed["scale"] == "common_agenda"]["mean"]
     assert (shared_agenda < first[first["scale"] == "common_agenda"]["mean"].min()).all()
 
 
 def test_latest_changes_compare_the_last_two_waves(demo_store, coastal):
-    stats = initiative_statistics(demo_store, coastal)
+    stats = initiative_statistics(demo_store, ADMIN, coastal)
     changes = latest_changes(stats)
     assert set(changes["wave"]) == {"Oct 2026"}
     assert set(changes["previous_wave"]) == {"Apr 2026"}

@@ -24,6 +24,7 @@ from analytics.statistics import (
     suppress,
     welch_change,
 )
+from tests.users import ADMIN
 
 
 def _alpha_by_covariance(frame: pd.DataFrame) -> float:
@@ -48,7 +49,7 @@ def test_alpha_needs_two_items_and_three_complete_cases():
 
 
 def test_stored_reliability_equals_the_frame_computation(demo_store, riverside):
-    table = reliability(demo_store, riverside)
+    table = reliability(demo_store, ADMIN, riverside)
     answers = demo_store.answers(riverside)
     items = demo_store.instrument_items(riverside)
     first_wave = demo_store.waves(riverside).iloc[0]
@@ -66,7 +67,7 @@ def test_stored_reliability_equals_the_frame_computation(demo_store, riverside):
 
 
 def test_demo_flags_an_unreliable_scale(demo_store, coastal):
-    table = reliability(demo_store, coastal)
+    table = reliability(demo_store, ADMIN, coastal)
     early = table[(table["wave_order"] <= 1) & (table["scale"] == "shared_measurement")]
     assert early["unreliable"].all()
 
@@ -96,7 +97,7 @@ def test_no_test_with_fewer_than_two_respondents():
 
 
 def test_demo_changes_agree_with_scipy_on_respondent_scores(demo_store, riverside):
-    stats = initiative_statistics(demo_store, riverside)
+    stats = initiative_statistics(demo_store, ADMIN, riverside)
     changes = successive_changes(stats)
     real = changes[changes["verdict"] != "no clear change"]
     assert (real["verdict"] == "improvement").any()
@@ -208,14 +209,14 @@ def test_perception_gaps_use_unsuppressed_groups_only():
 
 
 def test_northgate_equity_gap_is_flagged(demo_store, northgate):
-    gaps = perception_gaps(breakdown_statistics(demo_store, northgate, "sector"))
+    gaps = perception_gaps(breakdown_statistics(demo_store, ADMIN, northgate, "sector"))
     equity = gaps[gaps["scale"] == "equity"]
     assert (equity["flagged"] & (equity["lowest"] == "community member")).all()
 
 
 def test_breakdowns_never_show_a_small_group(demo_store, northgate):
     for by in ("sector", "role", "organisation"):
-        table = breakdown_statistics(demo_store, northgate, by)
+        table = breakdown_statistics(demo_store, ADMIN, northgate, by)
         small = table[table["n"] < 5]
         assert small["suppressed"].all()
         assert small["mean"].isna().all()
@@ -239,7 +240,7 @@ def test_shannon_evenness(counts, expected):
 
 
 def test_participation_counts_respondents_and_partners(demo_store, northgate):
-    table = participation(demo_store, northgate)
+    table = participation(demo_store, ADMIN, northgate)
     waves = demo_store.waves(northgate)
     assert len(table) == len(waves)
     for row, wave_id in zip(table.itertuples(), waves["id"], strict=True):
@@ -248,17 +249,18 @@ def test_participation_counts_respondents_and_partners(demo_store, northgate):
         )
         assert 0 < row.responding_partners <= row.active_partners
         assert 0 < row.evenness_active <= 1
-    latest = non_responding_partners(demo_store, northgate)
+    latest = non_responding_partners(demo_store, ADMIN, northgate)
     assert len(latest) == table.iloc[-1]["active_partners"] - table.iloc[-1]["responding_partners"]
 
 
 def test_item_distributions_add_up(demo_store, coastal):
-    table = item_distributions(demo_store, coastal)
+    table = item_distributions(demo_store, ADMIN, coastal)
     counts = table[["a1", "a2", "a3", "a4", "a5", "missing"]].sum(axis=1)
     per_wave = demo_store.read_df(
         "SELECT w.label AS wave, count(DISTINCT p.id) AS n FROM respondents p"
         " JOIN waves w ON w.id = p.wave_id WHERE w.initiative_id = ? GROUP BY 1",
         [coastal],
     )
-    merged = table.assign(total=counts).merge(per_wave, on="wave")
-    assert (merged["total"] == merged["n"]).all()  # every respondent has a row per item
+    merged = table.assign(total=counts).merge(per_wave, on="wave", suffixes=("", "_wave"))
+    assert (merged["n"] == merged["total"]).all()  # the row's n is its answers and blanks
+    assert (merged["total"] == merged["n_wave"]).all()  # every respondent has a row per item

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import runpy
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,6 +12,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import settings
+from analytics.access import User
+from analytics.auth import initiatives_for
 from analytics.exports import csv_bytes
 from analytics.store import Store, open_store
 
@@ -32,19 +36,22 @@ def _open(path: str) -> Store:
     return open_store(path)
 
 
-ROUTED = "router.seen"  # set by app.py: this session has run through the router
+ROUTER = Path(__file__).resolve().parent.parent / "app.py"
+ROUTING = "router.running"  # set by app.py while it runs, so pages know they came through it
 
 
 def _through_the_router() -> None:
-    """Make sure app.py's st.navigation runs the page.
+    """Make sure app.py ran first: it signs the user in and loads them for the page.
 
     Streamlit starts a new server in its old 'pages/ directory' mode until some script calls
-    st.navigation, so the very first visitor who opens a page's URL directly would get that
-    page alone, with file names as navigation. Leave that mode and run again, through app.py.
+    st.navigation (and AppTest returns to that mode before every run), and in that mode a page
+    runs alone, without app.py. Leave that mode and run app.py in this same run, so that what
+    the user just did (a click, a form) reaches the widgets app.py draws; then stop the page.
     """
-    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED):
+    if not st.session_state.get(ROUTING):
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(ROUTER), run_name="__main__")
+        st.stop()
 
 
 def store() -> Store:
@@ -58,11 +65,16 @@ def _remember_initiative() -> None:
     st.session_state[_CHOSEN_INITIATIVE] = st.session_state[INITIATIVE_KEY]
 
 
-def initiative_picker(db: Store) -> tuple[int, str] | None:
-    """A select box of the initiatives in the sidebar; the choice is kept across pages."""
-    initiatives = db.initiatives()
+def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
+    """A select box of the initiatives `user` may open, in the sidebar; the choice is kept
+    across pages."""
+    initiatives = initiatives_for(db, user)
     if initiatives.empty:
-        st.info("There are no initiatives in this database yet.")
+        st.info(
+            "There are no initiatives you may open yet."
+            if user.role != "admin"
+            else "There are no initiatives in this database yet."
+        )
         return None
     names = initiatives["name"].tolist()
     if st.session_state.get(_CHOSEN_INITIATIVE) not in names:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import charts, settings
+from analytics.access import User
 from analytics.instrument import SCALE_TYPES
+from analytics.milestones import phases as initiative_phases
 from analytics.scale_view import (
     distribution,
     distribution_table,
@@ -15,6 +17,7 @@ from analytics.scale_view import (
     scale_view,
     trend_table,
 )
+from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
 
 BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
@@ -22,9 +25,10 @@ BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
 
 def render(scale_type: str) -> None:
     db = store()
+    user = page_user()
     family = SCALE_TYPES[scale_type]
     st.title(f"{scale_type.capitalize()}s")
-    picked = initiative_picker(db)
+    picked = initiative_picker(db, user)
     if picked is None:
         return
     initiative_id, name = picked
@@ -32,7 +36,7 @@ def render(scale_type: str) -> None:
     scale = st.selectbox(
         scale_type.capitalize(), list(family), format_func=family.get, key=key + "scale"
     )
-    view = scale_view(db, initiative_id, scale_type, scale)
+    view = scale_view(db, user, initiative_id, scale_type, scale)
     if not view.waves:
         st.info("No survey waves yet.")
         return
@@ -41,12 +45,12 @@ def render(scale_type: str) -> None:
     lines = [f"- {literal(i.text)}{turned if i.reverse else ''}" for i in view.items.itertuples()]
     st.markdown("\n".join(lines))
 
-    _render_trend(view, name, db.phases(initiative_id))
+    _render_trend(view, name, initiative_phases(db, user, initiative_id))
     _render_reliability(view)
     latest = view.waves[-1]
     wave = st.select_slider("Wave", view.waves, value=latest, key=key + "wave")
-    _render_distribution(db, view, initiative_id, wave, name)
-    _render_groups(db, view, initiative_id, wave, name, key)
+    _render_distribution(db, user, view, initiative_id, wave, name)
+    _render_groups(db, user, view, initiative_id, wave, name, key)
 
 
 def _render_trend(view, name: str, phases) -> None:
@@ -89,9 +93,9 @@ def _render_reliability(view) -> None:
         st.dataframe(table, hide_index=True)
 
 
-def _render_distribution(db, view, initiative_id: int, wave: str, name: str) -> None:
+def _render_distribution(db, user: User, view, initiative_id: int, wave: str, name: str) -> None:
     st.subheader(f"How partners answered in {wave}")
-    frame = distribution(db, view, initiative_id, wave)
+    frame = distribution(db, user, view, initiative_id, wave)
     if frame.empty:
         st.info("No answers to these statements in this wave.")
         return
@@ -107,7 +111,9 @@ def _render_distribution(db, view, initiative_id: int, wave: str, name: str) -> 
     )
 
 
-def _render_groups(db, view, initiative_id: int, wave: str, name: str, key: str) -> None:
+def _render_groups(
+    db, user: User, view, initiative_id: int, wave: str, name: str, key: str
+) -> None:
     st.subheader(f"Do groups see it differently? ({wave})")
     by = st.radio(
         "Compare by",
@@ -117,7 +123,7 @@ def _render_groups(db, view, initiative_id: int, wave: str, name: str, key: str)
         key=key + "by",
     )
     min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
-    gaps = gaps_for(db, initiative_id, view.scale, wave)
+    gaps = gaps_for(db, user, initiative_id, view.scale, wave)
     gap = gaps[gaps["breakdown"] == by]
     if not gap.empty:
         row = gap.iloc[0]
@@ -138,7 +144,7 @@ def _render_groups(db, view, initiative_id: int, wave: str, name: str, key: str)
         "one group is hidden, the next smallest is hidden too ('hidden'), so that no "
         "figure can be worked out from the total."
     )
-    table = heatmap_table(db, initiative_id, view.scale_type, by, wave)
+    table = heatmap_table(db, user, initiative_id, view.scale_type, by, wave)
     shown = table.rename(
         columns={
             "group": BREAKDOWN_WORDS[by],
