@@ -351,7 +351,7 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
                 row_z.append(None)
                 row_text.append(
                     f"n < {min_n}"
-                    if not cell.empty and cell["n"].iloc[0] < min_n
+                    if not cell.empty and pd.notna(cell["n"].iloc[0]) and cell["n"].iloc[0] < min_n
                     else "hidden"
                     if not cell.empty
                     else ""
@@ -599,7 +599,10 @@ def milestone_timeline(
                     line=dict(width=2, color=colour),
                 ),
                 # A funder's milestones come without owners.
-                customdata=rows.reindex(columns=["status", "owner"]).fillna("").to_numpy(),
+                customdata=rows.reindex(columns=["status", "owner"])
+                .astype(object)
+                .fillna("")
+                .to_numpy(),
                 hovertemplate="%{y}<br>due %{x|%d %b %Y}<br>%{customdata[0]}, "
                 "%{customdata[1]}<extra></extra>",
                 legendgroup=status,

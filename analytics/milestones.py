@@ -270,8 +270,9 @@ def import_milestones_csv(
 
 
 def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The milestones as the CSV that import_milestones_csv reads back."""
-    return frame[CSV_COLUMNS]
+    """The milestones as the CSV that import_milestones_csv reads back (without the owner and
+    notes when the reader may not see them)."""
+    return frame[[c for c in CSV_COLUMNS if c in frame.columns]]
 
 
 # -- metrics -------------------------------------------------------------------------------------

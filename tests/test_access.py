@@ -1,0 +1,316 @@
+"""Who may see and do what: every analytics read and write takes the user and refuses what the
+role or grant does not allow, and a funder only ever gets concealed aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+from dataclasses import fields, is_dataclass
+
+import pandas as pd
+import pytest
+
+import analytics
+from analytics import access
+from analytics.access import (
+    GUARDED,
+    ROW_LEVEL_COLUMNS,
+    AccessDenied,
+    Permission,
+    User,
+    conceal,
+)
+from analytics.imports import Target, commit_import, read_survey, validate
+from analytics.instrument import load_instrument_csv
+from analytics.mapping import propose_mapping
+from tests.users import ADMIN, as_role
+
+RIVERSIDE, NORTHGATE, COASTAL = (
+    "Riverside Early Years Alliance",
+    "Northgate Housing Partnership",
+    "Coastal Youth Employment Compact",
+)
+# Public functions over the store that are not reads or writes for a person.
+NOT_FOR_A_PERSON = {
+    "analytics.demo.fill_demo",  # fills a new demo database, before anyone exists
+    "analytics.store.open_store",
+    "analytics.store.forget_store",
+    "analytics.auth.load_user",  # the router: which account a session holds
+    "analytics.auth.has_accounts",
+    "analytics.auth.demo_accounts",
+    "analytics.auth.authenticate",
+    "analytics.auth.user_for_email",
+    "analytics.auth.insert_account",  # inside a caller's transaction (add_user, the demo)
+    "analytics.auth.sign_out",  # audits the user's own sign-out
+}
+
+
+def _public_store_functions():
+    for info in pkgutil.iter_modules(analytics.__path__):
+        if info.name == "__main__":
+            continue
+        module = importlib.import_module(f"analytics.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            parameters = list(inspect.signature(function).parameters)
+            if parameters and parameters[0] in {"store", "db"}:
+                yield f"{module.__name__}.{name}", function
+
+
+def test_every_analytics_function_over_the_store_takes_the_user_and_checks_it():
+    found = dict(_public_store_functions())
+    assert len(found) > 25
+    for name, function in found.items():
+        if name in NOT_FOR_A_PERSON:
+            continue
+        assert "user" in inspect.signature(function).parameters, f"{name} takes no user"
+        source = inspect.getsource(inspect.unwrap(function))
+        checks = name in GUARDED or "require(user" in source or "initiatives_for" in name
+        assert checks, f"{name} does not check the user's permission"
+
+
+def _small_wave(store, initiative: str, respondents: int = 3) -> None:
+    """A wave of `respondents` people (fewer than the suppression threshold)."""
+    items = load_instrument_csv()
+    header = "respondent_id,organisation,sector,role,submitted_at," + ",".join(
+        i.item_id for i in items
+    )
+    rows = [
+        f"s{n},Small Org {n},nonprofit,Staff,2026-11-20," + ",".join(["4"] * len(items))
+        for n in range(respondents)
+    ]
+    data = ("\n".join([header, *rows]) + "\n").encode()
+    table = read_survey(data, "small.csv")
+    prepared = validate(table, propose_mapping(table, items), items, data=data, wave="Tiny")
+    commit_import(store, Target(initiative), prepared, user=ADMIN)
+
+
+def _frames(result) -> list[pd.DataFrame]:
+    if isinstance(result, pd.DataFrame):
+        return [result]
+    if is_dataclass(result):
+        return [
+            getattr(result, f.name)
+            for f in fields(result)
+            if isinstance(getattr(result, f.name), pd.DataFrame)
+        ]
+    return []
+
+
+def _reads(store, user: User, initiative_id: int):
+    """Every read a funder may make, called once each (name -> result)."""
+    from analytics import indicators, milestones, overview, scale_view, scoring, statistics
+    from analytics.imports import initiative_instrument, instrument_items
+
+    view = scale_view.scale_view(store, user, initiative_id, "principle", "equity")
+    calls = {
+        "analytics.scoring.initiative_statistics": lambda: scoring.initiative_statistics(
+            store, user, initiative_id
+        ),
+        "analytics.scoring.initiative_statistics(by=role)": lambda: scoring.initiative_statistics(
+            store, user, initiative_id, by="role"
+        ),
+        "analytics.statistics.reliability": lambda: statistics.reliability(
+            store, user, initiative_id
+        ),
+        "analytics.statistics.breakdown_statistics": lambda: statistics.breakdown_statistics(
+            store, user, initiative_id, "sector"
+        ),
+        "analytics.statistics.participation": lambda: statistics.participation(
+            store, user, initiative_id
+        ),
+        "analytics.statistics.participation_by_sector": lambda: statistics.participation_by_sector(
+            store, user, initiative_id
+        ),
+        "analytics.statistics.item_distributions": lambda: statistics.item_distributions(
+            store, user, initiative_id
+        ),
+        "analytics.overview.overview": lambda: overview.overview(store, user, initiative_id),
+        "analytics.overview.highlights": lambda: overview.highlights(store, user, initiative_id),
+        "analytics.scale_view.scale_view": lambda: view,
+        "analytics.scale_view.distribution": lambda: scale_view.distribution(
+            store, user, view, initiative_id, "Tiny"
+        ),
+        "analytics.scale_view.heatmap_table": lambda: scale_view.heatmap_table(
+            store, user, initiative_id, "principle", "role", "Tiny"
+        ),
+        "analytics.scale_view.gaps_for": lambda: scale_view.gaps_for(
+            store, user, initiative_id, "equity", view.waves[-2]
+        ),
+        "analytics.indicators.indicators": lambda: indicators.indicators(
+            store, user, initiative_id
+        ),
+        "analytics.indicators.indicator_statuses": lambda: indicators.indicator_statuses(
+            store, user, initiative_id
+        ),
+        "analytics.indicators.observations": lambda: indicators.observations(
+            store,
+            user,
+            initiative_id,
+            int(indicators.indicators(store, user, initiative_id)["id"].iloc[0]),
+        ),
+        "analytics.indicators.progress_points": lambda: indicators.progress_points(
+            store, user, initiative_id
+        ),
+        "analytics.milestones.milestones": lambda: milestones.milestones(
+            store, user, initiative_id
+        ),
+        "analytics.milestones.phases": lambda: milestones.phases(store, user, initiative_id),
+        "analytics.imports.initiative_instrument": lambda: initiative_instrument(
+            store, user, initiative_id
+        ),
+        "analytics.imports.instrument_items": lambda: instrument_items(store, user, initiative_id),
+    }
+    return {name: call() for name, call in calls.items()}
+
+
+SIZE_COLUMNS = ("n", "complete_cases")
+
+
+def _assert_concealed(name: str, frame: pd.DataFrame, threshold: int) -> None:
+    leaked = ROW_LEVEL_COLUMNS & set(frame.columns)
+    assert not leaked, f"{name} gives a funder row-level columns {leaked}"
+    size = next((c for c in SIZE_COLUMNS if c in frame.columns), None)
+    if size is None:
+        return
+    sizes = pd.to_numeric(frame[size], errors="coerce")
+    small = ~(sizes >= threshold)
+    # previous_mean belongs to the wave before, a group of its own (its n is not this row's).
+    statistics = [
+        c
+        for c in (*access.STATISTIC_COLUMNS, "a1", "a2", "a3", "a4", "a5", "missing", size)
+        if c in frame.columns and c != "previous_mean"
+    ]
+    shown = frame.loc[small, statistics].notna()
+    assert not shown.any().any(), f"{name} shows a funder figures of groups under {threshold}"
+
+
+@pytest.fixture
+def funded(writable_demo_store):
+    """The demo with a 3-person wave in Riverside, which the demo funder funds."""
+    _small_wave(writable_demo_store, RIVERSIDE)
+    return writable_demo_store, writable_demo_store.initiative_id(RIVERSIDE)
+
+
+def test_every_funder_read_is_concealed_and_has_no_row_level_columns(funded):
+    store, initiative_id = funded
+    funder = as_role("funder", initiative_id)
+    results = _reads(store, funder, initiative_id)
+    guarded_reads = {n for n, p in GUARDED.items() if p is Permission.VIEW}
+    missing = guarded_reads - {n.split("(")[0] for n in results}
+    assert not missing, f"no funder test for {sorted(missing)}"
+    for name, result in results.items():
+        for frame in _frames(result):
+            _assert_concealed(name, frame, access.suppression_threshold())
+
+
+def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
+    """The concealment above is the role's doing: a backbone sees the 3-person wave's means."""
+    store, initiative_id = funded
+    backbone = _reads(store, as_role("backbone", initiative_id), initiative_id)
+    funder = _reads(store, as_role("funder", initiative_id), initiative_id)
+    tiny = backbone["analytics.scoring.initiative_statistics"]
+    tiny = tiny[tiny["wave"] == "Tiny"]
+    assert (tiny["n"] == 3).any() and tiny["mean"].notna().any()
+    hidden = funder["analytics.scoring.initiative_statistics"]
+    assert hidden[hidden["wave"] == "Tiny"]["mean"].isna().all()
+    assert not backbone["analytics.scale_view.distribution"].empty
+    assert funder["analytics.scale_view.distribution"].empty
+    assert "owner" in backbone["analytics.milestones.milestones"].columns
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, u, i: __import__("analytics.statistics").statistics.non_responding_partners(
+            s, u, i
+        ),
+        lambda s, u, i: __import__("analytics.milestones").milestones.partner_names(s, u, i),
+        lambda s, u, i: __import__("analytics.imports").imports.import_history(s, u, i),
+        lambda s, u, i: __import__("analytics.scoring").scoring.initiative_statistics(
+            s, u, i, by="organisation"
+        ),
+        lambda s, u, i: __import__("analytics.statistics").statistics.breakdown_statistics(
+            s, u, i, "organisation"
+        ),
+    ],
+    ids=["partners to follow up", "partner names", "import history", "by org", "breakdown"],
+)
+def test_a_funder_is_refused_identities_and_imports(demo_store, riverside, call):
+    with pytest.raises(AccessDenied):
+        call(demo_store, as_role("funder", riverside), riverside)
+    call(demo_store, as_role("backbone", riverside), riverside)  # allowed to a backbone
+
+
+def test_no_one_reads_an_initiative_they_were_not_granted(demo_store, riverside, coastal):
+    from analytics.overview import overview
+
+    broker = as_role("broker", riverside)
+    assert overview(demo_store, broker, riverside).name == RIVERSIDE
+    with pytest.raises(AccessDenied, match="no access to initiative"):
+        overview(demo_store, broker, coastal)
+    with pytest.raises(AccessDenied, match="no one is signed in"):
+        overview(demo_store, None, riverside)
+
+
+def test_writes_need_the_right_role_and_change_nothing_when_refused(writable_demo_store):
+    from analytics.milestones import milestones, save_milestones, start_phase
+
+    store = writable_demo_store
+    riverside = store.initiative_id(RIVERSIDE)
+    before = store.table_counts()
+    frame = milestones(store, ADMIN, riverside)
+    for role in ("funder", "broker"):
+        with pytest.raises(AccessDenied):
+            save_milestones(store, riverside, frame.iloc[1:], user=as_role(role, riverside))
+        with pytest.raises(AccessDenied):
+            start_phase(
+                store,
+                riverside,
+                "initiate action",
+                dt.date(2030, 1, 1),
+                user=as_role(role, riverside),
+            )
+    with pytest.raises(AccessDenied):  # a backbone of another initiative
+        save_milestones(store, riverside, frame.iloc[1:], user=as_role("backbone", 999))
+    assert store.table_counts() == before
+    counts = save_milestones(store, riverside, frame.iloc[1:], user=as_role("backbone", riverside))
+    assert counts["deleted"] == 1
+
+
+def test_a_funder_cannot_import_and_a_broker_cannot_create_initiatives(empty_store):
+    from tests.test_imports import GOOD, _prepare
+
+    prepared = _prepare(GOOD)
+    second = GOOD + b"r4,Delta Group,nonprofit,Staff,2026-03-04,4,4,4,4\n"
+    with pytest.raises(AccessDenied):
+        commit_import(empty_store, Target("New", create=True), prepared, user=as_role("broker"))
+    assert empty_store.table_counts()["initiatives"] == 0
+    commit_import(empty_store, Target("New", create=True), prepared, user=ADMIN)
+    new = empty_store.initiative_id("New")
+    with pytest.raises(AccessDenied):
+        commit_import(empty_store, new, _prepare(second, wave="W2"), user=as_role("funder", new))
+    result = commit_import(
+        empty_store, new, _prepare(second, wave="W2"), user=as_role("broker", new)
+    )
+    assert result.respondents == 4
+
+
+def test_conceal_leaves_other_roles_tables_alone_and_hides_protecting_cells():
+    table = pd.DataFrame(
+        {
+            "group": ["a", "b", "c"],
+            "n": [3, 6, 40],
+            "mean": [4.0, 3.0, 2.5],
+            "suppressed": [True, True, False],
+            "organisation": ["x", "y", "z"],
+        }
+    )
+    assert conceal(table, as_role("backbone", 1)) is table
+    shown = conceal(table, as_role("funder", 1))
+    assert "organisation" not in shown.columns
+    assert shown["mean"].tolist()[:2] == [None, None] and shown["mean"].iloc[2] == 2.5
+    assert shown["n"].tolist()[:2] == [None, None]  # not even the size of a hidden group
