@@ -347,3 +347,72 @@ def test_an_existing_initiative_takes_a_new_instrument(db, tmp_path):
     )
     assert code == 1 and "lacks items" in err and "X1" in err
     assert counts(db) == before
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def users(db: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["users", *args, "--db", str(db)], out, err, io.StringIO(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_users_add_list_disable_and_set_password(db):
+    from analytics.auth import SignInRefused, authenticate
+
+    created = run(
+        "import", FIXTURE, "--initiative", "Riverside", "--create", "--wave", "W1",
+        "--invalid", "missing", "--db", db,
+    )  # fmt: skip
+    assert created[0] == 0, created
+    code, out, err = users(
+        db, "add", "ana", "--role", "broker", "--initiative", "Riverside",
+        stdin="first secret pass\n",
+    )  # fmt: skip
+    assert (code, out, err) == (0, "Added ana (broker).\n", "")
+    assert users(db, "add", "root", "--role", "admin", stdin="root secret pass\n")[0] == 0
+    code, out, _ = users(db, "list")
+    assert code == 0 and "ana" in out and "Riverside" in out and "broker" in out
+    assert "$2b$" not in out and "first secret pass" not in out
+    assert users(db, "set-password", "ana", stdin="second secret pass\n")[0] == 0
+    store = open_store(db, demo=False)
+    try:
+        assert authenticate(store, "ana", "second secret pass").role == "broker"
+        log = store.read_df("SELECT actor, action FROM audit_log")
+    finally:
+        forget_store(db)
+    assert {"add user", "set password"} <= set(log["action"])
+    written = log[log["action"].isin(["add user", "set password", "create initiative"])]
+    assert len(written) == 4 and all(a.startswith("command line (") for a in written["actor"])
+    assert users(db, "disable", "ana")[0] == 0
+    store = open_store(db, demo=False)
+    try:
+        with pytest.raises(SignInRefused, match="disabled"):
+            authenticate(store, "ana", "second secret pass")
+    finally:
+        forget_store(db)
+
+
+@pytest.mark.parametrize(
+    "args,stdin,message",
+    [
+        (("add", "bo", "--role", "funder"), "long enough pass\n", "needs at least one initiative"),
+        (("add", "bo", "--role", "admin"), "short\n", "at least 10 characters"),
+        (("add", "bo", "--role", "funder", "--initiative", "Nowhere"), "long enough pass\n",
+         "no initiative named"),
+        (("disable", "ghost"), "", "no account with login 'ghost'"),
+        (("set-password", "ghost"), "long enough pass\n", "no account with login 'ghost'"),
+    ],
+)  # fmt: skip
+def test_users_refusals_exit_2_with_a_reason_and_change_nothing(db, args, stdin, message):
+    assert users(db, "add", "first", "--role", "admin", stdin="root secret pass\n")[0] == 0
+    before = counts(db)
+    code, out, err = users(db, *args, stdin=stdin)
+    assert code == 2 and message in err and out == ""
+    assert counts(db) == before
+
+
+def test_users_role_must_be_one_of_the_four(db, capsys):
+    code, _out, _err = users(db, "add", "x1", "--role", "chief", stdin="long enough pass\n")
+    assert code == 2 and "invalid choice: 'chief'" in capsys.readouterr().err

@@ -19,14 +19,12 @@ from analytics.auth import (
     user_for_email,
 )
 from analytics.store import Store
-from ui.components import literal
+from ui.components import FIRST_ADMIN_COMMAND, literal
 
 USER_ID = "auth.user_id"  # the signed-in account's id
 LAST_SEEN = "auth.last_seen"  # when this session last ran a page (UTC)
 _CURRENT = "auth.current"  # the User loaded for this run
 _NOTICE = "auth.notice"  # why the last session ended, shown on the sign-in form
-
-FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
 
 
 def _now() -> dt.datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import runpy
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import settings
 from analytics.access import User
-from analytics.auth import initiatives_for
+from analytics.auth import has_accounts, initiatives_for
 from analytics.exports import csv_bytes
 from analytics.store import Store, open_store
 
+FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
@@ -33,7 +35,14 @@ _CHOSEN_INITIATIVE = "initiative.chosen"
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _open(path: str) -> Store:
-    return open_store(path)
+    opened = open_store(path)
+    if not has_accounts(opened):  # once per server start: the console says what to do first
+        print(
+            f"Common Measure: {path} has no accounts yet. Create the first admin with\n"
+            f"    {FIRST_ADMIN_COMMAND} --db {path}",
+            file=sys.stderr,
+        )
+    return opened
 
 
 ROUTER = Path(__file__).resolve().parent.parent / "app.py"
