@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import sys
 import runpy
+import sys
 from pathlib import Path
 
 import pandas as pd
