@@ -46,7 +46,7 @@ class Period:
             raise ValueError("the period must start on or before its end")
 
     def contains(self, day: object) -> bool:
-        if day is None or (not isinstance(day, dt.date) and pd.isna(day)):
+        if day is None or day is pd.NaT or (not isinstance(day, dt.date) and pd.isna(day)):
             return False
         day = pd.Timestamp(day).date()
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
