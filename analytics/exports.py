@@ -37,8 +37,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a BOM (so Excel reads accents right), formulas neutralised."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV with a BOM (so Excel reads accents right), formulas neutralised. Rows end
+    in CRLF, so that a cell holding a lone carriage return is quoted (the csv module quotes
+    only the line terminator's characters) and cannot split its row."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 # -- the initiative's data as downloads, for one reader (issue 7) ------------------------------
