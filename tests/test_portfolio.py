@@ -55,3 +55,31 @@ def test_a_funder_sees_no_figure_of_a_small_latest_wave(empty_store):
         assert row[column] is None or row[column] != row[column], column
     admin = portfolio(empty_store, User(login="a", role="admin"), as_of=AS_OF).iloc[0]
     assert admin["respondents"] == 3
+
+
+def _page(name: str, demo_db_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("COMMON_MEASURE_DB", str(demo_db_path))
+    app = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=120)
+    app.session_state["router.seen"] = True  # as if app.py had routed here
+    return app.run()
+
+
+def test_portfolio_page_lists_the_initiatives(demo_db_path, monkeypatch):
+    app = _page("portfolio.py", demo_db_path, monkeypatch)
+    assert not app.exception and not app.error
+    assert len(app.dataframe) == 1
+    assert len(app.dataframe[0].value) == 3
+
+
+def test_reports_page_prepares_a_report_and_offers_exports(demo_db_path, monkeypatch):
+    app = _page("reports.py", demo_db_path, monkeypatch)
+    assert not app.exception and not app.error
+    app.button(key="reports.prepare").click().run()
+    assert not app.exception
+    labels = [b.label for b in app.get("download_button")]
+    assert "Download the PDF report" in labels
+    assert labels.count("CSV") == 4 and labels.count("XLSX") == 4
