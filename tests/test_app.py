@@ -9,7 +9,15 @@ from analytics.instrument import scale_label
 from analytics.overview import overview
 from tests.conftest import ROOT
 
-PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+# TODO(merge): the roles branch routes these two pages in app.py; then delete this set, so
+# that the router test and the every-page smoke test cover them (tests/test_portfolio.py runs
+# them on their own until then).
+AWAITING_ROUTER = {"pages/portfolio.py", "pages/reports.py"}
+PAGES = sorted(
+    str(p.relative_to(ROOT))
+    for p in (ROOT / "pages").glob("*.py")
+    if str(p.relative_to(ROOT)) not in AWAITING_ROUTER
+)
 
 
 @pytest.fixture

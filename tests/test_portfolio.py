@@ -58,10 +58,13 @@ def test_a_funder_sees_no_figure_of_a_small_latest_wave(empty_store):
 
 
 def _page(name: str, demo_db_path, monkeypatch):
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
 
+    # The CLI tests close the demo's store when they are done; open it afresh.
+    st.cache_resource.clear()
     monkeypatch.setenv("COMMON_MEASURE_DB", str(demo_db_path))
     app = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=120)
     app.session_state["router.seen"] = True  # as if app.py had routed here

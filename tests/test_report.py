@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
 from html.parser import HTMLParser
 
 import pytest
@@ -210,7 +211,15 @@ def test_user_text_is_escaped(writable_demo_store):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
 
 
-def test_cli_writes_both_formats(demo_db_path, tmp_path, capsys):
+@pytest.fixture
+def cli_db(demo_db_path, tmp_path):
+    """A copy of the demo: the CLI closes the store of its database when it is done."""
+    path = tmp_path / "cli.duckdb"
+    shutil.copyfile(demo_db_path, path)
+    return path
+
+
+def test_cli_writes_both_formats(cli_db, tmp_path, capsys):
     for fmt in ("html", "pdf"):
         out = tmp_path / f"report.{fmt}"
         code = main(
@@ -225,7 +234,7 @@ def test_cli_writes_both_formats(demo_db_path, tmp_path, capsys):
                 "--from",
                 "2024-01-01",
                 "--db",
-                str(demo_db_path),
+                str(cli_db),
             ]
         )
         assert code == 0
@@ -253,7 +262,7 @@ def test_cli_writes_both_formats(demo_db_path, tmp_path, capsys):
         ),
     ],
 )
-def test_cli_usage_errors(demo_db_path, tmp_path, args, reason):
+def test_cli_usage_errors(cli_db, tmp_path, args, reason):
     out, err = io.StringIO(), io.StringIO()
     code = main(
         [
@@ -264,7 +273,7 @@ def test_cli_usage_errors(demo_db_path, tmp_path, args, reason):
             "--out",
             str(tmp_path / "r.pdf"),
             "--db",
-            str(demo_db_path),
+            str(cli_db),
         ],
         out,
         err,
