@@ -1,10 +1,11 @@
-"""`python -m analytics ...`: scripted imports and score exports, on the same code path as the
-app. Exit 0 on success, 1 when problems block an import (database unchanged), 2 for usage
-errors and unreadable files, with a one-line reason on standard error."""
+"""`python -m analytics ...`: scripted imports, score exports and reports, on the same code
+path as the app. Exit 0 on success, 1 when problems block an import (database unchanged), 2 for
+usage errors and unreadable files, with a one-line reason on standard error."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import sys
@@ -123,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     password.add_argument("login")
     password.add_argument("--db", type=Path)
+    report = commands.add_parser("report", help="write the report of an initiative")
+    report.add_argument("--initiative", required=True)
+    report.add_argument("--format", choices=("html", "pdf"), required=True)
+    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
+    report.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD)")
+    report.add_argument("--db", type=Path)
     return parser
 
 
@@ -313,6 +321,42 @@ def run_users(
         forget_store(store.path)
 
 
+def _day(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def run_report(args: argparse.Namespace, out: TextIO) -> int:
+    from analytics.report import Period, report_html, report_pdf
+
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    if start and end and start > end:
+        raise UsageError("--from must not be after --to")
+    store = _store(args.db, must_exist=True)
+    try:
+        initiative_id = store.initiative_id(args.initiative)
+        if initiative_id is None:
+            raise UsageError(f"there is no initiative named {args.initiative!r}")
+        user = cli_user()
+        period = Period(start, end)
+        if args.format == "html":
+            data = report_html(store, user, initiative_id, period).encode("utf-8")
+        else:
+            data = report_pdf(store, user, initiative_id, period)
+        try:
+            args.out.write_bytes(data)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.out}: {error.strerror}") from None
+        out.write(f"Wrote the {args.format.upper()} report of {args.initiative!r} to {args.out}.\n")
+        return 0
+    finally:
+        forget_store(store.path)
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO = sys.stdout,
@@ -329,6 +373,8 @@ def main(
             return run_import(args, out, err)
         if args.command == "users":
             return run_users(args, out, err, stdin)
+        if args.command == "report":
+            return run_report(args, out)
         return run_scores(args, out)
     except UsageError as error:
         err.write(f"error: {error}\n")

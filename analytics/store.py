@@ -91,6 +91,7 @@ class Store:
         self._writer = threading.RLock()
         self._writer_cursor = self._connection.cursor()
         self._gate = CommitGate()
+        self.closed = False
         self.migrate()
 
     # -- connections -------------------------------------------------------------------------
@@ -152,6 +153,7 @@ class Store:
     def close(self) -> None:
         with self._writer:
             self._connection.close()
+            self.closed = True
 
     # -- schema ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from ui.navigation import PAGES, pages_for
 
 EVERY_PAGE = [path for path, *_ in PAGES]
 VIEWING = [
+    "pages/portfolio.py",
     "pages/overview.py",
     "pages/conditions.py",
     "pages/principles.py",
@@ -22,6 +23,7 @@ VIEWING = [
     "pages/milestones.py",
     "pages/indicators.py",
     "pages/timeline.py",
+    "pages/reports.py",
     "pages/about.py",
 ]
 EXPECTED_MENUS = {

@@ -67,7 +67,12 @@ def store() -> Store:
     """The process's one store for the database setting (created with demo data on first
     start). Every page calls it first."""
     _through_the_router()
-    return _open(str(settings.database_path()))
+    path = str(settings.database_path())
+    opened = _open(path)
+    if opened.closed:  # closed by another user of the file in this process (the CLI, tests)
+        _open.clear(path)
+        opened = _open(path)
+    return opened
 
 
 def _remember_initiative() -> None:

@@ -9,6 +9,7 @@ from analytics.access import Permission, User
 
 # (file, title, icon, what the page needs)
 PAGES: list[tuple[str, str, str, Permission]] = [
+    ("pages/portfolio.py", "Portfolio", ":material/view_comfy_alt:", Permission.VIEW),
     ("pages/overview.py", "Overview", ":material/dashboard:", Permission.VIEW),
     ("pages/conditions.py", "Conditions", ":material/account_tree:", Permission.VIEW),
     ("pages/principles.py", "Principles", ":material/handshake:", Permission.VIEW),
@@ -16,6 +17,7 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/milestones.py", "Milestones", ":material/flag:", Permission.VIEW),
     ("pages/indicators.py", "Outcome indicators", ":material/monitoring:", Permission.VIEW),
     ("pages/timeline.py", "Timeline", ":material/timeline:", Permission.VIEW),
+    ("pages/reports.py", "Reports and exports", ":material/description:", Permission.VIEW),
     ("pages/upload.py", "Upload", ":material/upload_file:", Permission.IMPORT),
     ("pages/audit.py", "Audit log", ":material/history:", Permission.AUDIT),
     ("pages/users.py", "Users", ":material/manage_accounts:", Permission.ADMINISTER),

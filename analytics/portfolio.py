@@ -1,0 +1,101 @@
+"""The funder's portfolio: every initiative a reader may see, side by side, as one table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analytics.access import User, suppression_threshold
+from analytics.auth import initiatives_for
+from analytics.indicators import ON_TRACK, indicator_statuses
+from analytics.instrument import INDEX_OF
+from analytics.milestones import delivery, milestones
+from analytics.overview import overview
+from analytics.statistics import participation, wave_changes
+from analytics.store import Store
+
+COLUMNS = [
+    "initiative_id",
+    "initiative",
+    "collective_impact",
+    "collective_impact_change",
+    "collective_impact_real_changes",
+    "partnering",
+    "partnering_change",
+    "partnering_real_changes",
+    "milestones_on_time",
+    "indicators_on_track",
+    "indicators",
+    "respondents",
+    "responding_partners",
+    "active_partners",
+    "latest_wave",
+    "latest_wave_opened",
+]
+
+
+def portfolio(store: Store, user: User, as_of: dt.date | None = None) -> pd.DataFrame:
+    """One row per initiative `user` is granted, by name: each index in the latest wave
+    (mean), its change since the previous wave and the real changes (Welch, p < 0.05) among
+    its five scales in words; the share of done milestones done on time; indicators on track
+    (k of n); the latest wave's respondents and responding of active partners, and its date.
+    For a funder, a wave of fewer respondents than the suppression threshold shows no figure."""
+    as_of = as_of or dt.date.today()
+    rows = [_row(store, user, int(i.id), as_of) for i in initiatives_for(store, user).itertuples()]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _row(store: Store, user: User, initiative_id: int, as_of: dt.date) -> dict:
+    view = overview(store, user, initiative_id)
+    part = participation(store, user, initiative_id)
+    done = delivery(milestones(store, user, initiative_id), as_of)
+    statuses = indicator_statuses(store, user, initiative_id)
+    row: dict = {
+        "initiative_id": initiative_id,
+        "initiative": view.name,
+        "milestones_on_time": done["share_on_time"],
+        "indicators_on_track": int((statuses["status"] == ON_TRACK).sum()) if len(statuses) else 0,
+        "indicators": len(statuses),
+        "latest_wave": view.latest_wave,
+        "latest_wave_opened": (
+            None if view.waves.empty else pd.Timestamp(view.waves["opened_on"].iloc[-1]).date()
+        ),
+    }
+    latest = part.iloc[-1] if len(part) else None
+    small = user.aggregated_only and (
+        latest is None or latest["respondents"] < suppression_threshold()
+    )
+    if latest is not None and not small:
+        row["respondents"] = int(latest["respondents"])
+        row["responding_partners"] = int(latest["responding_partners"])
+    if latest is not None:
+        row["active_partners"] = int(latest["active_partners"])
+    changes = (
+        wave_changes(view.statistics, view.previous_wave, view.latest_wave)
+        if view.previous_wave
+        else None
+    )
+    for scale_type, index in INDEX_OF.items():
+        found = view.changes[view.changes["scale"] == index]
+        if found.empty:
+            continue
+        r = found.iloc[0]
+        if user.aggregated_only and not (pd.notna(r["n"]) and r["n"] >= suppression_threshold()):
+            continue  # the index rests on a scale with too few respondents for this reader
+        row[index] = r["mean"]
+        row[f"{index}_change"] = r["change"]
+        row[f"{index}_real_changes"] = (
+            _real_changes(changes, scale_type) if changes is not None else None
+        )
+    return row
+
+
+def _real_changes(changes: pd.DataFrame, scale_type: str) -> str:
+    """The family's real changes since the previous wave, in words: '2 up, 1 down' or
+    'none'. (An index has no test of its own: it has no respondent-level spread.)"""
+    verdicts = changes.loc[changes["scale_type"] == scale_type, "verdict"]
+    up, down = int((verdicts == "improvement").sum()), int((verdicts == "decline").sum())
+    if not up and not down:
+        return "none"
+    return ", ".join(p for p in (f"{up} up" if up else "", f"{down} down" if down else "") if p)

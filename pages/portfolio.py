@@ -1,0 +1,60 @@
+"""Portfolio: every initiative the reader may see, side by side; pick one to open it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.portfolio import portfolio
+from ui.auth import page_user
+from ui.components import store
+
+
+def _render_table(table) -> None:
+    shown = table.assign(milestones_on_time=table["milestones_on_time"] * 100)
+    event = st.dataframe(
+        shown.drop(columns=["initiative_id"]),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="portfolio.table",
+        column_config={
+            "initiative": st.column_config.TextColumn("Initiative"),
+            "collective_impact": st.column_config.NumberColumn("CI index", format="%.2f"),
+            "collective_impact_change": st.column_config.NumberColumn("Change", format="%+.2f"),
+            "collective_impact_real_changes": st.column_config.TextColumn(
+                "Real changes (conditions)"
+            ),
+            "partnering": st.column_config.NumberColumn("Partnering index", format="%.2f"),
+            "partnering_change": st.column_config.NumberColumn("Change ", format="%+.2f"),
+            "partnering_real_changes": st.column_config.TextColumn("Real changes (principles)"),
+            "milestones_on_time": st.column_config.NumberColumn(
+                "Milestones on time", format="%.0f%%"
+            ),
+            "indicators_on_track": st.column_config.NumberColumn("Indicators on track"),
+            "indicators": st.column_config.NumberColumn("of"),
+            "respondents": st.column_config.NumberColumn("Respondents"),
+            "responding_partners": st.column_config.NumberColumn("Responding partners"),
+            "active_partners": st.column_config.NumberColumn("of active"),
+            "latest_wave": st.column_config.TextColumn("Latest wave"),
+            "latest_wave_opened": st.column_config.DateColumn("Opened", format="D MMM YYYY"),
+        },
+    )
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        st.session_state["initiative.chosen"] = str(table["initiative"].iloc[rows[0]])
+        st.switch_page("pages/overview.py")
+
+
+db = store()
+user = page_user()
+st.title("Portfolio")
+st.caption(
+    "Every initiative you may see, side by side. Sort by any column; select a row to open "
+    "its overview. Real changes: scales whose change since the previous wave is significant "
+    "(p < 0.05)."
+)
+table = portfolio(db, user)
+if table.empty:
+    st.info("There are no initiatives for you to see yet.")
+else:
+    _render_table(table)
