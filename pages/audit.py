@@ -29,13 +29,13 @@ def main() -> None:
     picked = None if everything else initiative_picker(db, user)
     if not everything and picked is None:
         return
-    since = st.date_input(
+    since = st.columns(3)[0].date_input(
         "Since", dt.date.today() - dt.timedelta(days=90), key=KEY + "since", format="YYYY-MM-DD"
     )
     log = audit_log(db, user, initiative_id=None if everything else picked[0], since=since)
     st.caption(
-        f"{len(log):,} entries, newest first. Every write of the app and of the command line "
-        "is recorded here, with who made it."
+        f"{len(log):,} {'entry' if len(log) == 1 else 'entries'}, newest first. Every write "
+        "of the app and of the command line is recorded here, with who made it."
     )
     st.dataframe(
         log,

@@ -101,6 +101,11 @@ def _sign_in_with_password(db: Store, login: str, password: str) -> None:
 def render_sign_in(db: Store) -> None:
     """The sign-in page: the form, the identity provider's button when configured, and the
     demo accounts of a demo database."""
+    with st.columns([3, 2])[0]:  # a form of a readable width, even in the wide layout
+        _render_sign_in(db)
+
+
+def _render_sign_in(db: Store) -> None:
     st.title("Sign in to Common Measure")
     notice = st.session_state.pop(_NOTICE, None)
     if notice:

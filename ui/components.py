@@ -118,7 +118,13 @@ def chart_with_data(
     figure: go.Figure, table: pd.DataFrame, *, title: str, key: str, table_height: int | None = None
 ) -> None:
     """A chart, then its data as a table, then a CSV download of that table."""
-    st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
+    # Plotly's own camera button saves the chart as a PNG in the reader's browser (the server
+    # has no browser to draw one); the table and its CSV below are the chart's data.
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": _slug(title), "scale": 2},
+    }
+    st.plotly_chart(figure, key=f"{key}.chart", config=config)
     st.dataframe(
         table, hide_index=True, key=f"{key}.table", height=table_height if table_height else "auto"
     )

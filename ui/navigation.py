@@ -46,4 +46,4 @@ def navigation(user: User | None) -> st.Page:
         )
         for path, title, icon, _needs in PAGES
     ]
-    return st.navigation(pages, position="sidebar" if user is not None else "hidden")
+    return st.navigation(pages, position="sidebar" if user is not None else "hidden", expanded=True)
