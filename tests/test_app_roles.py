@@ -138,3 +138,58 @@ def test_the_audit_page_shows_sign_ins_to_an_admin_and_initiative_writes_to_a_ba
         "Riverside Early Years Alliance",
         "Northgate Housing Partnership",
     }
+
+
+@pytest.fixture
+def identity_provider(tmp_path, monkeypatch):
+    """A secrets.toml with Streamlit's [auth] section (the identity provider is not called:
+    AppTest plays the signed-in st.user)."""
+    from analytics import settings
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
+        'cookie_secret = "x"\nclient_id = "x"\nclient_secret = "x"\n'
+        'server_metadata_url = "https://id.example.org/.well-known/openid-configuration"\n'
+    )
+    monkeypatch.setattr(settings, "SECRETS_FILE", secrets)
+
+
+def test_the_identity_provider_is_offered_only_when_configured(db, identity_provider):
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert [b for b in app.button if b.key == "sign_in.oidc"]
+
+
+def test_no_identity_provider_button_without_auth_settings(db):
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.user = {"is_logged_in": True, "email": "maria@example.org"}
+    app.run()
+    assert not [b for b in app.button if b.key == "sign_in.oidc"]
+    assert app.title[0].value == "Sign in to Common Measure"  # st.user alone is not enough
+
+
+def test_an_identity_provider_e_mail_signs_in_its_account(
+    writable_demo_store, monkeypatch, identity_provider
+):
+    from analytics.auth import NewAccount, add_user
+    from tests.users import ADMIN
+
+    monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
+    add_user(
+        writable_demo_store,
+        ADMIN,
+        NewAccount(
+            "maria", "funder", ("Riverside Early Years Alliance",), "Maria", "maria@example.org"
+        ),
+        "long enough pass",
+    )
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.user = {"is_logged_in": True, "email": "MARIA@example.org"}
+    app.run()
+    assert app.title[0].value == "Overview: Riverside Early Years Alliance"
+    assert any("Maria" in c.value and "funder" in c.value for c in app.caption)
+    stranger = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    stranger.user = {"is_logged_in": True, "email": "nobody@example.org"}
+    stranger.run()
+    assert stranger.title[0].value == "Sign in to Common Measure"
+    assert any("No account here" in e.value for e in stranger.error)

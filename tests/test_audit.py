@@ -33,7 +33,9 @@ def test_every_write_adds_an_audit_entry_naming_its_author(writable_demo_store):
     backbone = as_role("backbone", riverside)
     frame = milestones(store, backbone, riverside)
     writes = {
-        "import survey file": lambda: commit_import(store, riverside, _prepare(GOOD), user=backbone),
+        "import survey file": lambda: commit_import(
+            store, riverside, _prepare(GOOD), user=backbone
+        ),
         "undo survey import": lambda: undo_import(
             store, backbone, int(store.read_one("SELECT max(id) FROM imports"))
         ),

@@ -133,7 +133,7 @@ def _render_sign_in(db: Store) -> None:
 
 
 def _render_identity_provider(db: Store) -> None:
-    if st.user.is_logged_in:
+    if st.user.get("is_logged_in", False):
         try:
             _start_session(user_for_email(db, str(st.user.get("email") or "")))
             st.rerun()
@@ -185,6 +185,6 @@ def render_account(db: Store, user: User) -> None:
         if st.button("Sign out", key="account.sign_out", icon=":material/logout:"):
             sign_out(db, user)
             _end_session("You signed out.")
-            if _identity_provider() and st.user.is_logged_in:
+            if _identity_provider() and st.user.get("is_logged_in", False):
                 st.logout()
             st.rerun()
