@@ -192,7 +192,7 @@ def trend_grid(
         font=FONT,
         height=300 * rows + 80,
         margin=dict(l=60, r=20, t=60, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="right", x=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
         hovermode="closest",
     )
     last = pd.to_datetime(whole["opened_on"]).max()
@@ -280,7 +280,7 @@ def scale_trend(
         font=FONT,
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
     )
     add_phase_bands(fig, phases, until=x.max() if len(x) else None)
     return fig
@@ -765,7 +765,7 @@ def indicator_chart(
         yaxis=dict(title=row["unit"] or "Value"),
         xaxis=dict(tickformat="%b<br>%Y"),
         margin=dict(l=60, r=20, t=60, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return fig
 
