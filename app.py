@@ -25,4 +25,4 @@ try:
         render_account(db, user)
         page.run()
 finally:
-    del st.session_state[ROUTING]  # a page run later without app.py would see it missing
+    st.session_state.pop(ROUTING, None)  # a page run later without app.py sees it missing

@@ -202,8 +202,8 @@ def conceal(
         shown = shown.copy()
         for column in statistics:
             if column in shown.columns:
-                shown[column] = shown[column].astype(object).where(~small, None)
-        shown[n_column] = shown[n_column].astype(object).where(~small, None)
+                shown[column] = shown[column].where(~small)  # NaN (or None for text)
+        shown[n_column] = shown[n_column].where(~small)
         if "suppressed" in shown.columns:
             shown["suppressed"] = shown["suppressed"] | small
     return shown

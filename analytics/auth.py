@@ -20,9 +20,7 @@ LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
 # bcrypt reads at most 72 bytes; a longer password would be cut silently, so refuse it.
 MAX_PASSWORD_BYTES = 72
-# Compared against when the login is unknown, so a wrong login takes as long as a wrong
-# password and does not tell an attacker which logins exist.
-_DUMMY_HASH = bcrypt.hashpw(b"no such account", bcrypt.gensalt(4))
+_dummy_hashes: dict[int, bytes] = {}
 
 
 class SignInRefused(Exception):
@@ -51,10 +49,20 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"a password may have at most {MAX_PASSWORD_BYTES} bytes")
 
 
+def _dummy_hash() -> bytes:
+    """A hash of the configured cost, checked when there is no real one to check (an unknown
+    login, a locked account), so that every refusal takes as long as a wrong password and the
+    time does not tell which logins exist."""
+    rounds = int(settings.get("COMMON_MEASURE_BCRYPT_ROUNDS"))
+    if rounds not in _dummy_hashes:
+        _dummy_hashes[rounds] = bcrypt.hashpw(b"no such account", bcrypt.gensalt(rounds))
+    return _dummy_hashes[rounds]
+
+
 def _password_matches(password: str, hashed: str | None) -> bool:
     candidate = password.encode("utf-8")
     if len(candidate) > MAX_PASSWORD_BYTES or not hashed:
-        bcrypt.checkpw(b"x", _DUMMY_HASH)
+        bcrypt.checkpw(b"x", _dummy_hash())
         return False
     return bcrypt.checkpw(candidate, hashed.encode("ascii"))
 
@@ -157,7 +165,7 @@ def authenticate(
             "minutes, or ask an admin."
         )
     if not _password_matches(password, row["password_hash"]):
-        _failed(store, user_id, str(row["login"]), int(row["failed_attempts"]) + 1, now)
+        _failed(store, user_id, str(row["login"]), now)
         raise SignInRefused("Wrong login or password.")
     if row["disabled"]:
         _record(store, user_id, row["login"], "sign-in refused: disabled")
@@ -172,16 +180,28 @@ def authenticate(
     return _user_from_row(store, row)
 
 
-def _failed(store: Store, user_id: int, login: str, attempts: int, now: dt.datetime) -> None:
+def _failed(store: Store, user_id: int, login: str, now: dt.datetime) -> None:
+    """Count a wrong password, in the single writer, so that attempts made at the same time
+    all count; lock the account at the limit."""
     limit = int(settings.get("COMMON_MEASURE_LOCKOUT_ATTEMPTS"))
-    locked = None
-    if attempts >= limit:
-        locked = now + dt.timedelta(minutes=int(settings.get("COMMON_MEASURE_LOCKOUT_MINUTES")))
-        attempts = 0
+    until = now + dt.timedelta(minutes=int(settings.get("COMMON_MEASURE_LOCKOUT_MINUTES")))
     with store.transaction() as cursor:
+        # One UPDATE without RETURNING: DuckDB 2.0 refuses a second update, or an UPDATE ...
+        # RETURNING, of a row that another table references. Its right-hand sides read the
+        # row as it was.
         cursor.execute(
-            "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-            [attempts, locked, user_id],
+            "UPDATE users SET"
+            " locked_until = CASE WHEN failed_attempts + 1 >= $limit THEN $until"
+            "   ELSE locked_until END,"
+            " failed_attempts = CASE WHEN failed_attempts + 1 >= $limit THEN 0"
+            "   ELSE failed_attempts + 1 END"
+            " WHERE id = $id",
+            {"limit": limit, "until": until, "id": user_id},
+        )
+        locked = scalar(
+            cursor,
+            "SELECT failed_attempts = 0 AND locked_until = ? FROM users WHERE id = ?",
+            [until, user_id],
         )
         Store.audit(cursor, login, "sign-in failed" + (": account locked" if locked else ""))
 
@@ -191,9 +211,16 @@ def _record(store: Store, user_id: int, login: str, action: str) -> None:
         Store.audit(cursor, str(login), action)
 
 
-def user_for_email(store: Store, email: str) -> User:
+def user_for_email(store: Store, email: str, *, verified: object = None) -> User:
     """The enabled account whose e-mail is `email` (case-insensitive), for a sign-in through
-    the identity provider; refused when there is none."""
+    the identity provider; refused when there is none, or when the provider says the address
+    is not verified (`verified` False; providers that do not send the claim, such as
+    Microsoft's for work accounts, pass None)."""
+    if verified is not None and verified is not True:
+        raise SignInRefused(
+            f"Your identity provider has not verified the e-mail address {email}. "
+            "Verify it there, or ask an admin for a password."
+        )
     found = store.read_df(
         "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.is_demo"
         " FROM users u WHERE lower(u.email) = lower(?)",

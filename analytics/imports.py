@@ -665,10 +665,12 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
             "SELECT initiative_id, undone_at, waves_created, file_name FROM imports WHERE id = ?",
             [import_id],
         ).fetchall()
-        if not found:
-            raise ImportRefused(f"there is no import {import_id}")
+        # One answer whether the import does not exist or is another initiative's, so that the
+        # refusal does not tell which ids exist elsewhere.
+        if not found or not user.may(Permission.IMPORT, found[0][0]):
+            require(user, Permission.IMPORT)
+            raise ImportRefused(f"there is no import {import_id} that you may undo")
         initiative_id, undone_at, waves_created, file_name = found[0]
-        require(user, Permission.IMPORT, initiative_id)
         if undone_at is not None:
             raise ImportRefused(f"import {import_id} was already undone on {undone_at:%Y-%m-%d}")
         removed = int(

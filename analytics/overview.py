@@ -30,9 +30,13 @@ class Overview:
     def previous_wave(self) -> str | None:
         return None if len(self.waves) < 2 else str(self.waves["label"].iloc[-2])
 
-    def respondents_in_latest_wave(self) -> int:
+    def respondents_in_latest_wave(self) -> int | None:
+        """None when the reader may not see it (a wave too small for a funder)."""
         latest = self.statistics[self.statistics["wave"] == self.latest_wave]
-        return int(latest["n"].max()) if not latest.empty else 0
+        if latest.empty:
+            return 0
+        most = latest["n"].max()
+        return None if pd.isna(most) else int(most)
 
 
 @guarded(Permission.VIEW)

@@ -63,10 +63,9 @@ def _row(store: Store, user: User, initiative_id: int, as_of: dt.date) -> dict:
         ),
     }
     latest = part.iloc[-1] if len(part) else None
-    small = user.aggregated_only and (
-        latest is None or latest["respondents"] < suppression_threshold()
-    )
-    if latest is not None and not small:
+    # participation() hides a small wave's figures from a funder already (NaN).
+    small = latest is None or pd.isna(latest["respondents"])
+    if not small:
         row["respondents"] = int(latest["respondents"])
         row["responding_partners"] = int(latest["responding_partners"])
     if latest is not None:

@@ -359,13 +359,21 @@ def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
                 "evenness_active": shannon_evenness(active["partners"]),
             }
         )
-    return pd.DataFrame(rows)
+    # A funder sees how many took part only when the wave is large enough to be shown.
+    return conceal(
+        pd.DataFrame(rows),
+        user,
+        n_column="respondents",
+        statistics=("responding_partners", "response_rate", "evenness_responding"),
+    )
 
 
 @guarded(Permission.VIEW)
 def participation_by_sector(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
-    """Per wave and sector: active partners and responding partners."""
-    return store.read_df(
+    """Per wave and sector: active partners and responding partners. A funder does not see
+    which of a sector's few partners took part (fewer active partners than the suppression
+    threshold: the responding count is hidden), since the sector may name the organisation."""
+    frame = store.read_df(
         "SELECT w.label AS wave, w.opened_on, p.sector, count(*) AS active_partners,"
         " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM respondents r"
         "   WHERE r.wave_id = w.id AND r.partner_id = p.id)) AS responding_partners"
@@ -375,6 +383,10 @@ def participation_by_sector(store: Store, user: User, initiative_id: int) -> pd.
         " WHERE w.initiative_id = ? GROUP BY ALL ORDER BY w.opened_on, p.sector",
         [initiative_id],
     )
+    if user.aggregated_only:
+        few = frame["active_partners"] < settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+        frame["responding_partners"] = frame["responding_partners"].where(~few)
+    return frame
 
 
 @guarded(Permission.VIEW_DETAIL)
@@ -417,5 +429,5 @@ def item_distributions(store: Store, user: User, initiative_id: int) -> pd.DataF
     )
     items = store.instrument_items(initiative_id)
     frame = frame.merge(items, on="item_id", how="left")
-    frame["n"] = frame[["a1", "a2", "a3", "a4", "a5", "missing"]].sum(axis=1)
+    frame["n"] = frame[["a1", "a2", "a3", "a4", "a5"]].sum(axis=1)  # who answered the item
     return conceal(frame, user, statistics=("a1", "a2", "a3", "a4", "a5", "missing"))

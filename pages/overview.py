@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, settings
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
 from analytics.milestones import phases as initiative_phases
 from analytics.overview import (
@@ -145,10 +145,16 @@ def main() -> None:
         st.info("No survey waves with answers yet. Import a wave to see scores here.")
         return
     compared = f", compared with {literal(view.previous_wave)}" if view.previous_wave else ""
+    respondents = view.respondents_in_latest_wave()
+    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    size = (
+        f"{respondents} respondents"
+        if respondents is not None
+        else f"fewer than {min_n} respondents: its figures are not shown"
+    )
     st.caption(
-        f"Latest wave: {literal(view.latest_wave)} "
-        f"({view.respondents_in_latest_wave()} respondents)"
-        f"{compared}. Scores run from 1 (strongly disagree) to 5 (strongly agree)."
+        f"Latest wave: {literal(view.latest_wave)} ({size}){compared}. "
+        "Scores run from 1 (strongly disagree) to 5 (strongly agree)."
     )
     _render_highlights(highlights(db, user, picked[0]), view.previous_wave)
     _render_cards(view)

@@ -36,10 +36,11 @@ def _render_report(db, user: User, initiative_id: int, name: str) -> None:
             else:
                 data = report_html(db, user, initiative_id, period).encode("utf-8")
                 mime = "text/html"
-        st.session_state["reports.file"] = (data, mime, fmt.lower(), initiative_id)
+        st.session_state["reports.file"] = (data, mime, fmt.lower(), initiative_id, user.login)
     prepared = st.session_state.get("reports.file")
-    if prepared and prepared[3] == initiative_id:
-        data, mime, ext, _ = prepared
+    # Offered only to the reader it was prepared for, for the initiative it is about.
+    if prepared and prepared[3:] == (initiative_id, user.login):
+        data, mime, ext, *_ = prepared
         st.download_button(
             f"Download the {ext.upper()} report",
             data,

@@ -186,7 +186,7 @@ def _reads(store, user: User, initiative_id: int):
     return {name: call() for name, call in calls.items()}
 
 
-SIZE_COLUMNS = ("n", "complete_cases")
+SIZE_COLUMNS = ("n", "complete_cases", "respondents")
 # Reads whose result is a document, not tables: their funder tests open the document.
 COVERED_ELSEWHERE = {
     "analytics.report.report_content",  # tests/test_report.py: a funder sees no suppressed
@@ -207,7 +207,12 @@ def _assert_concealed(name: str, frame: pd.DataFrame, threshold: int) -> None:
     # previous_mean belongs to the wave before, a group of its own (its n is not this row's).
     statistics = [
         c
-        for c in (*access.STATISTIC_COLUMNS, "a1", "a2", "a3", "a4", "a5", "missing", size)
+        for c in (
+            *access.STATISTIC_COLUMNS,
+            *("a1", "a2", "a3", "a4", "a5", "missing"),
+            *("responding_partners", "response_rate", "evenness_responding"),
+            size,
+        )
         if c in frame.columns and c != "previous_mean"
     ]
     shown = frame.loc[small, statistics].notna()
@@ -338,5 +343,50 @@ def test_conceal_leaves_other_roles_tables_alone_and_hides_protecting_cells():
     assert conceal(table, as_role("backbone", 1)) is table
     shown = conceal(table, as_role("funder", 1))
     assert "organisation" not in shown.columns
-    assert shown["mean"].tolist()[:2] == [None, None] and shown["mean"].iloc[2] == 2.5
-    assert shown["n"].tolist()[:2] == [None, None]  # not even the size of a hidden group
+    assert shown["mean"].isna().tolist() == [True, True, False] and shown["mean"].iloc[2] == 2.5
+    assert shown["n"].isna().tolist() == [True, True, False]  # not even a hidden group's size
+
+
+def test_a_funder_sees_no_answer_counts_of_an_item_answered_by_too_few(funded):
+    """n is who answered the item: blanks do not make a small group large enough."""
+    from analytics.statistics import item_distributions
+
+    store, initiative_id = funded
+    full = item_distributions(store, ADMIN, initiative_id)
+    answered = full[["a1", "a2", "a3", "a4", "a5"]].sum(axis=1)
+    assert (full["n"] == answered).all()
+    shown = item_distributions(store, as_role("funder", initiative_id), initiative_id)
+    small = answered < access.suppression_threshold()
+    assert small.any() and shown.loc[small, ["a1", "a5", "missing"]].isna().all().all()
+    assert shown.loc[~small, "a1"].notna().all()
+
+
+def test_a_funder_sees_no_participation_figures_of_a_small_wave(funded):
+    from analytics.statistics import participation, participation_by_sector
+
+    store, initiative_id = funded
+    funder = as_role("funder", initiative_id)
+    table = participation(store, funder, initiative_id).set_index("wave")
+    assert table.loc["Tiny", ["respondents", "responding_partners", "response_rate"]].isna().all()
+    assert table.drop(index="Tiny")["respondents"].notna().all()
+    by_sector = participation_by_sector(store, funder, initiative_id)
+    few = by_sector["active_partners"] < access.suppression_threshold()
+    assert few.any() and by_sector.loc[few, "responding_partners"].isna().all()
+    assert by_sector.loc[~few, "responding_partners"].notna().all()
+
+
+def test_undo_does_not_tell_whether_another_initiatives_import_exists(writable_demo_store):
+    from analytics.imports import ImportRefused, undo_import
+
+    store = writable_demo_store
+    _small_wave(store, COASTAL)
+    coastal_import = int(store.read_one("SELECT max(id) FROM imports"))
+    broker = as_role("broker", store.initiative_id(RIVERSIDE))
+    messages = []
+    for import_id in (coastal_import, 99_999):
+        with pytest.raises(ImportRefused) as refused:
+            undo_import(store, broker, import_id)
+        messages.append(str(refused.value).replace(str(import_id), "N"))
+    assert messages[0] == messages[1]
+    with pytest.raises(AccessDenied):
+        undo_import(store, as_role("funder", store.initiative_id(COASTAL)), coastal_import)

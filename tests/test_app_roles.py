@@ -184,12 +184,50 @@ def test_an_identity_provider_e_mail_signs_in_its_account(
         "long enough pass",
     )
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.user = {"is_logged_in": True, "email": "MARIA@example.org"}
+    app.user = {"is_logged_in": True, "email": "MARIA@example.org", "email_verified": True}
     app.run()
+    # The provider's cookie outlives sessions: never taken without a click.
+    assert app.title[0].value == "Sign in to Common Measure"
+    app.button(key="sign_in.oidc").click().run()
     assert app.title[0].value == "Overview: Riverside Early Years Alliance"
     assert any("Maria" in c.value and "funder" in c.value for c in app.caption)
-    stranger = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    stranger.user = {"is_logged_in": True, "email": "nobody@example.org"}
-    stranger.run()
-    assert stranger.title[0].value == "Sign in to Common Measure"
-    assert any("No account here" in e.value for e in stranger.error)
+    for claims, message in (
+        ({"email": "nobody@example.org"}, "No account here"),
+        ({"email": "maria@example.org", "email_verified": False}, "has not verified"),
+    ):
+        stranger = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        stranger.user = {"is_logged_in": True, **claims}
+        stranger.run().button(key="sign_in.oidc").click().run()
+        assert stranger.title[0].value == "Sign in to Common Measure"
+        assert any(message in w.value for w in stranger.warning), message
+
+
+def test_nothing_of_a_signed_out_session_reaches_the_next_user(db):
+    app = open_app("demo.admin")
+    app.switch_page("pages/reports.py").run()
+    app.radio(key="reports.format").set_value("HTML").run()
+    app.button(key="reports.prepare").click().run()
+    assert "Download the HTML report" in [b.label for b in app.get("download_button")]
+    app.button(key="account.sign_out").click().run()
+    sign_in(app, "demo.funder").switch_page("pages/reports.py").run()
+    assert not app.exception
+    assert "Download the HTML report" not in [b.label for b in app.get("download_button")]
+    assert "reports.file" not in app.session_state
+
+
+def test_a_funder_uses_every_page_of_an_initiative_with_a_wave_too_small_to_show(
+    writable_demo_store, monkeypatch
+):
+    from tests.test_access import RIVERSIDE, _small_wave
+
+    _small_wave(writable_demo_store, RIVERSIDE)
+    monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
+    app = open_app("demo.funder")
+    app.selectbox(key="initiative").select(RIVERSIDE).run()
+    for page in EXPECTED_MENUS["funder"]:
+        app.switch_page(page).run()
+        assert not app.exception, (page, app.exception)
+    app.switch_page("pages/overview.py").run()
+    assert "Tiny" in _texts(app)  # the small wave is there, without its figures
+    trend = next(t.value for t in app.dataframe if "Wave" in t.value.columns)
+    assert trend[trend["Wave"] == "Tiny"]["Mean"].isna().all()

@@ -198,3 +198,33 @@ def test_no_password_or_hash_in_the_user_list_or_the_audit_log(accounts):
     assert {"sign in", "sign-in failed", "set password"} <= set(
         accounts.read_df("SELECT action FROM audit_log")["action"]
     )
+
+
+def test_wrong_passwords_at_the_same_time_all_count(accounts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_):
+        try:
+            authenticate(accounts, "maria", "wrong password", now=NOW)
+        except SignInRefused as refused:
+            return str(refused)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(attempt, range(8)))
+    with pytest.raises(SignInRefused, match="locked"):
+        authenticate(accounts, "maria", PASSWORD, now=NOW)
+
+
+def test_an_unknown_login_is_checked_against_a_hash_of_the_same_cost(monkeypatch):
+    """So that the time of a refusal does not tell which logins exist."""
+    from analytics import auth
+
+    monkeypatch.setenv("COMMON_MEASURE_BCRYPT_ROUNDS", "6")
+    assert auth._dummy_hash().startswith(b"$2b$06$")
+    assert auth.hash_password("long enough pass").startswith("$2b$06$")
+
+
+def test_an_unverified_identity_provider_e_mail_is_refused(accounts):
+    with pytest.raises(SignInRefused, match="has not verified"):
+        user_for_email(accounts, "maria@example.org", verified=False)
+    assert user_for_email(accounts, "maria@example.org", verified=True).login == "maria"

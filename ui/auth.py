@@ -19,7 +19,7 @@ from analytics.auth import (
     user_for_email,
 )
 from analytics.store import Store
-from ui.components import FIRST_ADMIN_COMMAND, literal
+from ui.components import FIRST_ADMIN_COMMAND, ROUTING, literal
 
 USER_ID = "auth.user_id"  # the signed-in account's id
 LAST_SEEN = "auth.last_seen"  # when this session last ran a page (UTC)
@@ -37,14 +37,22 @@ def _identity_provider() -> bool:
 
 
 def _start_session(user: User) -> None:
+    _forget_everything()  # nothing of an earlier session in this tab reaches the new user
     st.session_state[USER_ID] = user.id
     st.session_state[LAST_SEEN] = _now()
     st.session_state.pop(_NOTICE, None)
 
 
+def _forget_everything() -> None:
+    """Drop the session's state (choices, prepared reports, uploads) but the router's mark."""
+    for key in list(st.session_state.keys()):
+        if key != ROUTING:
+            del st.session_state[key]
+
+
 def _end_session(notice: str | None = None) -> None:
-    for key in (USER_ID, LAST_SEEN, _CURRENT):
-        st.session_state.pop(key, None)
+    """Sign out: everything the session held goes with its user."""
+    _forget_everything()
     if notice:
         st.session_state[_NOTICE] = notice
 
@@ -133,14 +141,21 @@ def _render_sign_in(db: Store) -> None:
 
 
 def _render_identity_provider(db: Store) -> None:
+    """Streamlit's identity cookie outlives our sessions (about 30 days), so a signed-in
+    identity is never taken silently: after a sign-out or an expiry the person clicks again."""
     if st.user.get("is_logged_in", False):
-        try:
-            _start_session(user_for_email(db, str(st.user.get("email") or "")))
+        email = str(st.user.get("email") or "")
+        left, right = st.columns(2)
+        if left.button(
+            f"Continue as {email}", type="primary", icon=":material/key:", key="sign_in.oidc"
+        ):
+            try:
+                _start_session(user_for_email(db, email, verified=st.user.get("email_verified")))
+            except SignInRefused as error:
+                st.session_state[_NOTICE] = str(error)
             st.rerun()
-        except SignInRefused as error:
-            st.error(literal(error), icon=":material/block:")
-            st.button("Sign out of the identity provider", on_click=st.logout)
-            return
+        right.button("Use another account", on_click=st.logout, key="sign_in.oidc.other")
+        return
     st.button(
         "Sign in with your organisation's account",
         on_click=st.login,
