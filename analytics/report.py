@@ -171,6 +171,12 @@ class _Figures:
     phases: pd.DataFrame
 
 
+def _top(frame: pd.DataFrame, *columns: str) -> float:
+    """The largest shown value of the columns (1 when none is shown: concealed or empty)."""
+    top = pd.to_numeric(frame[list(columns)].stack(), errors="coerce").max()
+    return 1.0 if pd.isna(top) else max(float(top), 1.0)
+
+
 def _figures(store: Store, user: User, initiative_id: int) -> _Figures:
     view = overview(store, user, initiative_id)
     defined = indicators(store, user, initiative_id)
@@ -306,7 +312,7 @@ class _Builder:
         part = self.f.participation[self.f.participation["wave"] == latest]
         if not part.empty:
             p = part.iloc[0]
-            if self.user.aggregated_only and p["respondents"] < self.min_n:
+            if pd.isna(p["respondents"]):  # concealed from this reader (a small wave)
                 paragraphs.append(
                     f"The latest survey in the period, {latest}, had fewer than {self.min_n} "
                     "respondents, so its figures are not shown to this reader."
@@ -670,7 +676,7 @@ class _Builder:
                         ),
                     ],
                     y_label="People and partners",
-                    y_range=(0, max(float(shown["respondents"].max()), 1.0) * 1.1),
+                    y_range=(0, _top(shown, "respondents", "active_partners") * 1.1),
                     ticks=ticks,
                 )
             ],

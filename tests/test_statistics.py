@@ -262,5 +262,5 @@ def test_item_distributions_add_up(demo_store, coastal):
         [coastal],
     )
     merged = table.assign(total=counts).merge(per_wave, on="wave", suffixes=("", "_wave"))
-    assert (merged["n"] == merged["total"]).all()  # the row's n is its answers and blanks
+    assert (merged["n"] == merged["total"] - merged["missing"]).all()  # n: who answered it
     assert (merged["total"] == merged["n_wave"]).all()  # every respondent has a row per item
