@@ -9,7 +9,15 @@ import pandas as pd
 from analytics import settings
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
-from analytics.statistics import breakdown_statistics, perception_gaps, reliability, wave_changes
+from analytics.scoring import PAIRED_BREAKDOWNS as PAIRED
+from analytics.statistics import (
+    _latest_wave_breakdowns,
+    _reliability,
+    breakdown_statistics,
+    perception_gaps,
+    reliability,
+    wave_changes,
+)
 from analytics.store import Store
 
 
@@ -109,7 +117,8 @@ def highlights(store: Store, initiative_id: int) -> Highlights:
 
 
 def _highlights(store: Store, initiative_id: int) -> Highlights:
-    waves = store.waves(initiative_id)["label"].tolist()
+    wave_rows = store.waves(initiative_id)
+    waves = wave_rows["label"].tolist()
     stats = initiative_statistics(store, initiative_id)
     changes = (
         wave_changes(stats, waves[-2], waves[-1])
@@ -117,11 +126,19 @@ def _highlights(store: Store, initiative_id: int) -> Highlights:
         else wave_changes(stats, "", "")
     )
     real = changes[changes["verdict"] != "no clear change"].reset_index(drop=True)
-    alpha = reliability(store, initiative_id)
+    if waves:
+        # Only the latest wave is flagged: read only its answers (a new process's first page).
+        latest_id = int(wave_rows["id"].iloc[-1])
+        threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+        alpha = _reliability(store, initiative_id, threshold, latest_id)
+        breakdowns = _latest_wave_breakdowns(store, initiative_id, latest_id)
+    else:
+        alpha = reliability(store, initiative_id)
+        breakdowns = {by: breakdown_statistics(store, initiative_id, by) for by in PAIRED}
     unreliable = alpha[(alpha["wave"] == (waves[-1] if waves else None)) & alpha["unreliable"]]
     gaps = []
-    for by in ("sector", "role"):
-        found = perception_gaps(breakdown_statistics(store, initiative_id, by))
+    for by in PAIRED:
+        found = perception_gaps(breakdowns[by])
         gaps.append(
             found[(found["wave"] == (waves[-1] if waves else None)) & found["flagged"]].assign(
                 breakdown=by
