@@ -228,7 +228,8 @@ def validate(
         problems.add(number, None, text, f"row {reason}")
     bad_row_numbers = {number for number, _t, _r in table.grid.bad_rows}
     keep = ~rows.isin(bad_row_numbers)
-    frame, rows = frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
+    if not keep.all():
+        frame, rows = frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
     if "wave" not in mapping.fields and not wave:
         raise ImportRefused("name the wave: the file has no wave column")
     known = {item.item_id for item in items}
@@ -277,8 +278,8 @@ def validate(
         table=table,
         mapping=mapping,
         survey_key=survey_key(table),
-        respondents=respondents[usable].reset_index(drop=True),
-        values=values[usable].reset_index(drop=True),
+        respondents=respondents if usable.all() else respondents[usable].reset_index(drop=True),
+        values=values if usable.all() else values[usable].reset_index(drop=True),
         problems=sorted(problems.kept, key=lambda p: (p.row or 0, p.column or "")),
         problem_count=problems.count,
         invalid_cells=invalid_cells,
