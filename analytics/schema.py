@@ -231,10 +231,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                     FROM responses GROUP BY respondent_id
                 ) g JOIN item_lists l ON l.item_ids = g.item_ids""",
             "DROP TABLE responses",
-            # Reads keep their one row per respondent and item (missing answers as NULL).
+            # Reads keep their one row per respondent and item (missing answers as NULL). The
+            # item ids are joined by list position: unnesting the ids on every row is slower.
             """CREATE VIEW responses AS
-                SELECT a.respondent_id, unnest(l.item_ids) AS item_id, unnest(a.answers) AS value
-                FROM respondent_answers a JOIN item_lists l ON l.id = a.item_list_id""",
+                SELECT a.respondent_id, l.item_id, a.value
+                FROM (
+                    SELECT respondent_id, item_list_id, unnest(answers) AS value,
+                           unnest(range(1, len(answers) + 1)) AS position
+                    FROM respondent_answers
+                ) a JOIN (
+                    SELECT id, unnest(item_ids) AS item_id,
+                           generate_subscripts(item_ids, 1) AS position
+                    FROM item_lists
+                ) l ON l.id = a.item_list_id AND l.position = a.position""",
         ],
     ),
 ]
