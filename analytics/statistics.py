@@ -84,6 +84,16 @@ def reliability(store: Store, initiative_id: int) -> pd.DataFrame:
     )
 
 
+def wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.DataFrame:
+    """reliability() of one wave (the overview flags the latest), cached per data version."""
+    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    return store.cached(
+        "reliability of a wave",
+        (initiative_id, threshold, wave_id),
+        lambda: _reliability(store, initiative_id, threshold, wave_id),
+    )
+
+
 def _reliability(
     store: Store, initiative_id: int, threshold: float, wave_id: int | None = None
 ) -> pd.DataFrame:
@@ -259,15 +269,24 @@ def breakdown_statistics(store: Store, initiative_id: int, by: str) -> pd.DataFr
     return store.cached("breakdown", (initiative_id, by, min_n), compute)
 
 
+def wave_breakdown_statistics(
+    store: Store, initiative_id: int, wave_id: int
+) -> tuple[pd.DataFrame, ...]:
+    """initiative_statistics by each of PAIRED_BREAKDOWNS (sector, role) of one wave, not
+    suppressed, from one pass over that wave's answers; cached per data version."""
+    bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    return _paired_statistics(store, initiative_id, bands, min_n, wave_id)
+
+
 def _latest_wave_breakdowns(
     store: Store, initiative_id: int, wave_id: int
 ) -> dict[str, pd.DataFrame]:
     """breakdown_statistics by sector and by role of one wave only (the overview's highlights
     look at the latest wave): one pass over that wave's answers instead of every wave's."""
-    bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    paired = wave_breakdown_statistics(store, initiative_id, wave_id)
+    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
     total = initiative_statistics(store, initiative_id)
     total = total[total["wave_id"] == wave_id]
-    paired = _paired_statistics(store, initiative_id, bands, min_n, wave_id)
     return {
         by: suppress(pd.concat([total, groups], ignore_index=True), min_n)
         for by, groups in zip(PAIRED_BREAKDOWNS, paired, strict=True)
