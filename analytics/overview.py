@@ -13,12 +13,12 @@ from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
 from analytics.scoring import PAIRED_BREAKDOWNS as PAIRED
 from analytics.statistics import (
     _latest_wave_breakdowns,
+    _wave_breakdown_statistics,
+    _wave_reliability,
     breakdown_statistics,
     perception_gaps,
     reliability,
-    wave_breakdown_statistics,
     wave_changes,
-    wave_reliability,
 )
 from analytics.store import Store
 
@@ -73,8 +73,8 @@ def _latest_wave_figures(store: Store, initiative_id: int, waves: pd.DataFrame) 
     """Fill the caches of what highlights() reads of the latest wave."""
     try:
         latest_id = int(waves["id"].iloc[-1])
-        wave_reliability(store, initiative_id, latest_id)
-        wave_breakdown_statistics(store, initiative_id, latest_id)
+        _wave_reliability(store, initiative_id, latest_id)
+        _wave_breakdown_statistics(store, initiative_id, latest_id)
     except Exception:  # noqa: BLE001 (highlights() computes again, and reports, what failed here)
         return
 
@@ -151,7 +151,7 @@ def _highlights(store: Store, initiative_id: int) -> Highlights:
     if waves:
         # Only the latest wave is flagged: read only its answers (a new process's first page).
         latest_id = int(wave_rows["id"].iloc[-1])
-        alpha = wave_reliability(store, initiative_id, latest_id)
+        alpha = _wave_reliability(store, initiative_id, latest_id)
         breakdowns = _latest_wave_breakdowns(store, initiative_id, latest_id)
     else:
         alpha = reliability(store, initiative_id)

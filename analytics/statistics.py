@@ -84,7 +84,7 @@ def reliability(store: Store, initiative_id: int) -> pd.DataFrame:
     )
 
 
-def wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.DataFrame:
+def _wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.DataFrame:
     """reliability() of one wave (the overview flags the latest), cached per data version."""
     threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
     return store.cached(
@@ -269,7 +269,7 @@ def breakdown_statistics(store: Store, initiative_id: int, by: str) -> pd.DataFr
     return store.cached("breakdown", (initiative_id, by, min_n), compute)
 
 
-def wave_breakdown_statistics(
+def _wave_breakdown_statistics(
     store: Store, initiative_id: int, wave_id: int
 ) -> tuple[pd.DataFrame, ...]:
     """initiative_statistics by each of PAIRED_BREAKDOWNS (sector, role) of one wave, not
@@ -283,7 +283,7 @@ def _latest_wave_breakdowns(
 ) -> dict[str, pd.DataFrame]:
     """breakdown_statistics by sector and by role of one wave only (the overview's highlights
     look at the latest wave): one pass over that wave's answers instead of every wave's."""
-    paired = wave_breakdown_statistics(store, initiative_id, wave_id)
+    paired = _wave_breakdown_statistics(store, initiative_id, wave_id)
     min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
     total = initiative_statistics(store, initiative_id)
     total = total[total["wave_id"] == wave_id]
