@@ -769,8 +769,6 @@ _BULK_INSERTS = {
     "respondents": "INSERT INTO respondents (id, wave_id, respondent_key, partner_id,"
     " organisation, sector, role, submitted_at) SELECT id, wave_id, respondent_key, partner_id,"
     " organisation, sector, role, submitted_at FROM demo_rows",
-    "responses": "INSERT INTO responses (respondent_id, item_id, value)"
-    " SELECT respondent_id, item_id, value FROM demo_rows",
 }
 
 
@@ -853,7 +851,16 @@ def _fill_story(
         rng, story, items, people_frame, partners, wave_ids, int(first_id)
     )
     _insert_frame(cursor, "respondents", respondents)
-    _insert_frame(cursor, "responses", answers)
+    # Every respondent has a row per item, in the instrument's order.
+    item_ids = [item.item_id for item in items]
+    values = answers["value"].to_numpy(dtype="float64", na_value=np.nan).reshape(-1, len(items))
+    Store.insert_answers(
+        cursor,
+        answers["respondent_id"].to_numpy()[:: len(items)],
+        item_ids,
+        np.nan_to_num(values).astype(np.uint8),
+        np.isnan(values),
+    )
 
     owners = partners[partners["sector"].isin(["nonprofit", "government"])]["id"].tolist()
     cursor.executemany(

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -90,13 +91,25 @@ class PreparedImport:
     invalid_cells: int
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
-    def answers(self) -> int:
-        return int(self.values.notna().sum().sum())
+    def answer_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """The answers as two respondent-by-item arrays, in the order of `values`' columns:
+        the values (uint8, 0 where missing) and whether each is missing."""
+        n, k = self.values.shape
+        values = np.zeros((k, n), dtype=np.uint8)
+        missing = np.empty((k, n), dtype=bool)
+        for j, item_id in enumerate(self.values.columns):
+            column = self.values[item_id]
+            missing[j] = column.isna().to_numpy()
+            values[j] = column.fillna(0).to_numpy(dtype=np.uint8)
+        return np.ascontiguousarray(values.T), np.ascontiguousarray(missing.T)
 
-    @property
+    @cached_property
     def missing(self) -> int:
         return int(self.values.isna().sum().sum())
+
+    @cached_property
+    def answers(self) -> int:
+        return self.values.size - self.missing
 
     def summary(self) -> dict[str, int]:
         return {
@@ -216,7 +229,8 @@ def validate(
         problems.add(number, None, text, f"row {reason}")
     bad_row_numbers = {number for number, _t, _r in table.grid.bad_rows}
     keep = ~rows.isin(bad_row_numbers)
-    frame, rows = frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
+    if not keep.all():
+        frame, rows = frame[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
     if "wave" not in mapping.fields and not wave:
         raise ImportRefused("name the wave: the file has no wave column")
     known = {item.item_id for item in items}
@@ -265,8 +279,8 @@ def validate(
         table=table,
         mapping=mapping,
         survey_key=survey_key(table),
-        respondents=respondents[usable].reset_index(drop=True),
-        values=values[usable].reset_index(drop=True),
+        respondents=respondents if usable.all() else respondents[usable].reset_index(drop=True),
+        values=values if usable.all() else values[usable].reset_index(drop=True),
         problems=sorted(problems.kept, key=lambda p: (p.row or 0, p.column or "")),
         problem_count=problems.count,
         invalid_cells=invalid_cells,
@@ -620,16 +634,10 @@ def commit_import(
         cursor.unregister("import_people")
         if progress:
             progress(0.85, "Writing answers")
-        values = prepared.values.copy()
-        values.insert(0, "respondent_id", people["id"].to_numpy())
-        cursor.register("import_values", values)
-        # Item ids are the frame's column names; UNPIVOT turns them into rows, NULLs kept.
-        cursor.execute(
-            "INSERT INTO responses (respondent_id, item_id, value)"
-            " SELECT respondent_id, item_id, value FROM import_values UNPIVOT INCLUDE NULLS"
-            " (value FOR item_id IN (COLUMNS(* EXCLUDE (respondent_id))))"
+        values, missing = prepared.answer_matrix()
+        Store.insert_answers(
+            cursor, people["id"].to_numpy(), list(prepared.values.columns), values, missing
         )
-        cursor.unregister("import_values")
         cursor.execute(
             "INSERT INTO survey_mappings (initiative_id, survey_key, mapping) VALUES (?, ?, ?)"
             " ON CONFLICT (initiative_id, survey_key) DO UPDATE"
@@ -677,7 +685,7 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
             scalar(cursor, "SELECT count(*) FROM respondents WHERE import_id = ?", [import_id])
         )
         cursor.execute(
-            "DELETE FROM responses WHERE respondent_id IN"
+            "DELETE FROM respondent_answers WHERE respondent_id IN"
             " (SELECT id FROM respondents WHERE import_id = ?)",
             [import_id],
         )

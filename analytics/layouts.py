@@ -229,6 +229,21 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+def _blank_rows(data: pd.DataFrame, labels: list[str]) -> np.ndarray:
+    """Which rows have only blank cells. Column by column, only the rows still blank so far
+    are looked at: in a real export the first columns already rule out nearly every row."""
+    blank = np.ones(len(data), dtype=bool)
+    for label in labels:
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        column = data[label]
+        if len(candidates) < len(data):
+            column = column.iloc[candidates]
+        blank[candidates] = column.str.strip().eq("").to_numpy(dtype=bool)
+    return blank
+
+
 def to_table(grid: Grid, layout: Layout | None = None) -> Table:
     """Split the grid into header rows and data rows; drop the rows that are not responses
     (preview, test, spam, unapproved) and the rows that are entirely blank."""
@@ -250,10 +265,9 @@ def to_table(grid: Grid, layout: Layout | None = None) -> Table:
         skipped += list(zip(row_numbers[drop].tolist(), reasons[drop].tolist(), strict=True))
         data, row_numbers = data[~drop], row_numbers[~drop]
     if len(data):
-        blank = np.logical_and.reduce(
-            [data[label].str.strip().eq("").to_numpy() for label in labels]
-        )
-        data, row_numbers = data[~blank], row_numbers[~blank]
+        blank = _blank_rows(data, labels)
+        if blank.any():
+            data, row_numbers = data[~blank], row_numbers[~blank]
     return Table(
         grid,
         layout,

@@ -200,4 +200,50 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "INSERT INTO data_version VALUES (true, 0)",
         ],
     ),
+    # Number 2 is another change's (users and grants); the store applies every migration it
+    # has not recorded, in order, so the numbers need not be contiguous.
+    (
+        3,
+        "answers one row per respondent",
+        [
+            # Writing one row per answer (40 million for a million respondents) cost more than
+            # reading and checking the whole file. A respondent's answers are now one list, in
+            # the order of an item list shared by every respondent of the same file layout.
+            "CREATE SEQUENCE seq_item_list START 1",
+            """CREATE TABLE item_lists (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_item_list'),
+                item_ids VARCHAR[] NOT NULL
+            )""",
+            # No foreign keys, as for respondents: millions of rows; the importer checks them.
+            """CREATE TABLE respondent_answers (
+                respondent_id BIGINT NOT NULL,
+                item_list_id INTEGER NOT NULL,
+                answers UTINYINT[] NOT NULL
+                    CHECK (list_min(answers) >= 1 AND list_max(answers) <= 5)
+            )""",
+            """INSERT INTO item_lists (item_ids)
+                SELECT DISTINCT list(item_id ORDER BY item_id) FROM responses
+                GROUP BY respondent_id""",
+            """INSERT INTO respondent_answers (respondent_id, item_list_id, answers)
+                SELECT g.respondent_id, l.id, g.answers FROM (
+                    SELECT respondent_id, list(item_id ORDER BY item_id) AS item_ids,
+                           list(value ORDER BY item_id) AS answers
+                    FROM responses GROUP BY respondent_id
+                ) g JOIN item_lists l ON l.item_ids = g.item_ids""",
+            "DROP TABLE responses",
+            # Reads keep their one row per respondent and item (missing answers as NULL). The
+            # item ids are joined by list position: unnesting the ids on every row is slower.
+            """CREATE VIEW responses AS
+                SELECT a.respondent_id, l.item_id, a.value
+                FROM (
+                    SELECT respondent_id, item_list_id, unnest(answers) AS value,
+                           unnest(range(1, len(answers) + 1)) AS position
+                    FROM respondent_answers
+                ) a JOIN (
+                    SELECT id, unnest(item_ids) AS item_id,
+                           generate_subscripts(item_ids, 1) AS position
+                    FROM item_lists
+                ) l ON l.id = a.item_list_id AND l.position = a.position""",
+        ],
+    ),
 ]

@@ -92,48 +92,78 @@ _SCALE_ITEMS = """
         WHERE principle IS NOT NULL
 """
 
-# Respondent scale scores: the mean of the respondent's reverse-coded valid answers in the scale,
-# kept only when at least half of the scale's items (rounded up) are answered.
+# The answers come as one list per respondent: `answer_lists` (respondent_id, wave_id, grp,
+# item_list_id, answers) with `answer_item_lists` (id, item_ids) naming the items of each list
+# position. `coded` holds, per respondent and scale, the reverse-coded values of the scale's
+# items in item id order (missing ones as NULL), read from the list without unnesting it.
+# Respondent scale scores: the mean of the respondent's valid values in the scale, kept only
+# when at least half of the scale's items (rounded up) are answered.
 _RESPONDENT_SCORES = f"""
 WITH scale_items AS ({_SCALE_ITEMS}),
 scale_size AS (
     SELECT scale_type, scale, count(*) AS n_items FROM scale_items GROUP BY scale_type, scale
 ),
+scale_positions AS (
+    SELECT p.id AS item_list_id, s.scale_type, s.scale,
+           list(p.position ORDER BY s.item_id) AS positions,
+           list(s.reverse ORDER BY s.item_id) AS reverse
+    FROM (
+        SELECT id, unnest(item_ids) AS item_id, generate_subscripts(item_ids, 1) AS position
+        FROM answer_item_lists
+    ) p JOIN scale_items s ON s.item_id = p.item_id
+    GROUP BY p.id, s.scale_type, s.scale
+),
 coded AS (
-    SELECT a.respondent_id, a.wave_id, a.grp, s.scale_type, s.scale,
-           CASE WHEN s.reverse THEN 6 - a.value ELSE a.value END AS value
-    FROM answers a JOIN scale_items s ON s.item_id = a.item_id
-    WHERE a.value IS NOT NULL
+    SELECT a.* EXCLUDE (item_list_id, answers), s.scale_type, s.scale, z.n_items,
+           list_transform(
+               s.positions,
+               lambda position, k: CASE WHEN s.reverse[k] THEN 6 - a.answers[position]
+                                        ELSE a.answers[position] END
+           ) AS item_values
+    FROM answer_lists a
+    JOIN scale_positions s ON s.item_list_id = a.item_list_id
+    JOIN scale_size z ON z.scale_type = s.scale_type AND z.scale = s.scale
 ),
 respondent_scores AS (
-    SELECT c.respondent_id, c.wave_id, c.grp, c.scale_type, c.scale,
-           avg(c.value) AS score, count(*) AS answered, any_value(z.n_items) AS n_items
-    FROM coded c JOIN scale_size z ON z.scale_type = c.scale_type AND z.scale = c.scale
-    GROUP BY c.respondent_id, c.wave_id, c.grp, c.scale_type, c.scale
-    HAVING count(*) >= ceil(any_value(z.n_items) / 2.0)
+    SELECT respondent_id, wave_id, grp, scale_type, scale, list_avg(item_values) AS score,
+           list_count(item_values) AS answered, n_items
+    FROM coded WHERE list_count(item_values) >= ceil(n_items / 2.0)
 )
 """  # noqa: S608 (composed of constants)
 
-# One pass over the coded answers: each respondent's scale mean, answers and favourable answers,
-# then the group figures over the respondents who have a score (n, mean, sd) and over every
-# valid answer (% favourable).
-_GROUP_STATISTICS = (
-    _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
-    + """,
+# Each respondent's scale mean, answers and favourable answers (with the respondent's group
+# columns: `grp`, and `grp2` when two breakdowns are computed at once), then the group figures
+# over the respondents who have a score (n, mean, sd) and over every valid answer
+# (% favourable).
+_PER_RESPONDENT = """,
 per_respondent AS (
-    SELECT c.wave_id, c.grp, c.scale_type, c.scale, avg(c.value) AS score,
-           count(*) AS answered, count(*) FILTER (WHERE c.value >= 4) AS favourable,
-           count(*) >= ceil(any_value(z.n_items) / 2.0) AS scored
-    FROM coded c JOIN scale_size z ON z.scale_type = c.scale_type AND z.scale = c.scale
-    GROUP BY c.respondent_id, c.wave_id, c.grp, c.scale_type, c.scale
+    SELECT wave_id, {groups}, scale_type, scale, list_avg(item_values) AS score,
+           list_count(item_values) AS answered,
+           list_count(list_filter(item_values, lambda v: v >= 4)) AS favourable,
+           list_count(item_values) >= ceil(n_items / 2.0) AS scored
+    FROM coded WHERE list_count(item_values) > 0
 )
-SELECT wave_id, grp AS "group", scale_type, scale,
+"""
+_GROUP_FIGURES = """
+SELECT wave_id, {grp} AS "group", scale_type, scale,
        count(*) FILTER (WHERE scored) AS n,
        avg(score) FILTER (WHERE scored) AS mean,
        stddev_samp(score) FILTER (WHERE scored) AS sd,
        100.0 * sum(favourable) / sum(answered) AS pct_favourable
-FROM per_respondent GROUP BY wave_id, grp, scale_type, scale
+FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
 """
+_GROUP_STATISTICS = (
+    _RESPONDENT_SCORES + _PER_RESPONDENT.format(groups="grp") + _GROUP_FIGURES.format(grp="grp")
+)
+# The same figures for two breakdowns (grp, grp2) from one pass over the answers.
+_TWO_BREAKDOWN_STATISTICS = (
+    _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
+    + _PER_RESPONDENT.format(groups="grp, grp2")
+    + "SELECT 1 AS breakdown, * FROM ("
+    + _GROUP_FIGURES.format(grp="grp")
+    + ") UNION ALL SELECT 2, * FROM ("
+    + _GROUP_FIGURES.format(grp="grp2")
+    + ")"
 )
 
 
@@ -153,7 +183,22 @@ def _frames_connection(answers: pd.DataFrame, items: pd.DataFrame) -> duckdb.Duc
         frame["grp"] = ALL_GROUP
     frame["value"] = frame["value"].astype("Float64")
     con = duckdb.connect()
-    con.register("answers", frame[["respondent_id", "wave_id", "grp", "item_id", "value"]])
+    con.register("answer_rows", frame[["respondent_id", "wave_id", "grp", "item_id", "value"]])
+    # The frame's answers as the store keeps them: one list per respondent, in item id order.
+    con.execute(
+        "CREATE TEMP TABLE respondent_lists AS SELECT respondent_id, wave_id, grp,"
+        " list(item_id ORDER BY item_id) AS item_ids, list(value ORDER BY item_id) AS answers"
+        " FROM answer_rows GROUP BY respondent_id, wave_id, grp"
+    )
+    con.execute(
+        "CREATE TEMP TABLE answer_item_lists AS SELECT row_number() OVER () AS id, item_ids"
+        " FROM (SELECT DISTINCT item_ids FROM respondent_lists)"
+    )
+    con.execute(
+        "CREATE TEMP TABLE answer_lists AS SELECT r.respondent_id, r.wave_id, r.grp,"
+        " l.id AS item_list_id, r.answers FROM respondent_lists r"
+        " JOIN answer_item_lists l ON l.item_ids = r.item_ids"
+    )
     item_frame = items.copy()
     for column in ("condition", "principle"):
         item_frame[column] = item_frame[column].astype("string").replace("", pd.NA)
@@ -185,10 +230,12 @@ def _finish(raw: pd.DataFrame, bands: Bands, min_n: int) -> pd.DataFrame:
     out["n"] = out["n"].astype(int)
     n = out["n"].to_numpy(dtype=float)
     sd = out["sd"].to_numpy(dtype=float)
-    from scipy import stats as scipy_stats  # here: importing scipy costs most of a second
+    # scipy.special's t quantile is what scipy.stats.t.ppf computes, without the 0.5 s that
+    # importing scipy.stats costs a new process; imported here, when statistics are needed.
+    from scipy.special import stdtrit
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(n >= 2, scipy_stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        t = np.where(n >= 2, stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)
         half = t * sd / np.sqrt(n)
     out["ci_low"] = np.where(n >= 2, out["mean"] - half, np.nan)
     out["ci_high"] = np.where(n >= 2, out["mean"] + half, np.nan)
@@ -254,19 +301,22 @@ def group_statistics(
 # -- the same rules over the store, cached per data version ----------------------------------
 
 _STORE_ANSWERS = """
-answers AS (
-    SELECT r.respondent_id, p.wave_id, {group} AS grp, r.item_id, r.value
-    FROM responses r
-    JOIN respondents p ON p.id = r.respondent_id
+answer_lists AS (
+    SELECT a.respondent_id, p.wave_id, {groups}, a.item_list_id, a.answers
+    FROM respondent_answers a
+    JOIN respondents p ON p.id = a.respondent_id
     JOIN waves w ON w.id = p.wave_id
-    WHERE w.initiative_id = $initiative
+    WHERE w.initiative_id = $initiative{wave_filter}
 ),
+answer_item_lists AS (SELECT id, item_ids FROM item_lists),
 instrument_items AS (
     SELECT i.item_id, i.condition, i.principle, i.reverse
     FROM items i JOIN initiative_instruments ii ON ii.instrument_id = i.instrument_id
     WHERE ii.initiative_id = $initiative
 ),
 """
+# The overview's highlights want both of these breakdowns: one pass computes the two.
+PAIRED_BREAKDOWNS = ("sector", "role")
 
 
 @guarded(Permission.VIEW)
@@ -287,20 +337,59 @@ def _initiative_statistics(store: Store, initiative_id: int, by: str | None) -> 
     bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
 
     def compute() -> pd.DataFrame:
+        if by in PAIRED_BREAKDOWNS:
+            paired = _paired_statistics(store, initiative_id, bands, min_n)
+            return paired[PAIRED_BREAKDOWNS.index(by)]
         # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
         sql = (
             "WITH "
-            + _STORE_ANSWERS.format(group=BREAKDOWNS[by])
+            + _STORE_ANSWERS.format(groups=f"{BREAKDOWNS[by]} AS grp", wave_filter="")
             + _GROUP_STATISTICS.removeprefix("\nWITH ")
         )
         raw = store.read_df(sql, {"initiative": initiative_id})
-        result = _finish(raw, bands, min_n)
-        waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
-        waves["wave_order"] = range(len(waves))
-        result = result.merge(waves, on="wave_id", how="left")
-        return result.sort_values(["wave_order", "group"], kind="stable").reset_index(drop=True)
+        return _with_waves(store, initiative_id, _finish(raw, bands, min_n))
 
     return store.cached("statistics", (initiative_id, by, bands, min_n), compute)
+
+
+def _paired_statistics(
+    store: Store, initiative_id: int, bands: Bands, min_n: int, wave_id: int | None = None
+) -> tuple[pd.DataFrame, ...]:
+    """initiative_statistics by each of PAIRED_BREAKDOWNS, from one pass over the answers;
+    of one wave only when `wave_id` is given."""
+
+    def compute() -> tuple[pd.DataFrame, ...]:
+        first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
+        sql = (
+            "WITH "
+            + _STORE_ANSWERS.format(
+                groups=f"{first} AS grp, {second} AS grp2",
+                wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
+            )
+            + _TWO_BREAKDOWN_STATISTICS.removeprefix("\nWITH ")
+        )
+        params = {"initiative": initiative_id}
+        if wave_id is not None:
+            params["wave"] = wave_id
+        raw = store.read_df(sql, params)
+        return tuple(
+            _with_waves(
+                store,
+                initiative_id,
+                _finish(raw[raw["breakdown"] == k].drop(columns="breakdown"), bands, min_n),
+            )
+            for k in (1, 2)
+        )
+
+    return store.cached("paired statistics", (initiative_id, bands, min_n, wave_id), compute)
+
+
+def _with_waves(store: Store, initiative_id: int, statistics: pd.DataFrame) -> pd.DataFrame:
+    """Wave labels, dates and order beside the statistics, in wave order."""
+    waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
+    waves["wave_order"] = range(len(waves))
+    result = statistics.merge(waves, on="wave_id", how="left")
+    return result.sort_values(["wave_order", "group"], kind="stable").reset_index(drop=True)
 
 
 def latest_changes(stats: pd.DataFrame) -> pd.DataFrame:

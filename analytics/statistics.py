@@ -18,7 +18,10 @@ from analytics.scoring import (
     _STORE_ANSWERS,
     ALL_GROUP,
     BREAKDOWNS,
+    PAIRED_BREAKDOWNS,
+    Bands,
     _initiative_statistics,
+    _paired_statistics,
 )
 from analytics.store import Store
 
@@ -42,40 +45,31 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
     return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total_variance))
 
 
+# Complete cases: respondents who answered every item of a scale (of two or more items), with
+# their total and their item values in item id order; then per wave and scale the variance of
+# the totals and, position by position (item by item), the variances of the items.
 _ALPHA = (
     _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
     + """,
-coded_items AS (
-    SELECT a.respondent_id, a.wave_id, s.scale_type, s.scale, a.item_id,
-           CASE WHEN s.reverse THEN 6 - a.value ELSE a.value END AS value
-    FROM answers a JOIN scale_items s ON s.item_id = a.item_id
-    WHERE a.value IS NOT NULL
-),
 complete AS (
-    SELECT c.respondent_id, c.wave_id, c.scale_type, c.scale
-    FROM coded_items c JOIN scale_size z ON z.scale_type = c.scale_type AND z.scale = c.scale
-    WHERE z.n_items >= 2
-    GROUP BY c.respondent_id, c.wave_id, c.scale_type, c.scale
-    HAVING count(*) = any_value(z.n_items)
+    SELECT wave_id, scale_type, scale, list_sum(item_values) AS total, item_values, n_items
+    FROM coded WHERE n_items >= 2 AND list_count(item_values) = n_items
 ),
 item_variance AS (
-    SELECT c.wave_id, c.scale_type, c.scale, c.item_id, var_samp(c.value) AS variance
-    FROM coded_items c JOIN complete USING (respondent_id, wave_id, scale_type, scale)
-    GROUP BY c.wave_id, c.scale_type, c.scale, c.item_id
-),
-totals AS (
-    SELECT c.wave_id, c.scale_type, c.scale, c.respondent_id, sum(c.value) AS total
-    FROM coded_items c JOIN complete USING (respondent_id, wave_id, scale_type, scale)
-    GROUP BY c.wave_id, c.scale_type, c.scale, c.respondent_id
+    SELECT wave_id, scale_type, scale, position, var_samp(item_values[position]) AS variance
+    FROM complete, range(1, n_items + 1) AS positions(position)
+    GROUP BY wave_id, scale_type, scale, position
 )
-SELECT t.wave_id, t.scale_type, t.scale, count(*) AS complete_cases,
-       any_value(v.k) AS items, any_value(v.item_variance) AS item_variance,
-       var_samp(t.total) AS total_variance
-FROM totals t JOIN (
+SELECT t.wave_id, t.scale_type, t.scale, t.complete_cases,
+       v.k AS items, v.item_variance, t.total_variance
+FROM (
+    SELECT wave_id, scale_type, scale, count(*) AS complete_cases,
+           var_samp(total) AS total_variance
+    FROM complete GROUP BY wave_id, scale_type, scale
+) t JOIN (
     SELECT wave_id, scale_type, scale, count(*) AS k, sum(variance) AS item_variance
     FROM item_variance GROUP BY wave_id, scale_type, scale
 ) v USING (wave_id, scale_type, scale)
-GROUP BY t.wave_id, t.scale_type, t.scale
 """
 )
 
@@ -91,12 +85,40 @@ def reliability(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
         (initiative_id, threshold),
         lambda: _reliability(store, initiative_id, threshold),
     )
-    return conceal(alpha, user, n_column="complete_cases", statistics=("alpha", "unreliable"))
+    return conceal_alpha(alpha, user)
 
 
-def _reliability(store: Store, initiative_id: int, threshold: float) -> pd.DataFrame:
-    sql = "WITH " + _STORE_ANSWERS.format(group="'all'") + _ALPHA.removeprefix("\nWITH ")
-    raw = store.read_df(sql, {"initiative": initiative_id})
+def conceal_alpha(alpha: pd.DataFrame, user: User) -> pd.DataFrame:
+    """For a funder, no alpha (and no flag) from fewer complete answers than the suppression
+    threshold; the count of complete answers is hidden too."""
+    shown = conceal(alpha, user, n_column="complete_cases", statistics=("alpha",))
+    if user.aggregated_only:
+        shown["unreliable"] = shown["unreliable"] & shown["alpha"].notna()
+    return shown
+
+
+def _wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.DataFrame:
+    """reliability() of one wave (the overview flags the latest), cached per data version."""
+    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    return store.cached(
+        "reliability of a wave",
+        (initiative_id, threshold, wave_id),
+        lambda: _reliability(store, initiative_id, threshold, wave_id),
+    )
+
+
+def _reliability(
+    store: Store, initiative_id: int, threshold: float, wave_id: int | None = None
+) -> pd.DataFrame:
+    """reliability(), of one wave only when `wave_id` is given (not cached here)."""
+    answers = _STORE_ANSWERS.format(
+        groups="'all' AS grp",
+        wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
+    )
+    params = {"initiative": initiative_id}
+    if wave_id is not None:
+        params["wave"] = wave_id
+    raw = store.read_df("WITH " + answers + _ALPHA.removeprefix("\nWITH "), params)
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
     raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)
@@ -142,11 +164,12 @@ def welch_change(n1: int, mean1: float, sd1: float, n2: int, mean2: float, sd2: 
     v1, v2 = sd1**2 / n1, sd2**2 / n2
     if v1 + v2 == 0:
         return Change(difference, None, None, "no clear change")
-    from scipy import stats as scipy_stats  # here: importing scipy costs most of a second
+    # scipy.stats.t.sf(x, df) is scipy.special.stdtr(df, -x); scipy.stats costs 0.5 s to import.
+    from scipy.special import stdtr
 
     t = difference / math.sqrt(v1 + v2)
     df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
-    p = float(2 * scipy_stats.t.sf(abs(t), df))
+    p = float(2 * stdtr(df, -abs(t)))
     pooled = math.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
     d = difference / pooled if pooled else None
     verdict = "no clear change"
@@ -261,6 +284,30 @@ def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) 
         return suppress(pd.concat([total, groups], ignore_index=True), min_n)
 
     return conceal(store.cached("breakdown", (initiative_id, by, min_n), compute), user)
+
+
+def _wave_breakdown_statistics(
+    store: Store, initiative_id: int, wave_id: int
+) -> tuple[pd.DataFrame, ...]:
+    """initiative_statistics by each of PAIRED_BREAKDOWNS (sector, role) of one wave, not
+    suppressed, from one pass over that wave's answers; cached per data version."""
+    bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    return _paired_statistics(store, initiative_id, bands, min_n, wave_id)
+
+
+def _latest_wave_breakdowns(
+    store: Store, initiative_id: int, wave_id: int
+) -> dict[str, pd.DataFrame]:
+    """breakdown_statistics by sector and by role of one wave only (the overview's highlights
+    look at the latest wave): one pass over that wave's answers instead of every wave's."""
+    paired = _wave_breakdown_statistics(store, initiative_id, wave_id)
+    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    total = _initiative_statistics(store, initiative_id, None)
+    total = total[total["wave_id"] == wave_id]
+    return {
+        by: suppress(pd.concat([total, groups], ignore_index=True), min_n)
+        for by, groups in zip(PAIRED_BREAKDOWNS, paired, strict=True)
+    }
 
 
 # -- perception gaps ---------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import settings
 from analytics.instrument import Item, load_instrument_csv
@@ -167,11 +169,17 @@ class Store:
         return int(scalar(cursor, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
     def migrate(self) -> list[int]:
-        """Apply every migration newer than the database, each in its own transaction."""
+        """Apply, in order, every migration the database has not recorded, each in its own
+        transaction (by number recorded, not by the highest: numbers of changes made side by
+        side may arrive out of order)."""
         applied = []
-        current = self.schema_version()
+        self.schema_version()  # creates schema_migrations in a new database
+        done = {
+            int(row[0])
+            for row in self.cursor().execute("SELECT version FROM schema_migrations").fetchall()
+        }
         for version, name, statements in MIGRATIONS:
-            if version <= current:
+            if version in done:
                 continue
             with self._writer:
                 cursor = self._writer_cursor
@@ -321,6 +329,47 @@ class Store:
             )
             for r in self.instrument_items(initiative_id).itertuples()
         ]
+
+    @staticmethod
+    def insert_answers(
+        cursor: duckdb.DuckDBPyConnection,
+        respondent_ids: np.ndarray,
+        item_ids: Sequence[str],
+        values: np.ndarray,
+        missing: np.ndarray,
+    ) -> None:
+        """Store answers inside the caller's transaction: `values` (uint8) and `missing`
+        (bool) have one row per respondent of `respondent_ids` and one column per item of
+        `item_ids`; each respondent's answers become one list in that item order."""
+        item_ids = [str(item) for item in item_ids]
+        item_list_id = scalar(
+            cursor, "SELECT min(id) FROM item_lists WHERE item_ids = ?::VARCHAR[]", [item_ids]
+        )
+        if item_list_id is None:
+            item_list_id = scalar(
+                cursor,
+                "INSERT INTO item_lists (item_ids) VALUES (?::VARCHAR[]) RETURNING id",
+                [item_ids],
+            )
+        flat = pa.array(
+            np.ascontiguousarray(values, dtype=np.uint8).reshape(-1),
+            mask=np.ascontiguousarray(missing, dtype=bool).reshape(-1),
+        )
+        rows = pa.table(
+            {
+                "respondent_id": pa.array(np.asarray(respondent_ids, dtype=np.int64)),
+                "answers": pa.FixedSizeListArray.from_arrays(flat, max(len(item_ids), 1)),
+            }
+        )
+        cursor.register("answer_rows", rows)
+        try:
+            cursor.execute(
+                "INSERT INTO respondent_answers (respondent_id, item_list_id, answers)"
+                " SELECT respondent_id, ?, answers::UTINYINT[] FROM answer_rows",
+                [int(item_list_id)],
+            )
+        finally:
+            cursor.unregister("answer_rows")
 
     def answers(self, initiative_id: int) -> pd.DataFrame:
         """Every stored answer of the initiative, one row per respondent and item."""

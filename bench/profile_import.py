@@ -28,7 +28,7 @@ from bench.generate import generate  # noqa: E402
 
 # (file suffix, function, what it is): the stages of `python -m analytics import`.
 STAGES = [
-    ("analytics/cli.py", "<module>", "module imports (pandas, scipy.stats, pyarrow, duckdb...)"),
+    ("analytics/cli.py", "<module>", "module imports (pandas, pyarrow, duckdb...)"),
     ("analytics/store.py", "open_store", "open and migrate the new database"),
     ("analytics/imports.py", "read_survey", "read_survey: bytes to a grid, find the layout"),
     ("analytics/reading.py", "_fast_csv", "  pyarrow CSV read and to pandas"),
@@ -38,7 +38,8 @@ STAGES = [
     ("analytics/imports.py", "_respondent_fields", "  respondent fields"),
     ("analytics/imports.py", "_parse_times", "    submitted_at dates"),
     ("analytics/imports.py", "commit_import", "commit_import: one transaction"),
-    ("analytics/imports.py", "answers", "  PreparedImport.answers (counted 3 times)"),
+    ("analytics/imports.py", "answer_matrix", "  answers as respondent-by-item arrays"),
+    ("analytics/store.py", "insert_answers", "  INSERT of one answer list per respondent"),
     ("analytics/store.py", "forget_store", "close (DuckDB checkpoint)"),
 ]
 

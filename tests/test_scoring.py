@@ -249,7 +249,9 @@ def test_statistics_are_cached_until_the_data_changes(writable_demo_store):
     assert again.equals(first)
     with store.transaction() as cursor:
         cursor.execute(
-            "UPDATE responses SET value = 1 WHERE respondent_id IN ("
+            "UPDATE respondent_answers"
+            " SET answers = list_transform(answers, lambda v: CASE WHEN v IS NOT NULL THEN 1 END)"
+            " WHERE respondent_id IN ("
             " SELECT p.id FROM respondents p JOIN waves w ON w.id = p.wave_id"
             " WHERE w.initiative_id = ?)",
             [riverside],

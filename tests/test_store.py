@@ -21,6 +21,8 @@ DOMAIN_TABLES = {
     "imports",
     "respondents",
     "responses",
+    "respondent_answers",
+    "item_lists",
     "survey_mappings",
     "milestones",
     "indicators",
@@ -41,7 +43,7 @@ def test_migrations_create_the_whole_domain_model(empty_store):
 def test_reopening_applies_no_migration_twice(tmp_path):
     path = tmp_path / "again.duckdb"
     first = Store(path)
-    assert first.schema_version() == len(MIGRATIONS)
+    assert first.schema_version() == MIGRATIONS[-1][0]
     first.close()
     second = Store(path)
     assert second.migrate() == []
@@ -52,12 +54,50 @@ def test_reopening_applies_no_migration_twice(tmp_path):
 def test_a_new_migration_is_applied_on_open(tmp_path, monkeypatch):
     path = tmp_path / "upgrade.duckdb"
     Store(path).close()
-    extra = (len(MIGRATIONS) + 1, "test column", ["ALTER TABLE partners ADD COLUMN note VARCHAR"])
+    extra = (MIGRATIONS[-1][0] + 1, "test column", ["ALTER TABLE partners ADD COLUMN note VARCHAR"])
     monkeypatch.setattr("analytics.store.MIGRATIONS", [*MIGRATIONS, extra])
     store = Store(path)
     assert store.schema_version() == extra[0]
     columns = store.read_df("DESCRIBE partners")["column_name"].tolist()
     assert "note" in columns
+    store.close()
+
+
+def test_a_migration_numbered_below_the_latest_is_still_applied(tmp_path, monkeypatch):
+    # Migrations written side by side can arrive out of order (2 after 3).
+    path = tmp_path / "gap.duckdb"
+    Store(path).close()
+    late = (MIGRATIONS[-1][0] - 1, "late", ["CREATE TABLE late_arrival (x INTEGER)"])
+    if any(version == late[0] for version, _name, _statements in MIGRATIONS):
+        late = (MIGRATIONS[-1][0] + 1, "late", late[2])
+    monkeypatch.setattr("analytics.store.MIGRATIONS", sorted([*MIGRATIONS, late]))
+    store = Store(path)
+    assert store.read_one("SELECT count(*) FROM late_arrival") == 0
+    assert store.migrate() == []
+    store.close()
+
+
+def test_answers_stored_one_row_per_answer_move_to_one_row_per_respondent(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    monkeypatch.setattr("analytics.store.MIGRATIONS", MIGRATIONS[:1])
+    old = Store(path)
+    with old.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO responses VALUES (1, 'B', 4), (1, 'A', NULL), (2, 'A', 2), (2, 'B', 5),"
+            " (3, 'C', 1)"
+        )
+    old.close()
+    monkeypatch.setattr("analytics.store.MIGRATIONS", MIGRATIONS)
+    store = Store(path)
+    rows = store.read_df("SELECT * FROM responses ORDER BY respondent_id, item_id")
+    assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
+        [1, "A", None],
+        [1, "B", 4],
+        [2, "A", 2],
+        [2, "B", 5],
+        [3, "C", 1],
+    ]
+    assert store.read_one("SELECT count(*) FROM item_lists") == 2
     store.close()
 
 
