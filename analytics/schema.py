@@ -200,10 +200,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "INSERT INTO data_version VALUES (true, 0)",
         ],
     ),
-    # Number 2 is another change's (users and grants); the store applies every migration it
-    # has not recorded, in order, so the numbers need not be contiguous.
     (
-        3,
+        2,
         "answers one row per respondent",
         [
             # Writing one row per answer (40 million for a million respondents) cost more than

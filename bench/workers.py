@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 # of the scale's items, rounded up, are answered), then per wave and scale n and mean, and the
 # two indices (the mean of the five condition means, of the five principle means). Written
 # straight from analytics/schema.py: respondent_answers (one UTINYINT list per respondent,
-# migration 3) unnested to one row per answer, its positions named by item_lists, then
+# migration 2) unnested to one row per answer, its positions named by item_lists, then
 # respondents, waves, items, initiative_instruments, as the long table was read before it. (The
 # `responses` view gives the same rows but, joined before the unnest, took 12 to 17 s at 1M.)
 # The initiative is a bound parameter.
