@@ -34,8 +34,9 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _wrap(text: str, width: int = 18) -> str:
-    """Break a long axis label over lines so that it is never cut off."""
+def wrap_label(text: str, width: int = 18, joiner: str = "<br>") -> str:
+    """Break a long label over lines of at most `width` characters (words are never split),
+    joined for Plotly (<br>) or for matplotlib (a newline), so that it is never cut off."""
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -44,7 +45,7 @@ def _wrap(text: str, width: int = 18) -> str:
         else:
             line = f"{line} {word}".strip()
     lines.append(line)
-    return "<br>".join(lines)
+    return joiner.join(lines)
 
 
 def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = True) -> go.Scatter:
@@ -71,7 +72,7 @@ def radar(changes: pd.DataFrame, scale_type: str) -> go.Figure:
     """
     rows = changes[changes["scale_type"] == scale_type].set_index("scale")
     keys = [k for k in SCALE_TYPES[scale_type] if k in rows.index]
-    labels = [_wrap(scale_label(k), 16) for k in keys]
+    labels = [wrap_label(scale_label(k), 16) for k in keys]
     fig = go.Figure()
     series = [
         ("previous_mean", "previous_wave", PREVIOUS_COLOUR, "dash"),
@@ -134,7 +135,7 @@ def trend_grid(
         shared_yaxes=True,
         vertical_spacing=0.16,
         horizontal_spacing=0.04,
-        subplot_titles=[_wrap(scale_label(k), 34) for k in keys],
+        subplot_titles=[wrap_label(scale_label(k), 34) for k in keys],
     )
     shapes = []  # band thresholds: one layout update, far faster than add_hline per panel
     for i, key in enumerate(keys):
@@ -183,7 +184,7 @@ def trend_grid(
     ticks = whole.drop_duplicates("wave_id").sort_values("wave_order")
     fig.update_xaxes(
         tickvals=pd.to_datetime(ticks["opened_on"]),
-        ticktext=[_wrap(w, 8) for w in ticks["wave"]],
+        ticktext=[wrap_label(w, 8) for w in ticks["wave"]],
         gridcolor="#f4f4f4",
     )
     fig.update_annotations(font=dict(size=14))
@@ -276,7 +277,7 @@ def scale_trend(
             for t in (bands.borderline, bands.strength)
         ],
         yaxis=dict(range=[1, 5.4], tickvals=[1, 2, 3, 4, 5], title="Mean (1-5)"),
-        xaxis=dict(tickvals=x, ticktext=[_wrap(w, 8) for w in data["wave"]]),
+        xaxis=dict(tickvals=x, ticktext=[wrap_label(w, 8) for w in data["wave"]]),
         font=FONT,
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
@@ -292,7 +293,7 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
     `distribution` has one row per item with `label` and the shares (0-100) of each answer
     after reverse coding in columns a1..a5 (a1 = strongly disagree with the positive view).
     """
-    labels = [_wrap(label, 48) for label in distribution["label"]]
+    labels = [wrap_label(label, 48) for label in distribution["label"]]
     fig = go.Figure()
     share = {k: distribution[f"a{k}"].astype(float) for k in range(1, 6)}
     # Stacking starts at zero, so each side is drawn from the centre outwards: the neutral
@@ -365,7 +366,7 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[_wrap(s, 14) for s in scales],
+            x=[wrap_label(s, 14) for s in scales],
             y=groups,
             text=text,
             texttemplate="%{text}",
@@ -580,7 +581,7 @@ def milestone_timeline(
     """One row per milestone: a diamond on its due date, a dot on its done date joined to it
     (a late one reaches right of its diamond), coloured by status; a line for `as_of`."""
     fig = go.Figure()
-    titles = [_wrap(t, 42) for t in frame["title"]]
+    titles = [wrap_label(t, 42) for t in frame["title"]]
     for status, colour in STATUS_COLOURS.items():
         rows = frame[frame["status"] == status]
         if rows.empty:

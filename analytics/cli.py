@@ -144,6 +144,13 @@ def _store(path: Path | None, *, must_exist: bool) -> Store:
         raise UsageError(f"cannot open the database {target}: {error}") from None
 
 
+def _initiative_id(store: Store, name: str) -> int:
+    found = store.initiative_id(name)
+    if found is None:
+        raise UsageError(f"there is no initiative named {name!r}")
+    return found
+
+
 def _instrument(store: Store, args: argparse.Namespace) -> list[Item]:
     if args.instrument is not None:
         try:
@@ -258,9 +265,7 @@ def run_scores(args: argparse.Namespace, out: TextIO) -> int:
 
     store = _store(args.db, must_exist=True)
     try:
-        initiative_id = store.initiative_id(args.initiative)
-        if initiative_id is None:
-            raise UsageError(f"there is no initiative named {args.initiative!r}")
+        initiative_id = _initiative_id(store, args.initiative)
         # Exports are always suppressed: small groups, and the next smallest beside them.
         user = cli_user()
         stats = (
@@ -338,9 +343,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("--from must not be after --to")
     store = _store(args.db, must_exist=True)
     try:
-        initiative_id = store.initiative_id(args.initiative)
-        if initiative_id is None:
-            raise UsageError(f"there is no initiative named {args.initiative!r}")
+        initiative_id = _initiative_id(store, args.initiative)
         user = cli_user()
         period = Period(start, end)
         if args.format == "html":

@@ -19,7 +19,7 @@ from fpdf import FPDF  # noqa: E402
 from fpdf.fonts import FontFace  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
-from analytics.charts import OKABE_ITO  # noqa: E402
+from analytics.charts import OKABE_ITO, wrap_label  # noqa: E402
 from analytics.report import Chart, Panel, ReportContent, Series, Table  # noqa: E402
 
 # -- HTML ----------------------------------------------------------------------------------------
@@ -256,20 +256,8 @@ def _mpl_figure(chart: Chart) -> bytes:
     return buffer.getvalue()
 
 
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "\n".join(lines)
-
-
 def _mpl_panel(ax, panel: Panel, handles: dict, first_column: bool, wrap: int) -> None:
-    ax.set_title(_wrap(panel.title, wrap), fontsize=8.5, loc="left")
+    ax.set_title(wrap_label(panel.title, wrap, "\n"), fontsize=8.5, loc="left")
     for s in panel.series:
         if s.low is not None and s.high is not None:
             band = [
