@@ -328,8 +328,9 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
             title="Share of answers (disagree ← → agree)",
         ),
         yaxis=dict(autorange="reversed", tickfont=dict(size=13, color="#262730")),
+        # On the left: Plotly's toolbar takes the top right corner.
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.02, xanchor="center", x=0.5, traceorder="normal"
+            orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"
         ),
         margin=dict(l=10, r=20, t=40, b=40),
     )
