@@ -16,8 +16,7 @@ from typing import TextIO
 import pandas as pd
 
 from analytics import settings
-from analytics.access import ROLE_PERMISSIONS, command_line_user
-from analytics.auth import (
+from analytics.access.accounts import (
     AccountError,
     NewAccount,
     add_user,
@@ -25,21 +24,16 @@ from analytics.auth import (
     list_users,
     set_password,
 )
-from analytics.exports import neutralise_formulas
-from analytics.imports import (
-    POLICIES,
-    ImportRefused,
-    Target,
-    commit_import,
-    mapping_for,
-    read_survey,
-    validate,
-)
+from analytics.access.permissions import ROLE_PERMISSIONS, command_line_user
+from analytics.errors import ImportRefused
+from analytics.ingest.commit import Target, commit_import
+from analytics.ingest.mapping import mapping_for, propose_mapping
+from analytics.ingest.reading import UnreadableFile
+from analytics.ingest.validate import POLICIES, read_survey, validate
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
-from analytics.mapping import propose_mapping
-from analytics.reading import UnreadableFile
-from analytics.scoring import STAT_COLUMNS
-from analytics.store import Store, forget_store, open_store
+from analytics.measures.scoring import STAT_COLUMNS
+from analytics.store.connection import Store, forget_store, open_store
+from analytics.views.exports import neutralise_formulas
 
 # The contract's column order; the statistics' own columns after the group.
 SCORE_COLUMNS = ["initiative", "wave", "scale_type", "scale", "group", *STAT_COLUMNS[4:]]
@@ -139,7 +133,7 @@ def _store(path: Path | None, *, must_exist: bool) -> Store:
     if must_exist and not Path(target).exists():
         raise UsageError(f"no database at {target}")
     try:
-        return open_store(target, demo=False)
+        return open_store(target)
     except Exception as error:  # DuckDB's own message: locked by the app, not a database...
         raise UsageError(f"cannot open the database {target}: {error}") from None
 
@@ -260,8 +254,9 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
     # Imported here: the statistics bring scipy, which an import does not need.
-    from analytics.scoring import initiative_statistics
-    from analytics.statistics import breakdown_statistics, suppress
+    from analytics.measures.scoring import initiative_statistics
+    from analytics.measures.statistics import breakdown_statistics
+    from analytics.measures.suppression import suppress
 
     store = _store(args.db, must_exist=True)
     try:
@@ -336,7 +331,8 @@ def _day(text: str | None, option: str) -> dt.date | None:
 
 
 def run_report(args: argparse.Namespace, out: TextIO) -> int:
-    from analytics.report import Period, report_html, report_pdf
+    from analytics.reports.build import report_html, report_pdf
+    from analytics.reports.content import Period
 
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if start and end and start > end:

@@ -21,7 +21,7 @@ import pyarrow.csv as pa_csv
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics.instrument import CONDITIONS, PRINCIPLES  # noqa: E402
-from analytics.schema import SECTORS  # noqa: E402
+from analytics.store.schema import SECTORS  # noqa: E402
 
 WAVES = ["2023-W1", "2024-W2", "2025-W3", "2026-W4"]
 LABELS = np.array(["", "1", "2", "3", "4", "5"])

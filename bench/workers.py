@@ -90,7 +90,12 @@ HAVING count(*) = 5
 
 
 # What app.py and the overview page import: timed as the AppTest's start-up, not its run.
-APP_MODULES = ("plotly.graph_objects", "analytics.charts", "analytics.overview", "ui.components")
+APP_MODULES = (
+    "plotly.graph_objects",
+    "analytics.views.charts",
+    "analytics.views.overview",
+    "ui.components",
+)
 
 
 def _peak_rss_mb() -> float:
@@ -121,11 +126,12 @@ def baseline_import(survey: Path, db: Path) -> dict:
 
 def scoring(db: Path, initiative: str) -> dict:
     """The project's scoring, cold: the first call of initiative_statistics in a new process."""
-    from analytics.access import command_line_user
-    from analytics.scoring import ALL_GROUP, initiative_statistics
-    from analytics.store import forget_store, open_store
+    from analytics.access.permissions import command_line_user
+    from analytics.measures.groups import ALL_GROUP
+    from analytics.measures.scoring import initiative_statistics
+    from analytics.store.connection import forget_store, open_store
 
-    store = open_store(db, demo=False)
+    store = open_store(db)
     initiative_id = store.initiative_id(initiative)
     startup = time.perf_counter() - STARTED
     started = time.perf_counter()
@@ -155,12 +161,12 @@ def baseline_scoring(db: Path, initiative: str) -> dict:
 def warm(db: Path, initiative: str, page: bool) -> dict:
     """overview() twice in one process, the second call timed (cached per data version); with
     `page`, also the rest of the overview page's analytics (highlights) twice."""
-    from analytics.access import command_line_user
-    from analytics.overview import highlights, overview
-    from analytics.store import forget_store, open_store
+    from analytics.access.permissions import command_line_user
+    from analytics.store.connection import forget_store, open_store
+    from analytics.views.overview import highlights, overview
 
     ADMIN = command_line_user("bench")  # noqa: N806
-    store = open_store(db, demo=False)
+    store = open_store(db)
     initiative_id = store.initiative_id(initiative)
     result = {}
     started = time.perf_counter()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
-from analytics.imports import instrument_items
+from analytics.ingest.commit import instrument_items
 from analytics.instrument import scale_label
 from ui.auth import page_user
 from ui.components import initiative_picker, store

@@ -6,9 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics.access import Permission
-from analytics.audit import audit_log
-from analytics.exports import csv_bytes
+from analytics.access.audit import audit_log
+from analytics.access.permissions import Permission
+from analytics.views.exports import csv_bytes
 from ui.auth import page_user
 from ui.components import initiative_picker, store
 

@@ -7,18 +7,18 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import charts
-from analytics.access import Permission, User
-from analytics.imports import ImportRefused
-from analytics.indicators import (
+from analytics.access.permissions import Permission, User
+from analytics.errors import ImportRefused
+from analytics.ingest.reading import UnreadableFile
+from analytics.measures.indicators import (
     add_observations,
     define_indicator,
     indicator_statuses,
     observations,
     observations_from_csv,
 )
-from analytics.milestones import phases as initiative_phases
-from analytics.reading import UnreadableFile
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.views import charts
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
 

@@ -7,12 +7,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import charts
-from analytics.access import Permission, User
-from analytics.exports import csv_bytes
-from analytics.imports import ImportRefused
+from analytics.access.permissions import Permission, User
+from analytics.errors import ImportRefused
+from analytics.ingest.reading import UnreadableFile
 from analytics.instrument import CONDITIONS, PRINCIPLES, scale_label
-from analytics.milestones import (
+from analytics.measures.milestones import (
     burn_up,
     delivery,
     export_frame,
@@ -22,9 +21,10 @@ from analytics.milestones import (
     partner_names,
     save_milestones,
 )
-from analytics.milestones import phases as initiative_phases
-from analytics.reading import UnreadableFile
-from analytics.schema import MILESTONE_STATUSES, PHASES
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.store.schema import MILESTONE_STATUSES, PHASES
+from analytics.views import charts
+from analytics.views.exports import csv_bytes
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, show_refusal, store
 

@@ -6,10 +6,11 @@ import math
 
 import streamlit as st
 
-from analytics import charts, settings
+from analytics import settings
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
-from analytics.milestones import phases as initiative_phases
-from analytics.overview import (
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.views import charts
+from analytics.views.overview import (
     Highlights,
     Overview,
     change_table,

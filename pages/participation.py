@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts
-from analytics.access import Permission
-from analytics.exports import csv_bytes
-from analytics.milestones import phases as initiative_phases
-from analytics.statistics import non_responding_partners, participation, participation_by_sector
+from analytics.access.permissions import Permission
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.statistics import (
+    non_responding_partners,
+    participation,
+    participation_by_sector,
+)
+from analytics.views import charts
+from analytics.views.exports import csv_bytes
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.portfolio import portfolio
+from analytics.views.portfolio import portfolio
 from ui.auth import page_user
 from ui.components import store
 

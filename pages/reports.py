@@ -7,9 +7,10 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics.access import User
-from analytics.exports import available_exports, export_file
-from analytics.report import Period, report_html, report_pdf
+from analytics.access.permissions import User
+from analytics.reports.build import report_html, report_pdf
+from analytics.reports.content import Period
+from analytics.views.exports import available_exports, export_file
 from ui.auth import page_user
 from ui.components import initiative_picker, store
 

@@ -6,14 +6,15 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics import charts
-from analytics.access import Permission, User
-from analytics.imports import ImportRefused
-from analytics.indicators import progress_points
-from analytics.milestones import milestones, start_phase
-from analytics.milestones import phases as initiative_phases
-from analytics.schema import PHASES
-from analytics.scoring import ALL_GROUP, initiative_statistics
+from analytics.access.permissions import Permission, User
+from analytics.errors import ImportRefused
+from analytics.measures.groups import ALL_GROUP
+from analytics.measures.indicators import progress_points
+from analytics.measures.milestones import milestones, start_phase
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.scoring import initiative_statistics
+from analytics.store.schema import PHASES
+from analytics.views import charts
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
 

@@ -7,27 +7,29 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.access import Permission, User
-from analytics.exports import csv_bytes
-from analytics.imports import (
-    ImportRefused,
-    PreparedImport,
+from analytics.access.permissions import Permission, User
+from analytics.errors import ImportRefused
+from analytics.ingest.commit import (
     commit_import,
     import_history,
     initiative_instrument,
-    mapping_for,
-    read_survey,
-    suggested_wave,
     undo_import,
     unknown_organisations,
-    validate,
 )
+from analytics.ingest.layouts import Table
+from analytics.ingest.mapping import (
+    MappingError,
+    mapping_for,
+    mapping_from_table,
+    mapping_table,
+    target_options,
+)
+from analytics.ingest.reading import UnreadableFile
+from analytics.ingest.validate import PreparedImport, read_survey, suggested_wave, validate
 from analytics.instrument import Item
-from analytics.layouts import Table
-from analytics.mapping import MappingError, mapping_from_table, mapping_table, target_options
-from analytics.reading import UnreadableFile
-from analytics.store import Store
-from analytics.templates import template_csv, template_xlsx
+from analytics.store.connection import Store
+from analytics.views.exports import csv_bytes
+from analytics.views.templates import template_csv, template_xlsx
 from ui.auth import page_user
 from ui.components import initiative_picker, literal, show_refusal, store
 

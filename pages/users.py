@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.access import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, Permission, User
-from analytics.auth import (
+from analytics.access.accounts import (
     AccountError,
     NewAccount,
     add_user,
@@ -16,7 +15,8 @@ from analytics.auth import (
     set_grants,
     set_password,
 )
-from analytics.store import Store
+from analytics.access.permissions import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, Permission, User
+from analytics.store.connection import Store
 from ui.auth import page_user
 from ui.components import literal, show_refusal, store
 

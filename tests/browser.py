@@ -101,7 +101,7 @@ def streamlit_server(db_path: Path, **env: str) -> Iterator[tuple[str, float]]:
 
 def sign_in(page, login: str = "demo.admin") -> None:
     """Sign in through the form with a demo account, then wait for the page to settle."""
-    from analytics.demo import DEMO_PASSWORDS
+    from analytics.demo.fill import DEMO_PASSWORDS
 
     page.wait_for_selector(APP_IDLE, timeout=90_000)
     page.get_by_role("textbox", name="Login").fill(login)

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from analytics.store import Store, forget_store, open_store
+from analytics.demo.fill import fill_if_new
+from analytics.store.connection import Store, forget_store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +30,7 @@ if os.environ.get("CI"):
 def empty_store(tmp_path: Path) -> Store:
     """A new, migrated database file with no data."""
     path = tmp_path / "empty.duckdb"
-    store = open_store(path, demo=False)
+    store = open_store(path)
     yield store
     forget_store(path)
 
@@ -38,7 +39,8 @@ def empty_store(tmp_path: Path) -> Store:
 def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database file filled with the demo once for the whole run; tests only read it."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    store = open_store(path, demo=True)
+    store = open_store(path)
+    fill_if_new(store)
     store.cursor().execute("CHECKPOINT")  # everything in the file, so that it can be copied
     return path
 
@@ -88,7 +90,7 @@ def pytest_unconfigure(config):
     have nothing left to report as leaked."""
     import gc
 
-    from analytics.store import close_all_stores
+    from analytics.store.connection import close_all_stores
 
     close_all_stores()
     gc.collect()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 
-from analytics.imports import Target, commit_import, read_survey, validate
+from analytics.ingest.commit import Target, commit_import
+from analytics.ingest.mapping import propose_mapping
+from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
-from analytics.mapping import propose_mapping
-from analytics.milestones import import_milestones_csv
-from analytics.store import Store
+from analytics.measures.milestones import import_milestones_csv
+from analytics.store.connection import Store
 from tests.users import ADMIN
 
 SMALL = "Small Circle"

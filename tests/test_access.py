@@ -13,18 +13,14 @@ import pandas as pd
 import pytest
 
 import analytics
-from analytics import access
-from analytics.access import (
-    GUARDED,
-    ROW_LEVEL_COLUMNS,
-    AccessDenied,
-    Permission,
-    User,
-    conceal,
-)
-from analytics.imports import Target, commit_import, read_survey, validate
+from analytics.access.permissions import GUARDED, ROW_LEVEL_COLUMNS, AccessDenied, Permission, User
+from analytics.ingest import commit
+from analytics.ingest.commit import Target, commit_import
+from analytics.ingest.mapping import propose_mapping
+from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
-from analytics.mapping import propose_mapping
+from analytics.measures import milestones, scoring, statistics, suppression
+from analytics.measures.suppression import conceal
 from tests.users import ADMIN, as_role
 
 RIVERSIDE, NORTHGATE, COASTAL = (
@@ -34,24 +30,29 @@ RIVERSIDE, NORTHGATE, COASTAL = (
 )
 # Public functions over the store that are not reads or writes for a person.
 NOT_FOR_A_PERSON = {
-    "analytics.demo.fill_demo",  # fills a new demo database, before anyone exists
-    "analytics.store.open_store",
-    "analytics.store.forget_store",
-    "analytics.auth.load_user",  # the router: which account a session holds
-    "analytics.auth.has_accounts",
-    "analytics.auth.demo_accounts",
-    "analytics.auth.authenticate",
-    "analytics.auth.user_for_email",
-    "analytics.auth.insert_account",  # inside a caller's transaction (add_user, the demo)
-    "analytics.auth.sign_out",  # audits the user's own sign-out
+    "analytics.demo.fill.fill_demo",  # fills a new demo database, before anyone exists
+    "analytics.demo.fill.fill_if_new",
+    # The measures layer's cache of unconcealed statistics: only analytics.measures calls them
+    # (test_house_rules), and every function there that returns them conceals for its reader.
+    "analytics.measures.scoring.stored_statistics",
+    "analytics.measures.scoring.stored_paired_statistics",
+    "analytics.store.connection.open_store",
+    "analytics.store.connection.forget_store",
+    "analytics.access.accounts.load_user",  # the router: which account a session holds
+    "analytics.access.accounts.has_accounts",
+    "analytics.access.accounts.demo_accounts",
+    "analytics.access.accounts.authenticate",
+    "analytics.access.accounts.user_for_email",
+    "analytics.access.accounts.insert_account",  # inside a caller's transaction (add_user, the demo)
+    "analytics.access.accounts.sign_out",  # audits the user's own sign-out
 }
 
 
 def _public_store_functions():
-    for info in pkgutil.iter_modules(analytics.__path__):
-        if info.name == "__main__":
+    for info in pkgutil.walk_packages(analytics.__path__, "analytics."):
+        if info.name == "analytics.__main__":
             continue
-        module = importlib.import_module(f"analytics.{info.name}")
+        module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or function.__module__ != module.__name__:
                 continue
@@ -91,6 +92,8 @@ def _small_wave(store, initiative: str, respondents: int = 3) -> None:
 def _frames(result) -> list[pd.DataFrame]:
     if isinstance(result, pd.DataFrame):
         return [result]
+    if isinstance(result, dict):
+        return [frame for frame in result.values() if isinstance(frame, pd.DataFrame)]
     if is_dataclass(result):
         return [
             getattr(result, f.name)
@@ -102,86 +105,99 @@ def _frames(result) -> list[pd.DataFrame]:
 
 def _reads(store, user: User, initiative_id: int):
     """Every read a funder may make, called once each (name -> result)."""
-    from analytics import (
-        exports,
-        indicators,
-        milestones,
-        overview,
-        portfolio,
-        scale_view,
-        scoring,
-        statistics,
-    )
-    from analytics.imports import initiative_instrument, instrument_items
+    from analytics.ingest.commit import initiative_instrument, instrument_items
+    from analytics.measures import indicators, milestones, scoring, statistics
+    from analytics.views import exports, overview, portfolio, scale_view
 
     view = scale_view.scale_view(store, user, initiative_id, "principle", "equity")
+    waves = store.waves(initiative_id)
+    tiny_wave = (
+        int(waves.loc[waves["label"] == "Tiny", "id"].iloc[0])
+        if "Tiny" in set(waves["label"])
+        else int(waves["id"].iloc[-1])
+    )
     calls = {
-        "analytics.scoring.initiative_statistics": lambda: scoring.initiative_statistics(
+        "analytics.measures.scoring.initiative_statistics": lambda: scoring.initiative_statistics(
             store, user, initiative_id
         ),
-        "analytics.scoring.initiative_statistics(by=role)": lambda: scoring.initiative_statistics(
-            store, user, initiative_id, by="role"
+        "analytics.measures.scoring.initiative_statistics(by=role)": lambda: (
+            scoring.initiative_statistics(store, user, initiative_id, by="role")
         ),
-        "analytics.statistics.reliability": lambda: statistics.reliability(
+        "analytics.measures.statistics.reliability": lambda: statistics.reliability(
             store, user, initiative_id
         ),
-        "analytics.statistics.breakdown_statistics": lambda: statistics.breakdown_statistics(
-            store, user, initiative_id, "sector"
+        "analytics.measures.statistics.breakdown_statistics": lambda: (
+            statistics.breakdown_statistics(store, user, initiative_id, "sector")
         ),
-        "analytics.statistics.participation": lambda: statistics.participation(
+        "analytics.measures.statistics.participation": lambda: statistics.participation(
             store, user, initiative_id
         ),
-        "analytics.statistics.participation_by_sector": lambda: statistics.participation_by_sector(
+        "analytics.measures.statistics.participation_by_sector": lambda: (
+            statistics.participation_by_sector(store, user, initiative_id)
+        ),
+        "analytics.measures.statistics.item_distributions": lambda: statistics.item_distributions(
             store, user, initiative_id
         ),
-        "analytics.statistics.item_distributions": lambda: statistics.item_distributions(
+        "analytics.views.overview.overview": lambda: overview.overview(store, user, initiative_id),
+        "analytics.views.overview.highlights": lambda: overview.highlights(
             store, user, initiative_id
         ),
-        "analytics.overview.overview": lambda: overview.overview(store, user, initiative_id),
-        "analytics.overview.highlights": lambda: overview.highlights(store, user, initiative_id),
-        "analytics.scale_view.scale_view": lambda: view,
-        "analytics.scale_view.distribution": lambda: scale_view.distribution(
+        "analytics.views.scale_view.scale_view": lambda: view,
+        "analytics.views.scale_view.distribution": lambda: scale_view.distribution(
             store, user, view, initiative_id, "Tiny"
         ),
-        "analytics.scale_view.heatmap_table": lambda: scale_view.heatmap_table(
+        "analytics.views.scale_view.heatmap_table": lambda: scale_view.heatmap_table(
             store, user, initiative_id, "principle", "role", "Tiny"
         ),
-        "analytics.scale_view.gaps_for": lambda: scale_view.gaps_for(
+        "analytics.views.scale_view.gaps_for": lambda: scale_view.gaps_for(
             store, user, initiative_id, "equity", view.waves[-2]
         ),
-        "analytics.indicators.indicators": lambda: indicators.indicators(
+        "analytics.measures.indicators.indicators": lambda: indicators.indicators(
             store, user, initiative_id
         ),
-        "analytics.indicators.indicator_statuses": lambda: indicators.indicator_statuses(
+        "analytics.measures.indicators.indicator_statuses": lambda: indicators.indicator_statuses(
             store, user, initiative_id
         ),
-        "analytics.indicators.observations": lambda: indicators.observations(
+        "analytics.measures.indicators.observations": lambda: indicators.observations(
             store,
             user,
             initiative_id,
             int(indicators.indicators(store, user, initiative_id)["id"].iloc[0]),
         ),
-        "analytics.indicators.progress_points": lambda: indicators.progress_points(
+        "analytics.measures.indicators.progress_points": lambda: indicators.progress_points(
             store, user, initiative_id
         ),
-        "analytics.milestones.milestones": lambda: milestones.milestones(
+        "analytics.measures.milestones.milestones": lambda: milestones.milestones(
             store, user, initiative_id
         ),
-        "analytics.milestones.phases": lambda: milestones.phases(store, user, initiative_id),
-        "analytics.imports.initiative_instrument": lambda: initiative_instrument(
+        "analytics.measures.milestones.phases": lambda: milestones.phases(
             store, user, initiative_id
         ),
-        "analytics.imports.instrument_items": lambda: instrument_items(store, user, initiative_id),
-        "analytics.exports.scores_export": lambda: exports.scores_export(
+        "analytics.ingest.commit.initiative_instrument": lambda: initiative_instrument(
+            store, user, initiative_id
+        ),
+        "analytics.ingest.commit.instrument_items": lambda: instrument_items(
+            store, user, initiative_id
+        ),
+        "analytics.views.exports.scores_export": lambda: exports.scores_export(
             store, user, initiative_id, by="role"
         ),
-        "analytics.exports.milestones_export": lambda: exports.milestones_export(
+        "analytics.views.exports.milestones_export": lambda: exports.milestones_export(
             store, user, initiative_id
         ),
-        "analytics.exports.indicators_export": lambda: exports.indicators_export(
+        "analytics.views.exports.indicators_export": lambda: exports.indicators_export(
             store, user, initiative_id
         ),
-        "analytics.portfolio.portfolio": lambda: portfolio.portfolio(store, user),
+        "analytics.views.portfolio.portfolio": lambda: portfolio.portfolio(store, user),
+        "analytics.measures.statistics.prepare_wave": lambda: statistics.prepare_wave(
+            store, user, initiative_id, tiny_wave
+        ),
+        "analytics.measures.statistics.wave_reliability": lambda: statistics.wave_reliability(
+            store, user, initiative_id, tiny_wave
+        ),
+        "analytics.measures.statistics.wave_breakdowns": lambda: statistics.wave_breakdowns(
+            store, user, initiative_id, tiny_wave
+        ),
     }
     return {name: call() for name, call in calls.items()}
 
@@ -189,10 +205,10 @@ def _reads(store, user: User, initiative_id: int):
 SIZE_COLUMNS = ("n", "complete_cases", "respondents")
 # Reads whose result is a document, not tables: their funder tests open the document.
 COVERED_ELSEWHERE = {
-    "analytics.report.report_content",  # tests/test_report.py: a funder sees no suppressed
-    "analytics.report.report_html",  # figure (HTML parsed, PDF text extracted)
-    "analytics.report.report_pdf",
-    "analytics.exports.export_file",  # tests/test_exports.py: a funder's exports (CSV, XLSX)
+    "analytics.reports.build.report_content",  # tests/test_report.py: a funder sees no suppressed
+    "analytics.reports.build.report_html",  # figure (HTML parsed, PDF text extracted)
+    "analytics.reports.build.report_pdf",
+    "analytics.views.exports.export_file",  # tests/test_exports.py: a funder's exports (CSV, XLSX)
 }
 
 
@@ -208,7 +224,7 @@ def _assert_concealed(name: str, frame: pd.DataFrame, threshold: int) -> None:
     statistics = [
         c
         for c in (
-            *access.STATISTIC_COLUMNS,
+            *suppression.STATISTIC_COLUMNS,
             *("a1", "a2", "a3", "a4", "a5", "missing"),
             *("responding_partners", "response_rate", "evenness_responding"),
             size,
@@ -235,7 +251,7 @@ def test_every_funder_read_is_concealed_and_has_no_row_level_columns(funded):
     assert not missing, f"no funder test for {sorted(missing)}"
     for name, result in results.items():
         for frame in _frames(result):
-            _assert_concealed(name, frame, access.suppression_threshold())
+            _assert_concealed(name, frame, suppression.suppression_threshold())
 
 
 def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
@@ -243,30 +259,24 @@ def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
     store, initiative_id = funded
     backbone = _reads(store, as_role("backbone", initiative_id), initiative_id)
     funder = _reads(store, as_role("funder", initiative_id), initiative_id)
-    tiny = backbone["analytics.scoring.initiative_statistics"]
+    tiny = backbone["analytics.measures.scoring.initiative_statistics"]
     tiny = tiny[tiny["wave"] == "Tiny"]
     assert (tiny["n"] == 3).any() and tiny["mean"].notna().any()
-    hidden = funder["analytics.scoring.initiative_statistics"]
+    hidden = funder["analytics.measures.scoring.initiative_statistics"]
     assert hidden[hidden["wave"] == "Tiny"]["mean"].isna().all()
-    assert not backbone["analytics.scale_view.distribution"].empty
-    assert funder["analytics.scale_view.distribution"].empty
-    assert "owner" in backbone["analytics.milestones.milestones"].columns
+    assert not backbone["analytics.views.scale_view.distribution"].empty
+    assert funder["analytics.views.scale_view.distribution"].empty
+    assert "owner" in backbone["analytics.measures.milestones.milestones"].columns
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s, u, i: __import__("analytics.statistics").statistics.non_responding_partners(
-            s, u, i
-        ),
-        lambda s, u, i: __import__("analytics.milestones").milestones.partner_names(s, u, i),
-        lambda s, u, i: __import__("analytics.imports").imports.import_history(s, u, i),
-        lambda s, u, i: __import__("analytics.scoring").scoring.initiative_statistics(
-            s, u, i, by="organisation"
-        ),
-        lambda s, u, i: __import__("analytics.statistics").statistics.breakdown_statistics(
-            s, u, i, "organisation"
-        ),
+        lambda s, u, i: statistics.non_responding_partners(s, u, i),
+        lambda s, u, i: milestones.partner_names(s, u, i),
+        lambda s, u, i: commit.import_history(s, u, i),
+        lambda s, u, i: scoring.initiative_statistics(s, u, i, by="organisation"),
+        lambda s, u, i: statistics.breakdown_statistics(s, u, i, "organisation"),
     ],
     ids=["partners to follow up", "partner names", "import history", "by org", "breakdown"],
 )
@@ -277,7 +287,7 @@ def test_a_funder_is_refused_identities_and_imports(demo_store, riverside, call)
 
 
 def test_no_one_reads_an_initiative_they_were_not_granted(demo_store, riverside, coastal):
-    from analytics.overview import overview
+    from analytics.views.overview import overview
 
     broker = as_role("broker", riverside)
     assert overview(demo_store, broker, riverside).name == RIVERSIDE
@@ -288,7 +298,7 @@ def test_no_one_reads_an_initiative_they_were_not_granted(demo_store, riverside,
 
 
 def test_writes_need_the_right_role_and_change_nothing_when_refused(writable_demo_store):
-    from analytics.milestones import milestones, save_milestones, start_phase
+    from analytics.measures.milestones import milestones, save_milestones, start_phase
 
     store = writable_demo_store
     riverside = store.initiative_id(RIVERSIDE)
@@ -349,20 +359,20 @@ def test_conceal_leaves_other_roles_tables_alone_and_hides_protecting_cells():
 
 def test_a_funder_sees_no_answer_counts_of_an_item_answered_by_too_few(funded):
     """n is who answered the item: blanks do not make a small group large enough."""
-    from analytics.statistics import item_distributions
+    from analytics.measures.statistics import item_distributions
 
     store, initiative_id = funded
     full = item_distributions(store, ADMIN, initiative_id)
     answered = full[["a1", "a2", "a3", "a4", "a5"]].sum(axis=1)
     assert (full["n"] == answered).all()
     shown = item_distributions(store, as_role("funder", initiative_id), initiative_id)
-    small = answered < access.suppression_threshold()
+    small = answered < suppression.suppression_threshold()
     assert small.any() and shown.loc[small, ["a1", "a5", "missing"]].isna().all().all()
     assert shown.loc[~small, "a1"].notna().all()
 
 
 def test_a_funder_sees_no_participation_figures_of_a_small_wave(funded):
-    from analytics.statistics import participation, participation_by_sector
+    from analytics.measures.statistics import participation, participation_by_sector
 
     store, initiative_id = funded
     funder = as_role("funder", initiative_id)
@@ -370,13 +380,14 @@ def test_a_funder_sees_no_participation_figures_of_a_small_wave(funded):
     assert table.loc["Tiny", ["respondents", "responding_partners", "response_rate"]].isna().all()
     assert table.drop(index="Tiny")["respondents"].notna().all()
     by_sector = participation_by_sector(store, funder, initiative_id)
-    few = by_sector["active_partners"] < access.suppression_threshold()
+    few = by_sector["active_partners"] < suppression.suppression_threshold()
     assert few.any() and by_sector.loc[few, "responding_partners"].isna().all()
     assert by_sector.loc[~few, "responding_partners"].notna().all()
 
 
 def test_undo_does_not_tell_whether_another_initiatives_import_exists(writable_demo_store):
-    from analytics.imports import ImportRefused, undo_import
+    from analytics.errors import ImportRefused
+    from analytics.ingest.commit import undo_import
 
     store = writable_demo_store
     _small_wave(store, COASTAL)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from analytics.answers import normalise_label, parse_answer
+from analytics.ingest.answers import normalise_label, parse_answer
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.instrument import scale_label
-from analytics.overview import overview
+from analytics.views.overview import overview
 from tests.conftest import ROOT
 from tests.users import ADMIN, open_app
+
+pytestmark = pytest.mark.app
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 
@@ -211,7 +213,7 @@ def test_conditions_page_marks_an_unreliable_scale(app: AppTest):
 
 
 def test_participation_lists_partners_to_follow_up(app: AppTest, demo_store):
-    from analytics.statistics import non_responding_partners
+    from analytics.measures.statistics import non_responding_partners
 
     app.switch_page("pages/participation.py").run()
     _pick(app, "Northgate Housing Partnership")
@@ -231,7 +233,7 @@ def test_about_page_lists_every_setting(app: AppTest):
 
 
 def test_milestone_progress_is_saved_from_the_page(writable_demo_store, monkeypatch):
-    from analytics.milestones import milestones
+    from analytics.measures.milestones import milestones
 
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
     app = open_app()
@@ -255,7 +257,7 @@ def test_milestone_progress_is_saved_from_the_page(writable_demo_store, monkeypa
 def test_an_indicator_observation_is_added_from_the_page(writable_demo_store, monkeypatch):
     import datetime as dt
 
-    from analytics.indicators import indicators, observations
+    from analytics.measures.indicators import indicators, observations
 
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
     app = open_app()

@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.access import ROLE_PERMISSIONS, User
+from analytics.access.permissions import ROLE_PERMISSIONS, User
 from tests.conftest import ROOT
 from tests.users import open_app, sign_in
 from ui.navigation import PAGES, pages_for
+
+pytestmark = pytest.mark.app
 
 EVERY_PAGE = [path for path, *_ in PAGES]
 VIEWING = [
@@ -171,7 +173,7 @@ def test_no_identity_provider_button_without_auth_settings(db):
 def test_an_identity_provider_e_mail_signs_in_its_account(
     writable_demo_store, monkeypatch, identity_provider
 ):
-    from analytics.auth import NewAccount, add_user
+    from analytics.access.accounts import NewAccount, add_user
     from tests.users import ADMIN
 
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)

@@ -8,13 +8,25 @@ import io
 
 import pytest
 
-from analytics.access import AccessDenied
-from analytics.audit import audit_log
-from analytics.auth import NewAccount, add_user, disable_user, enable_user, set_grants, set_password
+from analytics.access.accounts import (
+    NewAccount,
+    add_user,
+    disable_user,
+    enable_user,
+    set_grants,
+    set_password,
+)
+from analytics.access.audit import audit_log
+from analytics.access.permissions import AccessDenied
 from analytics.cli import main
-from analytics.imports import undo_import
-from analytics.indicators import add_observations, define_indicator
-from analytics.milestones import import_milestones_csv, milestones, save_milestones, start_phase
+from analytics.ingest.commit import undo_import
+from analytics.measures.indicators import add_observations, define_indicator
+from analytics.measures.milestones import (
+    import_milestones_csv,
+    milestones,
+    save_milestones,
+    start_phase,
+)
 from tests.test_imports import GOOD, _prepare
 from tests.users import ADMIN, as_role
 
@@ -26,7 +38,7 @@ def _entries(store) -> int:
 
 
 def test_every_write_adds_an_audit_entry_naming_its_author(writable_demo_store):
-    from analytics.imports import commit_import
+    from analytics.ingest.commit import commit_import
 
     store = writable_demo_store
     riverside = store.initiative_id(RIVERSIDE)
@@ -83,9 +95,9 @@ def test_command_line_writes_are_audited_under_the_operating_system_login(tmp_pa
     args = ["import", str(FIXTURE), "--initiative", "I", "--create", "--wave", "W1",
             "--invalid", "missing", "--db", str(db)]  # fmt: skip
     assert main(args, io.StringIO(), io.StringIO()) == 0
-    from analytics.store import forget_store, open_store
+    from analytics.store.connection import forget_store, open_store
 
-    store = open_store(db, demo=False)
+    store = open_store(db)
     try:
         log = audit_log(store, ADMIN)
     finally:

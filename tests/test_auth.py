@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from analytics.access import AccessDenied
-from analytics.auth import (
+from analytics.access.accounts import (
     AccountError,
     NewAccount,
     SignInRefused,
@@ -25,6 +24,7 @@ from analytics.auth import (
     set_password,
     user_for_email,
 )
+from analytics.access.permissions import AccessDenied
 from tests.users import ADMIN, as_role
 
 PASSWORD = "correct horse battery"
@@ -217,7 +217,7 @@ def test_wrong_passwords_at_the_same_time_all_count(accounts):
 
 def test_an_unknown_login_is_checked_against_a_hash_of_the_same_cost(monkeypatch):
     """So that the time of a refusal does not tell which logins exist."""
-    from analytics import auth
+    from analytics.access import accounts as auth
 
     monkeypatch.setenv("COMMON_MEASURE_BCRYPT_ROUNDS", "6")
     assert auth._dummy_hash().startswith(b"$2b$06$")

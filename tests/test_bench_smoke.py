@@ -7,8 +7,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bench.run import MEASUREMENTS, compare_means
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_quick_run_at_10k_completes_with_the_baseline_means(tmp_path):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from analytics import charts
-from analytics.scoring import initiative_statistics, latest_changes
+from analytics.measures.scoring import initiative_statistics, latest_changes
+from analytics.views import charts
 from tests.users import ADMIN
 
 

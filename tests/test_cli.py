@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analytics.cli import SCORE_COLUMNS, main
-from analytics.store import forget_store, open_store
+from analytics.store.connection import forget_store, open_store
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "imports" / "surveymonkey" / "responses_expanded.csv"
@@ -26,7 +26,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def counts(db: Path) -> dict[str, int]:
-    store = open_store(db, demo=False)
+    store = open_store(db)
     try:
         return store.table_counts()
     finally:
@@ -359,7 +359,7 @@ def users(db: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
 
 
 def test_users_add_list_disable_and_set_password(db):
-    from analytics.auth import SignInRefused, authenticate
+    from analytics.access.accounts import SignInRefused, authenticate
 
     created = run(
         "import", FIXTURE, "--initiative", "Riverside", "--create", "--wave", "W1",
@@ -376,7 +376,7 @@ def test_users_add_list_disable_and_set_password(db):
     assert code == 0 and "ana" in out and "Riverside" in out and "broker" in out
     assert "$2b$" not in out and "first secret pass" not in out
     assert users(db, "set-password", "ana", stdin="second secret pass\n")[0] == 0
-    store = open_store(db, demo=False)
+    store = open_store(db)
     try:
         assert authenticate(store, "ana", "second secret pass").role == "broker"
         log = store.read_df("SELECT actor, action FROM audit_log")
@@ -386,7 +386,7 @@ def test_users_add_list_disable_and_set_password(db):
     written = log[log["action"].isin(["add user", "set password", "create initiative"])]
     assert len(written) == 4 and all(a.startswith("command line (") for a in written["actor"])
     assert users(db, "disable", "ana")[0] == 0
-    store = open_store(db, demo=False)
+    store = open_store(db)
     try:
         with pytest.raises(SignInRefused, match="disabled"):
             authenticate(store, "ana", "second secret pass")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
-from analytics.imports import Target, commit_import, read_survey, validate
+from analytics.ingest.commit import Target, commit_import
+from analytics.ingest.mapping import propose_mapping
+from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
-from analytics.mapping import propose_mapping
-from analytics.overview import overview
+from analytics.views.overview import overview
 from bench.generate import generate
 from tests.users import ADMIN
 

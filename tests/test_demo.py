@@ -5,10 +5,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics.demo import DEMO_AS_OF, fill_demo
-from analytics.schema import SECTORS
-from analytics.scoring import initiative_statistics
-from analytics.store import forget_store, open_store
+from analytics.demo.fill import DEMO_AS_OF, fill_demo, fill_if_new
+from analytics.measures.scoring import initiative_statistics
+from analytics.store.connection import Store, forget_store, open_store
+from analytics.store.schema import SECTORS
 from tests.users import ADMIN
 
 
@@ -22,7 +22,7 @@ def _means(store, initiative_id, scale, group="all"):
 
 def test_the_same_seed_gives_the_same_data(tmp_path, demo_store):
     path = tmp_path / "again.duckdb"
-    again = open_store(path, demo=False)
+    again = open_store(path)
     fill_demo(again)
     for table in ("partners", "respondents", "responses", "milestones", "indicators"):
         query = (
@@ -133,3 +133,49 @@ def test_demo_rows_reference_real_waves_and_respondents(demo_store, table):
             " WHERE p.id IS NULL"
         )
     assert orphans == 0
+
+
+def fill_and_open(path):
+    """What the app's first start does: open the store, fill the demo if the file is new."""
+    store = open_store(path)
+    fill_if_new(store)
+    return store
+
+
+def test_opening_a_store_does_not_fill_the_demo(tmp_path):
+    path = tmp_path / "plain.duckdb"
+    assert open_store(path).table_counts()["initiatives"] == 0
+    forget_store(path)
+
+
+def test_a_new_database_is_filled_with_the_demo_once(tmp_path):
+    path = tmp_path / "first-start.duckdb"
+    store = fill_and_open(path)
+    counts = store.table_counts()
+    assert counts["initiatives"] == 3
+    forget_store(path)
+    reopened = fill_and_open(path)
+    assert reopened.table_counts() == counts
+    forget_store(path)
+
+
+def test_a_crash_during_the_demo_fill_leaves_an_empty_database_that_fills_next_time(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "crash.duckdb"
+
+    def crash(cursor, *args):
+        raise KeyboardInterrupt("killed while filling")
+
+    monkeypatch.setattr("analytics.demo.fill._fill_story", crash)
+    with pytest.raises(KeyboardInterrupt):
+        fill_and_open(path)
+    monkeypatch.undo()
+    forget_store(path)
+    store = Store(path)
+    assert store.table_counts()["initiatives"] == 0
+    assert store.data_version() == 0
+    store.close()
+    filled = fill_and_open(path)
+    assert filled.table_counts()["initiatives"] == 3
+    forget_store(path)

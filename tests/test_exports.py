@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import pytest
 
-from analytics.exports import FORMULA_TRIGGERS, csv_bytes, neutralise_formulas
+from analytics.views.exports import FORMULA_TRIGGERS, csv_bytes, neutralise_formulas
 
 
 @pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
@@ -26,8 +26,9 @@ def test_headers_are_neutralised_too():
 
 from openpyxl import load_workbook  # noqa: E402
 
-from analytics.access import AccessDenied, User  # noqa: E402
-from analytics.exports import (  # noqa: E402
+from analytics.access.permissions import AccessDenied, User  # noqa: E402
+from analytics.measures.milestones import import_milestones_csv  # noqa: E402
+from analytics.views.exports import (  # noqa: E402
     EXPORT_KINDS,
     as_file,
     available_exports,
@@ -35,7 +36,6 @@ from analytics.exports import (  # noqa: E402
     milestones_export,
     scores_export,
 )
-from analytics.milestones import import_milestones_csv  # noqa: E402
 from tests.report_fixtures import SECRET_NOTE, SECRET_ORGANISATION, small_initiative  # noqa: E402
 
 ADMIN = User(login="a", role="admin")

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from analytics.store import forget_store, open_store
+from analytics.store.connection import forget_store, open_store
 from bench.generate import generate
 from tests.conftest import ROOT
 
@@ -17,7 +17,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "imports" / "msforms" / "responses.xlsx"
 
 
 def _fingerprint(path) -> dict:
-    store = open_store(path, demo=False)
+    store = open_store(path)
     try:
         return {
             "counts": store.table_counts(),

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.imports import Target, commit_import, read_survey, validate
+from analytics.ingest.commit import Target, commit_import
+from analytics.ingest.mapping import propose_mapping
+from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
-from analytics.mapping import propose_mapping
-from analytics.scoring import group_statistics, initiative_statistics
+from analytics.measures.scoring import group_statistics, initiative_statistics
 from tests.conftest import ROOT
 from tests.users import ADMIN
 

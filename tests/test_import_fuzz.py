@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from analytics.imports import ImportRefused, Target, commit_import, read_survey, validate
+from analytics.errors import ImportRefused
+from analytics.ingest.commit import Target, commit_import
+from analytics.ingest.mapping import propose_mapping
+from analytics.ingest.reading import UnreadableFile
+from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
-from analytics.mapping import propose_mapping
-from analytics.reading import UnreadableFile
-from analytics.store import forget_store, open_store
+from analytics.store.connection import forget_store, open_store
 from tests.users import ADMIN
 
 ITEMS = load_instrument_csv()
@@ -120,7 +122,7 @@ files = st.one_of(
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     path = tmp_path_factory.mktemp("fuzz") / "fuzz.duckdb"
-    store = open_store(path, demo=False)
+    store = open_store(path)
     yield store
     forget_store(path)
 

@@ -8,27 +8,21 @@ import io
 import pandas as pd
 import pytest
 
-from analytics.imports import (
-    ImportRefused,
-    Target,
-    commit_import,
-    import_history,
-    mapping_for,
-    read_survey,
-    undo_import,
-    validate,
-)
-from analytics.instrument import load_instrument_csv
-from analytics.mapping import (
+from analytics.errors import ImportRefused
+from analytics.ingest.commit import Target, commit_import, import_history, undo_import
+from analytics.ingest.mapping import (
     NOT_USED,
     MappingError,
+    mapping_for,
     mapping_from_table,
     mapping_table,
     propose_mapping,
 )
-from analytics.reading import UnreadableFile, read_grid
-from analytics.scoring import initiative_statistics
-from analytics.templates import template_csv, template_xlsx
+from analytics.ingest.reading import UnreadableFile, read_grid
+from analytics.ingest.validate import read_survey, validate
+from analytics.instrument import load_instrument_csv
+from analytics.measures.scoring import initiative_statistics
+from analytics.views.templates import template_csv, template_xlsx
 from tests.users import ADMIN
 
 ITEMS = load_instrument_csv()
@@ -407,7 +401,7 @@ def test_preview_shows_rows_as_stored():
 
 def test_problem_export_is_formula_safe():
     prepared = _prepare(_csv("r1,Alpha,nonprofit,Lead,2026-03-01,5,4,=1+2,4"))
-    from analytics.exports import csv_bytes
+    from analytics.views.exports import csv_bytes
 
     back = pd.read_csv(io.BytesIO(csv_bytes(prepared.problems_frame())), encoding="utf-8-sig")
     assert back["value"].iloc[0] == "'=1+2"
@@ -446,7 +440,7 @@ def test_keyless_files_do_not_clash_with_each_other(empty_store):
 
 
 def test_the_wave_label_is_suggested_from_the_answers_dates():
-    from analytics.imports import suggested_wave
+    from analytics.ingest.validate import suggested_wave
 
     table = read_survey(GOOD, "wave.csv")
     assert suggested_wave(table, propose_mapping(table, ITEMS)) == "Mar 2026"
@@ -455,7 +449,7 @@ def test_the_wave_label_is_suggested_from_the_answers_dates():
 
 
 def test_organisations_that_are_not_partners_are_named(demo_store):
-    from analytics.imports import unknown_organisations
+    from analytics.ingest.commit import unknown_organisations
 
     initiative = demo_store.initiative_id("Riverside Early Years Alliance")
     partner = demo_store.read_one(

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.imports import ImportRefused
-from analytics.indicators import (
+from analytics.errors import ImportRefused
+from analytics.measures.indicators import (
     NOT_ENOUGH,
     OFF_TRACK,
     ON_TRACK,
@@ -84,7 +84,7 @@ def test_demo_statuses(demo_store, coastal, northgate):
 
 
 def test_define_and_add_observations(empty_store):
-    from analytics.store import Store
+    from analytics.store.connection import Store
 
     with empty_store.transaction() as cursor:
         initiative = Store.create_initiative(cursor, "I", Store.default_instrument_in(cursor))

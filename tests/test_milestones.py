@@ -7,9 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics.exports import csv_bytes
-from analytics.imports import ImportRefused
-from analytics.milestones import (
+from analytics.errors import ImportRefused
+from analytics.measures.milestones import (
     Milestone,
     burn_up,
     delivery,
@@ -20,6 +19,7 @@ from analytics.milestones import (
     save_milestones,
     validate_rows,
 )
+from analytics.views.exports import csv_bytes
 from tests.users import ADMIN
 
 D = dt.date
@@ -196,7 +196,7 @@ def test_csv_export_imports_back_and_bad_csv_changes_nothing(writable_demo_store
 
 
 def test_a_new_phase_closes_the_open_one(writable_demo_store):
-    from analytics.milestones import start_phase
+    from analytics.measures.milestones import start_phase
 
     store = writable_demo_store
     initiative = store.initiative_id("Coastal Youth Employment Compact")

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from analytics.access import User
-from analytics.milestones import delivery, milestones
-from analytics.overview import overview
-from analytics.portfolio import COLUMNS, portfolio
-from analytics.statistics import participation
+from analytics.access.permissions import User
+from analytics.measures.milestones import delivery, milestones
+from analytics.measures.statistics import participation
+from analytics.views.overview import overview
+from analytics.views.portfolio import COLUMNS, portfolio
 from tests.report_fixtures import small_initiative
 from tests.users import ADMIN
 

@@ -12,11 +12,13 @@ from html.parser import HTMLParser
 import pytest
 from pypdf import PdfReader
 
-from analytics.access import AccessDenied, User
+from analytics.access.permissions import AccessDenied, User
 from analytics.cli import main
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES
-from analytics.report import Period, report_content, report_html, report_pdf
-from analytics.scoring import ALL_GROUP, initiative_statistics
+from analytics.measures.groups import ALL_GROUP
+from analytics.measures.scoring import initiative_statistics
+from analytics.reports.build import report_content, report_html, report_pdf
+from analytics.reports.content import Period
 from tests.report_fixtures import SECRET_NOTE, SECRET_ORGANISATION, small_initiative
 
 ADMIN = User(login="admin", role="admin")
@@ -197,7 +199,7 @@ def test_a_funder_without_the_grant_is_refused(demo_store, riverside):
 
 def test_user_text_is_escaped(writable_demo_store):
     initiative_id = writable_demo_store.initiative_id("Coastal Youth Employment Compact")
-    from analytics.milestones import import_milestones_csv
+    from analytics.measures.milestones import import_milestones_csv
 
     import_milestones_csv(
         writable_demo_store,

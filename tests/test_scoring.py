@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.instrument import CONDITIONS, PRINCIPLES
-from analytics.scoring import (
+from analytics.measures.scoring import (
     Bands,
     InvalidAnswerError,
     group_statistics,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from analytics.scoring import initiative_statistics, respondent_scores
-from analytics.statistics import (
+from analytics.measures.scoring import initiative_statistics, respondent_scores
+from analytics.measures.statistics import (
     breakdown_statistics,
     cronbach_alpha,
     item_distributions,
@@ -21,9 +21,9 @@ from analytics.statistics import (
     reliability,
     shannon_evenness,
     successive_changes,
-    suppress,
     welch_change,
 )
+from analytics.measures.suppression import suppress
 from tests.users import ADMIN
 
 

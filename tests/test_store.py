@@ -7,8 +7,8 @@ import duckdb
 import pytest
 
 from analytics import settings
-from analytics.schema import MIGRATIONS
-from analytics.store import Store, forget_store, open_store
+from analytics.store.connection import Store, forget_store, open_store
+from analytics.store.schema import MIGRATIONS
 
 DOMAIN_TABLES = {
     "instruments",
@@ -55,7 +55,7 @@ def test_a_new_migration_is_applied_on_open(tmp_path, monkeypatch):
     path = tmp_path / "upgrade.duckdb"
     Store(path).close()
     extra = (MIGRATIONS[-1][0] + 1, "test column", ["ALTER TABLE partners ADD COLUMN note VARCHAR"])
-    monkeypatch.setattr("analytics.store.MIGRATIONS", [*MIGRATIONS, extra])
+    monkeypatch.setattr("analytics.store.connection.MIGRATIONS", [*MIGRATIONS, extra])
     store = Store(path)
     assert store.schema_version() == extra[0]
     columns = store.read_df("DESCRIBE partners")["column_name"].tolist()
@@ -70,7 +70,7 @@ def test_a_migration_numbered_below_the_latest_is_still_applied(tmp_path, monkey
     late = (MIGRATIONS[-1][0] - 1, "late", ["CREATE TABLE late_arrival (x INTEGER)"])
     if any(version == late[0] for version, _name, _statements in MIGRATIONS):
         late = (MIGRATIONS[-1][0] + 1, "late", late[2])
-    monkeypatch.setattr("analytics.store.MIGRATIONS", sorted([*MIGRATIONS, late]))
+    monkeypatch.setattr("analytics.store.connection.MIGRATIONS", sorted([*MIGRATIONS, late]))
     store = Store(path)
     assert store.read_one("SELECT count(*) FROM late_arrival") == 0
     assert store.migrate() == []
@@ -79,7 +79,7 @@ def test_a_migration_numbered_below_the_latest_is_still_applied(tmp_path, monkey
 
 def test_answers_stored_one_row_per_answer_move_to_one_row_per_respondent(tmp_path, monkeypatch):
     path = tmp_path / "old.duckdb"
-    monkeypatch.setattr("analytics.store.MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr("analytics.store.connection.MIGRATIONS", MIGRATIONS[:1])
     old = Store(path)
     with old.transaction() as cursor:
         cursor.execute(
@@ -87,7 +87,7 @@ def test_answers_stored_one_row_per_answer_move_to_one_row_per_respondent(tmp_pa
             " (3, 'C', 1)"
         )
     old.close()
-    monkeypatch.setattr("analytics.store.MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr("analytics.store.connection.MIGRATIONS", MIGRATIONS)
     store = Store(path)
     rows = store.read_df("SELECT * FROM responses ORDER BY respondent_id, item_id")
     assert rows.astype(object).where(rows.notna(), None).values.tolist() == [
@@ -183,39 +183,7 @@ def test_writes_from_many_threads_are_serialised(empty_store):
 
 def test_open_store_returns_one_store_per_database(tmp_path):
     path = tmp_path / "one.duckdb"
-    assert open_store(path, demo=False) is open_store(path, demo=False)
-    forget_store(path)
-
-
-def test_a_new_database_is_filled_with_the_demo_once(tmp_path):
-    path = tmp_path / "first-start.duckdb"
-    store = open_store(path, demo=True)
-    counts = store.table_counts()
-    assert counts["initiatives"] == 3
-    forget_store(path)
-    reopened = open_store(path, demo=True)
-    assert reopened.table_counts() == counts
-    forget_store(path)
-
-
-def test_a_crash_during_the_demo_fill_leaves_an_empty_database_that_fills_next_time(
-    tmp_path, monkeypatch
-):
-    path = tmp_path / "crash.duckdb"
-
-    def crash(cursor, *args):
-        raise KeyboardInterrupt("killed while filling")
-
-    monkeypatch.setattr("analytics.demo._fill_story", crash)
-    with pytest.raises(KeyboardInterrupt):
-        open_store(path, demo=True)
-    monkeypatch.undo()
-    store = Store(path)
-    assert store.table_counts()["initiatives"] == 0
-    assert store.data_version() == 0
-    store.close()
-    filled = open_store(path, demo=True)
-    assert filled.table_counts()["initiatives"] == 3
+    assert open_store(path) is open_store(path)
     forget_store(path)
 
 

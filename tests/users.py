@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.access import User
+from analytics.access.permissions import User
 
 # The analytics layer's tests of rules and figures act as an admin: every initiative, no
 # concealment. Tests of who may see what build their own users with `as_role`.
@@ -15,7 +15,7 @@ def as_role(role: str, *initiative_ids: int) -> User:
 
 def sign_in(at, login: str = "demo.admin", password: str | None = None):
     """Sign an AppTest session in through the sign-in form (a demo account by default)."""
-    from analytics.demo import DEMO_PASSWORDS
+    from analytics.demo.fill import DEMO_PASSWORDS
 
     at.text_input(key="sign_in.login").input(login)
     at.text_input(key="sign_in.password").input(

@@ -7,8 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from analytics import settings
-from analytics.access import ROLE_DESCRIPTIONS, Permission, User
-from analytics.auth import (
+from analytics.access.accounts import (
     SignInRefused,
     authenticate,
     demo_accounts,
@@ -18,7 +17,8 @@ from analytics.auth import (
     sign_out,
     user_for_email,
 )
-from analytics.store import Store
+from analytics.access.permissions import ROLE_DESCRIPTIONS, Permission, User
+from analytics.store.connection import Store
 from ui.components import FIRST_ADMIN_COMMAND, ROUTING, literal
 
 USER_ID = "auth.user_id"  # the signed-in account's id
@@ -169,7 +169,7 @@ def _render_demo_accounts(db: Store) -> None:
     if accounts.empty:
         return
     # Imported here: the demo module is only needed on a demo database's sign-in page.
-    from analytics.demo import DEMO_PASSWORDS
+    from analytics.demo.fill import DEMO_PASSWORDS
 
     st.subheader("Demo accounts")
     st.caption(

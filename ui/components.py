@@ -13,10 +13,11 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import settings
-from analytics.access import User
-from analytics.auth import has_accounts, initiatives_for
-from analytics.exports import csv_bytes
-from analytics.store import Store, open_store
+from analytics.access.accounts import has_accounts, initiatives_for
+from analytics.access.permissions import User
+from analytics.demo.fill import fill_if_new
+from analytics.store.connection import Store, open_store
+from analytics.views.exports import csv_bytes
 
 FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
@@ -36,6 +37,8 @@ _CHOSEN_INITIATIVE = "initiative.chosen"
 @st.cache_resource(show_spinner="Opening the database…")
 def _open(path: str) -> Store:
     opened = open_store(path)
+    if settings.get("COMMON_MEASURE_DEMO"):
+        fill_if_new(opened)  # the first start of a new database: the demo, in one transaction
     if not has_accounts(opened):  # once per server start: the console says what to do first
         print(
             f"Common Measure: {path} has no accounts yet. Create the first admin with\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.access import Permission, User
+from analytics.access.permissions import Permission, User
 
 # (file, title, icon, what the page needs)
 PAGES: list[tuple[str, str, str, Permission]] = [

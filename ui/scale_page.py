@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, settings
-from analytics.access import User
+from analytics import settings
+from analytics.access.permissions import User
 from analytics.instrument import SCALE_TYPES
-from analytics.milestones import phases as initiative_phases
-from analytics.scale_view import (
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.views import charts
+from analytics.views.scale_view import (
     distribution,
     distribution_table,
     gaps_for,

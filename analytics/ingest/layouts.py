@@ -1,6 +1,6 @@
 """The export layouts of the survey tools: header rows, column labels, rows that are not
-responses. A grid (analytics.reading) becomes a Table: header rows apart, one label per column,
-data rows with their row numbers in the file.
+responses. A grid (analytics.ingest.reading) becomes a Table: header rows apart, one label per
+column, data rows with their row numbers in the file.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics.answers import normalise_label
-from analytics.reading import Grid
+from analytics.ingest.answers import normalise_label
+from analytics.ingest.reading import Grid
 
 
 @dataclass(frozen=True)

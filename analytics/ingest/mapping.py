@@ -10,9 +10,11 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from analytics.answers import normalise_label
+from analytics.access.permissions import Permission, User, guarded
+from analytics.ingest.answers import normalise_label
+from analytics.ingest.layouts import Table
 from analytics.instrument import Item
-from analytics.layouts import Table
+from analytics.store.connection import Store
 
 FIELDS: dict[str, str] = {
     "respondent_id": "Respondent id",
@@ -250,3 +252,26 @@ def mapping_from_table(
     if (mapping.item_column is None) != (mapping.value_column is None):
         raise MappingError("the long layout needs both an item id column and an answer column")
     return mapping
+
+
+# -- the mapping saved per initiative and survey -----------------------------------------------
+
+
+@guarded(Permission.IMPORT)
+def saved_mapping(store: Store, user: User, initiative_id: int, key: str) -> Mapping | None:
+    text = store.read_one(
+        "SELECT mapping FROM survey_mappings WHERE initiative_id = ? AND survey_key = ?",
+        [initiative_id, key],
+    )
+    return None if text is None else Mapping.from_json(text)
+
+
+@guarded(Permission.IMPORT)
+def mapping_for(
+    store: Store, user: User, initiative_id: int, table: Table, items: list[Item]
+) -> tuple[Mapping, bool]:
+    """The saved mapping of this survey in this initiative (True), else a proposal (False)."""
+    saved = saved_mapping(store, user, initiative_id, survey_key(table))
+    if saved is not None:
+        return saved.restricted_to(table.labels), True
+    return propose_mapping(table, items), False

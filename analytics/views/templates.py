@@ -7,8 +7,8 @@ import io
 
 import pandas as pd
 
-from analytics.exports import csv_bytes, neutralise_formulas
 from analytics.instrument import Item
+from analytics.views.exports import csv_bytes, neutralise_formulas
 
 RESPONDENT_COLUMNS = ["respondent_id", "organisation", "sector", "role", "submitted_at", "wave"]
 LONG_COLUMNS = [*RESPONDENT_COLUMNS, "item_id", "value"]

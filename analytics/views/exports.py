@@ -9,13 +9,14 @@ import io
 
 import pandas as pd
 
-from analytics.access import AccessDenied, Permission, User, conceal, guarded
-from analytics.indicators import indicator_statuses, observations
+from analytics.access.permissions import AccessDenied, Permission, User, guarded
 from analytics.instrument import scale_label
-from analytics.milestones import milestones
-from analytics.scoring import STAT_COLUMNS, initiative_statistics
-from analytics.statistics import breakdown_statistics, suppress
-from analytics.store import Store
+from analytics.measures.indicators import indicator_statuses, observations
+from analytics.measures.milestones import milestones
+from analytics.measures.scoring import STAT_COLUMNS, initiative_statistics
+from analytics.measures.statistics import breakdown_statistics
+from analytics.measures.suppression import conceal, suppress
+from analytics.store.connection import Store
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

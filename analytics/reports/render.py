@@ -1,4 +1,4 @@
-"""The report's content (analytics.report) rendered twice: a self-contained HTML file with
+"""The report's content (analytics.reports.build) rendered twice: a self-contained HTML file with
 interactive Plotly charts (plotly.js embedded, so it works offline, and print CSS), and a PDF
 with static matplotlib charts (Agg) and fpdf2 tables, made on the server without a browser."""
 
@@ -19,8 +19,8 @@ from fpdf import FPDF  # noqa: E402
 from fpdf.fonts import FontFace  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
-from analytics.charts import OKABE_ITO, wrap_label  # noqa: E402
-from analytics.report import Chart, Panel, ReportContent, Series, Table  # noqa: E402
+from analytics.reports.content import Chart, Panel, ReportContent, Series, Table  # noqa: E402
+from analytics.views.charts import OKABE_ITO, wrap_label  # noqa: E402
 
 # -- HTML ----------------------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.access import Permission, User, require
-from analytics.store import Store
+from analytics.access.permissions import Permission, User, require
+from analytics.store.connection import Store
 
 
 def audit_log(

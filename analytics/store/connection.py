@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from analytics import settings
 from analytics.instrument import Item, load_instrument_csv
-from analytics.schema import MIGRATIONS
+from analytics.store.schema import MIGRATIONS
 
 DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
 
@@ -389,13 +389,10 @@ class Store:
         return {t: int(self.read_one(f'SELECT count(*) FROM "{t}"')) for t in tables}  # noqa: S608
 
 
-def open_store(path: Path | str | None = None, *, demo: bool | None = None) -> Store:
-    """The process's one Store for `path` (default: the database setting).
-
-    A database that does not exist yet is created and migrated. One that has never had a write
-    committed (a new file, or one whose first fill crashed) is filled with the demo initiatives
-    when `demo` (default: the COMMON_MEASURE_DEMO setting) is on; the fill is one transaction.
-    """
+def open_store(path: Path | str | None = None) -> Store:
+    """The process's one Store for `path` (default: the database setting); a database that does
+    not exist yet is created and migrated. Filling a new database with the demo is the app's
+    first start's business (analytics.demo.fill.fill_if_new), not the store's."""
     target = Path(path) if path is not None else settings.database_path()
     key = str(target.resolve()) if str(target) != ":memory:" else ":memory:"
     with _stores_lock:
@@ -403,11 +400,6 @@ def open_store(path: Path | str | None = None, *, demo: bool | None = None) -> S
         if store is not None:
             return store
         store = Store(target)
-        fill = settings.get("COMMON_MEASURE_DEMO") if demo is None else demo
-        if fill and store.data_version() == 0:
-            from analytics.demo import fill_demo  # the demo needs the store, not the reverse
-
-            fill_demo(store)
         if key != ":memory:":
             _stores[key] = store
         return store

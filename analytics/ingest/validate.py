@@ -1,5 +1,5 @@
-"""Survey imports: read, validate, commit in one transaction, undo. The upload page and the CLI
-both go through these functions.
+"""Survey imports, first half: read an upload and validate it into a PreparedImport (nothing
+is written; analytics.ingest.commit writes it). The upload page and the CLI both go through here.
 
 Validation follows DESIGN.md section 3: every cell that is neither an answer nor missing is an
 ImportProblem with its row, column, value and reason, never coerced. With the policy "reject"
@@ -9,9 +9,7 @@ are stored as missing and the problems are recorded with the import.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,14 +18,13 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
-from analytics.access import Permission, User, guarded, require
-from analytics.answers import normalise_label, parse_answer
+from analytics.errors import ImportProblem, ImportRefused
+from analytics.ingest.answers import normalise_label, parse_answer
+from analytics.ingest.layouts import Table, to_table
+from analytics.ingest.mapping import FIELDS, Mapping, survey_key
+from analytics.ingest.reading import read_grid
 from analytics.instrument import Item
-from analytics.layouts import Table, to_table
-from analytics.mapping import FIELDS, Mapping, propose_mapping, survey_key
-from analytics.reading import read_grid
-from analytics.schema import SECTORS
-from analytics.store import Store, scalar
+from analytics.store.schema import SECTORS
 
 POLICIES = ("reject", "missing")
 MAX_PROBLEMS_KEPT = 10_000  # a file with more problems keeps the first ones and the count
@@ -52,27 +49,6 @@ SECTOR_ALIASES: dict[str, str] = {
 }
 
 Progress = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One cell or row that could not be imported as it is."""
-
-    row: int | None  # the row number a spreadsheet shows, header rows included
-    column: str | None
-    value: str
-    reason: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
-
-
-class ImportRefused(ValueError):
-    """The import was not written; `problems` (may be empty) says why, cell by cell."""
-
-    def __init__(self, message: str, problems: list[ImportProblem] | None = None):
-        super().__init__(message)
-        self.problems = problems or []
 
 
 @dataclass
@@ -129,16 +105,6 @@ class PreparedImport:
         """The first respondents as they will be stored."""
         head = self.respondents.head(rows).drop(columns=["row"]).reset_index(drop=True)
         return pd.concat([head, self.values.head(rows).reset_index(drop=True)], axis=1)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    import_id: int
-    respondents: int
-    answers: int
-    missing: int
-    problems: int
-    waves: list[str]
 
 
 def read_survey(data: bytes, file_name: str) -> Table:
@@ -428,343 +394,3 @@ def _long_answers(
     answers = people[item_columns].astype("UInt8").reset_index(drop=True)
     answers.columns = [str(c) for c in answers.columns]
     return people.drop(columns=item_columns).reset_index(drop=True), rows_out, answers
-
-
-# -- commit and undo ---------------------------------------------------------------------------
-
-
-def _wave_ids(
-    cursor, initiative_id: int, prepared: PreparedImport
-) -> tuple[dict[str, int], list[int]]:
-    ids, created = {}, []
-    submitted = prepared.respondents.groupby("wave")["submitted_at"]
-    first, last = submitted.min(), submitted.max()
-    for label in prepared.respondents["wave"].unique():
-        found = scalar(
-            cursor,
-            "SELECT id FROM waves WHERE initiative_id = ? AND label = ?",
-            [initiative_id, label],
-        )
-        if found is None:
-            opened = first.get(label)
-            closed = last.get(label)
-            found = scalar(
-                cursor,
-                "INSERT INTO waves (initiative_id, label, opened_on, closed_on)"
-                " VALUES (?, ?, ?, ?) RETURNING id",
-                [
-                    initiative_id,
-                    label,
-                    opened.date() if pd.notna(opened) else dt.date.today(),
-                    closed.date() if pd.notna(closed) else None,
-                ],
-            )
-            created.append(int(found))
-        ids[label] = int(found)
-    return ids, created
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where an import goes: an initiative, created in the import's own transaction when
-    `create` is set, and given `instrument` (a new item bank) when that is set."""
-
-    initiative: str
-    create: bool = False
-    instrument: list[Item] | None = None
-    instrument_name: str | None = None
-
-
-def _resolve_target(cursor, target: Target, user: User) -> int:
-    """The target's initiative id, created (and its instrument set) when asked: creating an
-    initiative or changing its instrument is an admin's; importing needs IMPORT."""
-    if target.instrument is not None:
-        require(user, Permission.ADMINISTER)
-    found = scalar(cursor, "SELECT id FROM initiatives WHERE name = ?", [target.initiative])
-    if found is None and not target.create:
-        raise ImportRefused(f"there is no initiative named {target.initiative!r}; create it first")
-    instrument_id = None
-    if target.instrument is not None:
-        base = target.instrument_name or f"{target.initiative} instrument"
-        name, n = base, 1
-        while scalar(cursor, "SELECT count(*) FROM instruments WHERE name = ?", [name]):
-            n += 1
-            name = f"{base} ({n})"
-        instrument_id = Store.insert_instrument(cursor, name, target.instrument)
-    if found is None:
-        require(user, Permission.ADMINISTER)
-        found = Store.create_initiative(
-            cursor, target.initiative, instrument_id or Store.default_instrument_in(cursor)
-        )
-        Store.audit(cursor, user.login, "create initiative", int(found), target.initiative, 1)
-    elif instrument_id is not None:
-        known = {item.item_id for item in target.instrument}
-        stored = cursor.execute(
-            "SELECT DISTINCT r.item_id FROM responses r JOIN respondents p"
-            " ON p.id = r.respondent_id JOIN waves w ON w.id = p.wave_id"
-            " WHERE w.initiative_id = ?",
-            [found],
-        ).fetchall()
-        lost = sorted({row[0] for row in stored} - known)
-        if lost:
-            raise ImportRefused(
-                f"the new instrument lacks items that {target.initiative!r} already has "
-                f"answers to: {', '.join(lost)}"
-            )
-        cursor.execute(
-            "UPDATE initiative_instruments SET instrument_id = ? WHERE initiative_id = ?",
-            [instrument_id, found],
-        )
-        Store.audit(
-            cursor, user.login, "change instrument", int(found), name, len(target.instrument)
-        )
-    return int(found)
-
-
-def _refuse_respondents_already_imported(cursor, prepared: PreparedImport) -> None:
-    """A respondent id already in the same wave (from another file) is refused, with each
-    clash as a problem: a re-export of a wave would otherwise count people twice."""
-    clashes = cursor.execute(
-        "SELECT f.row, f.respondent_key, w.label, r.import_id FROM import_people f"
-        " JOIN respondents r ON r.wave_id = f.wave_id AND r.respondent_key = f.respondent_key"
-        " JOIN waves w ON w.id = f.wave_id ORDER BY f.row"
-    ).fetchall()
-    if not clashes:
-        return
-    column = prepared.mapping.fields.get("respondent_id")
-    problems = [
-        ImportProblem(
-            int(row),
-            column,
-            key,
-            f"already imported into wave {label} (import {import_id}); undo that "
-            "import to replace it, or leave this row out",
-        )
-        for row, key, label, import_id in clashes[:MAX_PROBLEMS_KEPT]
-    ]
-    raise ImportRefused(
-        f"{len(clashes)} respondent(s) of {prepared.file_name} are already in this wave",
-        problems,
-    )
-
-
-def commit_import(
-    store: Store,
-    target: int | Target,
-    prepared: PreparedImport,
-    *,
-    user: User,
-    invalid: str = "reject",
-    progress: Progress | None = None,
-) -> ImportResult:
-    """Write the prepared import in one transaction, or nothing.
-
-    `target` is an initiative id, or a Target (which may create the initiative and set its
-    instrument in the same transaction). Refused (ImportRefused, database unchanged) when there
-    are problems and the policy is "reject", when nothing is left to import, or when the same
-    file was already imported into this initiative and not undone.
-    """
-    if invalid not in POLICIES:
-        raise ValueError(f"invalid must be one of {POLICIES}, not {invalid!r}")
-    if prepared.problem_count and invalid == "reject":
-        raise ImportRefused(
-            f"{prepared.problem_count} problem(s) in {prepared.file_name}: fix the file, or "
-            "import with invalid cells as missing",
-            prepared.problems,
-        )
-    if prepared.respondents.empty:
-        raise ImportRefused(f"{prepared.file_name} has no respondent with an answer to import")
-    with store.transaction() as cursor:
-        initiative_id = target if isinstance(target, int) else _resolve_target(cursor, target, user)
-        require(user, Permission.IMPORT, initiative_id)
-        duplicate = scalar(
-            cursor,
-            "SELECT id FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
-            [initiative_id, prepared.sha256],
-        )
-        if duplicate is not None:
-            raise ImportRefused(
-                f"{prepared.file_name} was already imported into this initiative "
-                f"(import {duplicate}); undo that import first to import it again"
-            )
-        if progress:
-            progress(0.75, "Writing respondents")
-        wave_ids, created = _wave_ids(cursor, initiative_id, prepared)
-        import_id = int(
-            scalar(
-                cursor,
-                "INSERT INTO imports (initiative_id, file_name, sha256, imported_by, mapping,"
-                " layout, survey_key, rows_accepted, cells_accepted, cells_missing, problems,"
-                " problem_count, waves_created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                [
-                    initiative_id,
-                    prepared.file_name,
-                    prepared.sha256,
-                    user.login,
-                    prepared.mapping.to_json(),
-                    prepared.table.layout.key,
-                    prepared.survey_key,
-                    len(prepared.respondents),
-                    prepared.answers,
-                    prepared.missing,
-                    json.dumps([p.as_dict() for p in prepared.problems[:1000]], ensure_ascii=False),
-                    prepared.problem_count,
-                    created,
-                ],
-            )
-        )
-        first_id = int(scalar(cursor, "SELECT coalesce(max(id), 0) + 1 FROM respondents"))
-        people = prepared.respondents.assign(
-            id=np.arange(first_id, first_id + len(prepared.respondents), dtype=np.int64),
-            wave_id=prepared.respondents["wave"].map(wave_ids).astype("int64"),
-        )
-        cursor.register("import_people", people)
-        _refuse_respondents_already_imported(cursor, prepared)
-        cursor.execute(
-            "INSERT INTO respondents (id, wave_id, import_id, respondent_key, partner_id,"
-            " organisation, sector, role, submitted_at)"
-            " SELECT f.id, f.wave_id, ?, f.respondent_key, p.id, f.organisation, f.sector,"
-            " f.role, f.submitted_at FROM import_people f"
-            " LEFT JOIN (SELECT lower(trim(name)) AS name_key, min(id) AS id FROM partners"
-            "  WHERE initiative_id = ? GROUP BY 1) p"
-            "  ON p.name_key = lower(trim(f.organisation))",
-            [import_id, initiative_id],
-        )
-        cursor.unregister("import_people")
-        if progress:
-            progress(0.85, "Writing answers")
-        values, missing = prepared.answer_matrix()
-        Store.insert_answers(
-            cursor, people["id"].to_numpy(), list(prepared.values.columns), values, missing
-        )
-        cursor.execute(
-            "INSERT INTO survey_mappings (initiative_id, survey_key, mapping) VALUES (?, ?, ?)"
-            " ON CONFLICT (initiative_id, survey_key) DO UPDATE"
-            " SET mapping = excluded.mapping, updated_at = now()",
-            [initiative_id, prepared.survey_key, prepared.mapping.to_json()],
-        )
-        Store.audit(
-            cursor,
-            user.login,
-            "import survey file",
-            initiative_id,
-            f"{prepared.file_name}: {len(people)} respondents, {prepared.answers} answers, "
-            f"{prepared.problem_count} problems (import {import_id})",
-            len(people),
-        )
-    if progress:
-        progress(1.0, "Done")
-    return ImportResult(
-        import_id,
-        len(people),
-        prepared.answers,
-        prepared.missing,
-        prepared.problem_count,
-        sorted(wave_ids),
-    )
-
-
-def undo_import(store: Store, user: User, import_id: int) -> int:
-    """Remove every respondent and answer of an import, and the waves it created that are now
-    empty; keep the import's record (marked undone) and audit it. Returns respondents removed."""
-    with store.transaction() as cursor:
-        found = cursor.execute(
-            "SELECT initiative_id, undone_at, waves_created, file_name FROM imports WHERE id = ?",
-            [import_id],
-        ).fetchall()
-        # One answer whether the import does not exist or is another initiative's, so that the
-        # refusal does not tell which ids exist elsewhere.
-        if not found or not user.may(Permission.IMPORT, found[0][0]):
-            require(user, Permission.IMPORT)
-            raise ImportRefused(f"there is no import {import_id} that you may undo")
-        initiative_id, undone_at, waves_created, file_name = found[0]
-        if undone_at is not None:
-            raise ImportRefused(f"import {import_id} was already undone on {undone_at:%Y-%m-%d}")
-        removed = int(
-            scalar(cursor, "SELECT count(*) FROM respondents WHERE import_id = ?", [import_id])
-        )
-        cursor.execute(
-            "DELETE FROM respondent_answers WHERE respondent_id IN"
-            " (SELECT id FROM respondents WHERE import_id = ?)",
-            [import_id],
-        )
-        cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
-        for wave_id in waves_created or []:
-            cursor.execute(
-                "DELETE FROM waves WHERE id = ? AND NOT EXISTS"
-                " (SELECT 1 FROM respondents WHERE wave_id = ?)",
-                [wave_id, wave_id],
-            )
-        cursor.execute(
-            "UPDATE imports SET undone_at = now(), undone_by = ? WHERE id = ?",
-            [user.login, import_id],
-        )
-        Store.audit(
-            cursor,
-            user.login,
-            "undo survey import",
-            initiative_id,
-            f"{file_name} (import {import_id})",
-            removed,
-        )
-    return removed
-
-
-@guarded(Permission.VIEW)
-def initiative_instrument(store: Store, user: User, initiative_id: int) -> list[Item]:
-    """The initiative's instrument as items, in order."""
-    return store.instrument(initiative_id)
-
-
-@guarded(Permission.VIEW)
-def instrument_items(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
-    """The initiative's items as a table: item_id, text, condition, principle, reverse."""
-    return store.instrument_items(initiative_id)
-
-
-@guarded(Permission.IMPORT)
-def unknown_organisations(
-    store: Store, user: User, initiative_id: int, prepared: PreparedImport
-) -> list[str]:
-    """Organisation names of the file that match no partner of the initiative (case and
-    spaces aside): their respondents will not count as responding partners."""
-    names = {
-        str(n).strip().casefold()
-        for n in store.read_df(
-            "SELECT name FROM partners WHERE initiative_id = ?", [initiative_id]
-        )["name"]
-    }
-    given = prepared.respondents["organisation"].dropna().astype(str).str.strip()
-    return sorted({g for g in given if g and g.casefold() not in names})
-
-
-@guarded(Permission.IMPORT)
-def import_history(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
-    return store.read_df(
-        'SELECT id AS import, file_name AS file, layout, imported_by AS "by",'
-        ' imported_at AS "at", rows_accepted AS respondents, cells_accepted AS answers,'
-        " cells_missing AS missing, problem_count AS problems, undone_at, undone_by"
-        " FROM imports WHERE initiative_id = ? ORDER BY id DESC",
-        [initiative_id],
-    )
-
-
-@guarded(Permission.IMPORT)
-def saved_mapping(store: Store, user: User, initiative_id: int, key: str) -> Mapping | None:
-    text = store.read_one(
-        "SELECT mapping FROM survey_mappings WHERE initiative_id = ? AND survey_key = ?",
-        [initiative_id, key],
-    )
-    return None if text is None else Mapping.from_json(text)
-
-
-@guarded(Permission.IMPORT)
-def mapping_for(
-    store: Store, user: User, initiative_id: int, table: Table, items: list[Item]
-) -> tuple[Mapping, bool]:
-    """The saved mapping of this survey in this initiative (True), else a proposal (False)."""
-    saved = saved_mapping(store, user, initiative_id, survey_key(table))
-    if saved is not None:
-        return saved.restricted_to(table.labels), True
-    return propose_mapping(table, items), False

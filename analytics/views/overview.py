@@ -8,21 +8,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import settings
-from analytics.access import Permission, User, conceal, guarded
+from analytics.access.permissions import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
-from analytics.scoring import ALL_GROUP, initiative_statistics, latest_changes
-from analytics.scoring import PAIRED_BREAKDOWNS as PAIRED
-from analytics.statistics import (
-    _latest_wave_breakdowns,
-    _wave_breakdown_statistics,
-    _wave_reliability,
+from analytics.measures.groups import ALL_GROUP
+from analytics.measures.groups import PAIRED_BREAKDOWNS as PAIRED
+from analytics.measures.scoring import initiative_statistics, latest_changes
+from analytics.measures.statistics import (
     breakdown_statistics,
-    conceal_alpha,
     perception_gaps,
+    prepare_wave,
     reliability,
+    wave_breakdowns,
     wave_changes,
+    wave_reliability,
 )
-from analytics.store import Store
+from analytics.store.connection import Store
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def overview(store: Store, user: User, initiative_id: int) -> Overview:
         # the other core: up to about 120,000 respondents the answers fit in one DuckDB row
         # group, which one thread reads, so each query alone keeps a single core busy.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            latest = beside.submit(_latest_wave_figures, store, initiative_id, waves)
+            latest = beside.submit(_latest_wave_figures, store, user, initiative_id, waves)
             stats = initiative_statistics(store, user, initiative_id)
             latest.result()
     stats = stats[stats["group"] == ALL_GROUP].reset_index(drop=True)
@@ -76,12 +76,10 @@ def overview(store: Store, user: User, initiative_id: int) -> Overview:
     )
 
 
-def _latest_wave_figures(store: Store, initiative_id: int, waves: pd.DataFrame) -> None:
+def _latest_wave_figures(store: Store, user: User, initiative_id: int, waves: pd.DataFrame) -> None:
     """Fill the caches of what highlights() reads of the latest wave."""
     try:
-        latest_id = int(waves["id"].iloc[-1])
-        _wave_reliability(store, initiative_id, latest_id)
-        _wave_breakdown_statistics(store, initiative_id, latest_id)
+        prepare_wave(store, user, initiative_id, int(waves["id"].iloc[-1]))
     except Exception:  # noqa: BLE001 (highlights() computes again, and reports, what failed here)
         return
 
@@ -162,11 +160,8 @@ def _highlights(store: Store, user: User, initiative_id: int) -> Highlights:
     if waves:
         # Only the latest wave is flagged: read only its answers (a new process's first page).
         latest_id = int(wave_rows["id"].iloc[-1])
-        alpha = conceal_alpha(_wave_reliability(store, initiative_id, latest_id), user)
-        breakdowns = {
-            by: conceal(frame, user)
-            for by, frame in _latest_wave_breakdowns(store, initiative_id, latest_id).items()
-        }
+        alpha = wave_reliability(store, user, initiative_id, latest_id)
+        breakdowns = wave_breakdowns(store, user, initiative_id, latest_id)
     else:
         alpha = reliability(store, user, initiative_id)
         breakdowns = {by: breakdown_statistics(store, user, initiative_id, by) for by in PAIRED}

@@ -16,10 +16,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-import pandas as pd
-
-from analytics import settings
-
 
 class Permission(StrEnum):
     VIEW = "view the initiative's aggregated results"
@@ -150,63 +146,6 @@ def guarded(permission: Permission) -> Callable[[F], F]:
         return check  # type: ignore[return-value]
 
     return wrap
-
-
-def suppression_threshold() -> int:
-    return int(settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N"))
-
-
-STATISTIC_COLUMNS = (
-    "mean",
-    "sd",
-    "ci_low",
-    "ci_high",
-    "pct_favourable",
-    "band",
-    "alpha",
-    "share",
-    "count",
-    "previous_mean",
-    "change",
-    "difference",
-    "p_value",
-    "cohens_d",
-    "t",
-    "verdict",
-)
-
-
-def conceal(
-    frame: pd.DataFrame,
-    user: User,
-    *,
-    n_column: str = "n",
-    statistics: Iterable[str] = STATISTIC_COLUMNS,
-) -> pd.DataFrame:
-    """What `user` may see of a table of statistics.
-
-    For a funder: row-level columns dropped, and in every row whose group has fewer
-    respondents than the suppression threshold (or is suppressed already, to protect a small
-    group), the statistics and the group's size emptied.
-    Others see the table as it is.
-    """
-    if not user.aggregated_only:
-        return frame
-    shown = frame.drop(columns=[c for c in frame.columns if c in ROW_LEVEL_COLUMNS])
-    if n_column not in shown.columns:
-        return shown
-    small = ~(pd.to_numeric(shown[n_column], errors="coerce").fillna(0) >= suppression_threshold())
-    if "suppressed" in shown.columns:
-        small = small | shown["suppressed"].fillna(False).astype(bool)
-    if small.any():
-        shown = shown.copy()
-        for column in statistics:
-            if column in shown.columns:
-                shown[column] = shown[column].where(~small)  # NaN (or None for text)
-        shown[n_column] = shown[n_column].where(~small)
-        if "suppressed" in shown.columns:
-            shown["suppressed"] = shown["suppressed"] | small
-    return shown
 
 
 def visible_initiative_ids(user: User, all_ids: Iterable[int]) -> list[int]:

@@ -6,14 +6,15 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.access import User, suppression_threshold
-from analytics.auth import initiatives_for
-from analytics.indicators import ON_TRACK, indicator_statuses
+from analytics.access.accounts import initiatives_for
+from analytics.access.permissions import User
 from analytics.instrument import INDEX_OF
-from analytics.milestones import delivery, milestones
-from analytics.overview import overview
-from analytics.statistics import participation, wave_changes
-from analytics.store import Store
+from analytics.measures.indicators import ON_TRACK, indicator_statuses
+from analytics.measures.milestones import delivery, milestones
+from analytics.measures.statistics import participation, wave_changes
+from analytics.measures.suppression import suppression_threshold
+from analytics.store.connection import Store
+from analytics.views.overview import overview
 
 COLUMNS = [
     "initiative_id",

@@ -16,19 +16,12 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
-from analytics.access import Permission, User, conceal, guarded, require
-from analytics.answers import VALID_VALUES
+from analytics.access.permissions import Permission, User, guarded, require
+from analytics.ingest.answers import VALID_VALUES
 from analytics.instrument import CONDITIONS, INDEX_OF, PRINCIPLES, SCALE_TYPES
-from analytics.store import Store
-
-# A breakdown groups respondents by one of their fields; None is the whole wave.
-BREAKDOWNS: dict[str | None, str] = {
-    None: "'all'",
-    "sector": "coalesce(p.sector, 'not given')",
-    "role": "coalesce(p.role, 'not given')",
-    "organisation": "coalesce(p.organisation, 'not given')",
-}
-ALL_GROUP = "all"
+from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
+from analytics.measures.suppression import conceal
+from analytics.store.connection import Store
 
 STAT_COLUMNS = [
     "wave_id",
@@ -98,7 +91,7 @@ _SCALE_ITEMS = """
 # items in item id order (missing ones as NULL), read from the list without unnesting it.
 # Respondent scale scores: the mean of the respondent's valid values in the scale, kept only
 # when at least half of the scale's items (rounded up) are answered.
-_RESPONDENT_SCORES = f"""
+RESPONDENT_SCORES_SQL = f"""
 WITH scale_items AS ({_SCALE_ITEMS}),
 scale_size AS (
     SELECT scale_type, scale, count(*) AS n_items FROM scale_items GROUP BY scale_type, scale
@@ -153,11 +146,11 @@ SELECT wave_id, {grp} AS "group", scale_type, scale,
 FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
 """
 _GROUP_STATISTICS = (
-    _RESPONDENT_SCORES + _PER_RESPONDENT.format(groups="grp") + _GROUP_FIGURES.format(grp="grp")
+    RESPONDENT_SCORES_SQL + _PER_RESPONDENT.format(groups="grp") + _GROUP_FIGURES.format(grp="grp")
 )
 # The same figures for two breakdowns (grp, grp2) from one pass over the answers.
 _TWO_BREAKDOWN_STATISTICS = (
-    _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
+    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
     + _PER_RESPONDENT.format(groups="grp, grp2")
     + "SELECT 1 AS breakdown, * FROM ("
     + _GROUP_FIGURES.format(grp="grp")
@@ -218,7 +211,7 @@ def respondent_scores(answers: pd.DataFrame, items: pd.DataFrame) -> pd.DataFram
     """
     con = _frames_connection(answers, items)
     return con.execute(
-        _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
+        RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
         + " SELECT respondent_id, wave_id, scale_type, scale, score, answered, n_items"
         " FROM respondent_scores ORDER BY respondent_id, scale_type, scale"
     ).df()
@@ -300,7 +293,7 @@ def group_statistics(
 
 # -- the same rules over the store, cached per data version ----------------------------------
 
-_STORE_ANSWERS = """
+STORE_ANSWERS_SQL = """
 answer_lists AS (
     SELECT a.respondent_id, p.wave_id, {groups}, a.item_list_id, a.answers
     FROM respondent_answers a
@@ -315,8 +308,6 @@ instrument_items AS (
     WHERE ii.initiative_id = $initiative
 ),
 """
-# The overview's highlights want both of these breakdowns: one pass computes the two.
-PAIRED_BREAKDOWNS = ("sector", "role")
 
 
 @guarded(Permission.VIEW)
@@ -330,20 +321,22 @@ def initiative_statistics(
         raise ValueError(f"unknown breakdown {by!r}; use one of sector, role, organisation")
     if by == "organisation":
         require(user, Permission.VIEW_DETAIL, initiative_id)
-    return conceal(_initiative_statistics(store, initiative_id, by), user)
+    return conceal(stored_statistics(store, initiative_id, by), user)
 
 
-def _initiative_statistics(store: Store, initiative_id: int, by: str | None) -> pd.DataFrame:
+def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.DataFrame:
+    """initiative_statistics for any reader, before concealment, cached per data version: the
+    callers (breakdowns, overview) conceal what they publish."""
     bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
 
     def compute() -> pd.DataFrame:
         if by in PAIRED_BREAKDOWNS:
-            paired = _paired_statistics(store, initiative_id, bands, min_n)
+            paired = stored_paired_statistics(store, initiative_id, bands, min_n)
             return paired[PAIRED_BREAKDOWNS.index(by)]
         # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
         sql = (
             "WITH "
-            + _STORE_ANSWERS.format(groups=f"{BREAKDOWNS[by]} AS grp", wave_filter="")
+            + STORE_ANSWERS_SQL.format(groups=f"{BREAKDOWNS[by]} AS grp", wave_filter="")
             + _GROUP_STATISTICS.removeprefix("\nWITH ")
         )
         raw = store.read_df(sql, {"initiative": initiative_id})
@@ -352,7 +345,7 @@ def _initiative_statistics(store: Store, initiative_id: int, by: str | None) -> 
     return store.cached("statistics", (initiative_id, by, bands, min_n), compute)
 
 
-def _paired_statistics(
+def stored_paired_statistics(
     store: Store, initiative_id: int, bands: Bands, min_n: int, wave_id: int | None = None
 ) -> tuple[pd.DataFrame, ...]:
     """initiative_statistics by each of PAIRED_BREAKDOWNS, from one pass over the answers;
@@ -362,7 +355,7 @@ def _paired_statistics(
         first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
         sql = (
             "WITH "
-            + _STORE_ANSWERS.format(
+            + STORE_ANSWERS_SQL.format(
                 groups=f"{first} AS grp, {second} AS grp2",
                 wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
             )

@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
-from analytics.scoring import ALL_GROUP, Bands
+from analytics.measures.groups import ALL_GROUP
+from analytics.measures.scoring import Bands
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {

@@ -13,8 +13,15 @@ import bcrypt
 import pandas as pd
 
 from analytics import settings
-from analytics.access import ROLE_PERMISSIONS, AccessDenied, Permission, User, guarded, require
-from analytics.store import Store, scalar
+from analytics.access.permissions import (
+    ROLE_PERMISSIONS,
+    AccessDenied,
+    Permission,
+    User,
+    guarded,
+    require,
+)
+from analytics.store.connection import Store, scalar
 
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10

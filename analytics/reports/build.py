@@ -1,25 +1,22 @@
 """The report of one initiative over a period, for one reader: its content is built once, as
 format-neutral sections (paragraphs, tables of formatted text, chart data), then rendered as a
-self-contained HTML file or as a PDF (analytics.report_render), so the two never disagree."""
+self-contained HTML file or as a PDF (analytics.reports.render), so the two never disagree."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from analytics import settings
-from analytics.access import Permission, User, conceal, guarded, suppression_threshold
-from analytics.charts import OKABE_ITO
-from analytics.indicators import indicators, observations, project
+from analytics.access.permissions import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
-from analytics.milestones import delivery, milestones, overdue
-from analytics.milestones import phases as initiative_phases
-from analytics.overview import overview
-from analytics.scoring import Bands
-from analytics.statistics import (
+from analytics.measures.indicators import indicators, observations, project
+from analytics.measures.milestones import delivery, milestones, overdue
+from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.scoring import Bands
+from analytics.measures.statistics import (
     breakdown_statistics,
     participation,
     perception_gaps,
@@ -27,131 +24,28 @@ from analytics.statistics import (
     successive_changes,
     wave_changes,
 )
-from analytics.store import Store
-
-NONE_SHOWN = "–"
-HIDDEN = "hidden"
-
-# -- the format-neutral content -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """From and to dates, both included; None leaves that end open."""
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    def __post_init__(self) -> None:
-        if self.start and self.end and self.start > self.end:
-            raise ValueError("the period must start on or before its end")
-
-    def contains(self, day: object) -> bool:
-        if day is None or day is pd.NaT or (not isinstance(day, dt.date) and pd.isna(day)):
-            return False
-        day = pd.Timestamp(day).date()
-        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
-
-    def describe(self) -> str:
-        if self.start and self.end:
-            return f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"
-        if self.start:
-            return f"from {self.start:%d %b %Y}"
-        if self.end:
-            return f"up to {self.end:%d %b %Y}"
-        return "the whole life of the initiative"
-
-
-@dataclass(frozen=True)
-class Series:
-    """One line or set of markers. `low`/`high` draw a shaded band (the 95% CI)."""
-
-    name: str
-    x: list[dt.date]
-    y: list[float | None]
-    colour: str
-    style: str = "line"  # line, step, dashed, markers
-    marker: str = "o"  # o, ^, v, s, *
-    low: list[float | None] | None = None
-    high: list[float | None] | None = None
-
-
-@dataclass(frozen=True)
-class Panel:
-    title: str
-    series: list[Series]
-    y_label: str = ""
-    y_range: tuple[float, float] | None = None
-    guides: tuple[float, ...] = ()  # dotted horizontal lines (the band thresholds)
-    ticks: list[tuple[dt.date, str]] | None = None  # x ticks at the waves, named as they are
-
-
-@dataclass(frozen=True)
-class Chart:
-    title: str
-    panels: list[Panel]
-    columns: int = 1
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    note: str = ""
-    widths: list[float] | None = None  # relative column widths
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    title: str
-    subtitle: str
-    generated_on: dt.date
-    reader: str
-    sections: list[Section]
-
-
-# -- number formats: one definition for both renderings --------------------------------------
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def mean_text(value: object) -> str:
-    return NONE_SHOWN if _missing(value) else f"{float(value):.2f}"
-
-
-def change_text(value: object) -> str:
-    return NONE_SHOWN if _missing(value) else f"{float(value):+.2f}"
-
-
-def percent_text(value: object, digits: int = 0) -> str:
-    return NONE_SHOWN if _missing(value) else f"{float(value):.{digits}f}%"
-
-
-def count_text(value: object) -> str:
-    return NONE_SHOWN if _missing(value) else str(int(value))
-
-
-def p_text(value: object) -> str:
-    if _missing(value):
-        return NONE_SHOWN
-    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
-
-
-def date_text(value: object) -> str:
-    return NONE_SHOWN if _missing(value) or value is pd.NaT else f"{pd.Timestamp(value):%d %b %Y}"
-
+from analytics.measures.suppression import conceal, suppression_threshold
+from analytics.reports.content import (
+    HIDDEN,
+    NONE_SHOWN,
+    Chart,
+    Panel,
+    Period,
+    ReportContent,
+    Section,
+    Series,
+    Table,
+    change_text,
+    count_text,
+    date_text,
+    is_missing,
+    mean_text,
+    p_text,
+    percent_text,
+)
+from analytics.store.connection import Store
+from analytics.views.charts import OKABE_ITO
+from analytics.views.overview import overview
 
 # -- the figures: every call to the analytics layer, in one place -------------------------------
 
@@ -284,7 +178,7 @@ class _Builder:
         return None if rows.empty else rows.iloc[0]
 
     def _hidden(self, row: pd.Series | None) -> bool:
-        return row is not None and self.user.aggregated_only and _missing(row["n"])
+        return row is not None and self.user.aggregated_only and is_missing(row["n"])
 
     def _mean(self, row: pd.Series | None) -> str:
         if row is None:
@@ -327,12 +221,12 @@ class _Builder:
         for scale_type, index in INDEX_OF.items():
             row = self._row(latest, index)
             label = scale_label(index)
-            if row is None or _missing(row["mean"]):
+            if row is None or is_missing(row["mean"]):
                 paragraphs.append(f"The {label} has no value in {latest}.")
                 continue
             sentence = f"The {label} was {mean_text(row['mean'])} ({row['band']}) in {latest}"
             before = self._row(previous, index)
-            if before is not None and not _missing(before["mean"]):
+            if before is not None and not is_missing(before["mean"]):
                 sentence += (
                     f", {change_text(float(row['mean']) - float(before['mean']))} since {previous}"
                 )
@@ -435,7 +329,7 @@ class _Builder:
             ] * 3
         ci = (
             NONE_SHOWN
-            if _missing(row["ci_low"])
+            if is_missing(row["ci_low"])
             else f"{mean_text(row['ci_low'])} to {mean_text(row['ci_high'])}"
         )
         return [
@@ -452,14 +346,14 @@ class _Builder:
 
     def _index_change(self, key: str) -> str:
         now, before = self._row(self.latest_wave, key), self._row(self.previous_wave, key)
-        if now is None or before is None or _missing(now["mean"]) or _missing(before["mean"]):
+        if now is None or before is None or is_missing(now["mean"]) or is_missing(before["mean"]):
             return NONE_SHOWN
         return change_text(float(now["mean"]) - float(before["mean"]))
 
     def _trend_panel(self, key: str) -> Panel:
         data = self.stats[self.stats["scale"] == key].sort_values("wave_order")
         x = [pd.Timestamp(d).date() for d in data["opened_on"]]
-        means = [None if _missing(m) else float(m) for m in data["mean"]]
+        means = [None if is_missing(m) else float(m) for m in data["mean"]]
         is_index = key in INDEX_OF.values()
         colour = OKABE_ITO["vermillion"] if is_index else OKABE_ITO["blue"]
         series = [
@@ -468,8 +362,8 @@ class _Builder:
                 x,
                 means,
                 colour,
-                low=[None if _missing(v) else float(v) for v in data["ci_low"]],
-                high=[None if _missing(v) else float(v) for v in data["ci_high"]],
+                low=[None if is_missing(v) else float(v) for v in data["ci_low"]],
+                high=[None if is_missing(v) else float(v) for v in data["ci_high"]],
             )
         ]
         if self.changes is not None:
@@ -543,14 +437,14 @@ class _Builder:
         ]
         rows = []
         for r in latest.itertuples():
-            if self.user.aggregated_only and _missing(r.complete_cases):
+            if self.user.aggregated_only and is_missing(r.complete_cases):
                 cases, value, verdict = f"fewer than {self.min_n}", HIDDEN, NONE_SHOWN
             else:
                 cases = count_text(r.complete_cases)
-                value = NONE_SHOWN if _missing(r.alpha) else f"{float(r.alpha):.2f}"
+                value = NONE_SHOWN if is_missing(r.alpha) else f"{float(r.alpha):.2f}"
                 verdict = (
                     "not enough answers"
-                    if _missing(r.alpha)
+                    if is_missing(r.alpha)
                     else ("flagged" if r.unreliable else "good")
                 )
             rows.append([scale_label(r.scale), count_text(r.items), cases, value, verdict])
@@ -640,9 +534,9 @@ class _Builder:
                     count_text(r.respondents),
                     count_text(r.responding_partners),
                     count_text(r.active_partners),
-                    percent_text(None if _missing(r.response_rate) else 100 * r.response_rate),
+                    percent_text(None if is_missing(r.response_rate) else 100 * r.response_rate),
                     NONE_SHOWN
-                    if _missing(r.evenness_responding)
+                    if is_missing(r.evenness_responding)
                     else f"{float(r.evenness_responding):.2f}",
                 ]
             )
@@ -758,7 +652,7 @@ class _Builder:
         return Section(title, paragraphs, charts, [table])
 
     def _burn_up(self) -> Chart | None:
-        from analytics.milestones import burn_up
+        from analytics.measures.milestones import burn_up
 
         burn = burn_up(self._milestones, self.as_of)
         if burn.empty:
@@ -780,7 +674,7 @@ class _Builder:
                         Series(
                             "Done",
                             x,
-                            [None if _missing(v) else float(v) for v in burn["done"]],
+                            [None if is_missing(v) else float(v) for v in burn["done"]],
                             OKABE_ITO["blue"],
                             style="step",
                         ),
@@ -936,7 +830,7 @@ def _trend_line(ind, p, observed_since: pd.DataFrame) -> Series | None:
 def report_html(store: Store, user: User, initiative_id: int, period: Period | None = None) -> str:
     """The report as one self-contained HTML file: interactive charts with plotly.js embedded
     (works offline), print CSS, every text from users or files escaped."""
-    from analytics.report_render import to_html  # plotly.js and matplotlib load on demand
+    from analytics.reports.render import to_html  # plotly.js and matplotlib load on demand
 
     return to_html(report_content(store, user, initiative_id, period))
 
@@ -944,6 +838,6 @@ def report_html(store: Store, user: User, initiative_id: int, period: Period | N
 @guarded(Permission.VIEW)
 def report_pdf(store: Store, user: User, initiative_id: int, period: Period | None = None) -> bytes:
     """The same report as a PDF (A4), with static charts, made on the server."""
-    from analytics.report_render import to_pdf
+    from analytics.reports.render import to_pdf
 
     return to_pdf(report_content(store, user, initiative_id, period))

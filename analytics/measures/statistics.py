@@ -11,21 +11,19 @@ import numpy as np
 import pandas as pd
 
 from analytics import settings
-from analytics.access import Permission, User, conceal, guarded, require
+from analytics.access.permissions import Permission, User, guarded, require
 from analytics.instrument import INDEX_OF
-from analytics.scoring import (
-    _RESPONDENT_SCORES,
-    _STORE_ANSWERS,
-    ALL_GROUP,
-    BREAKDOWNS,
-    PAIRED_BREAKDOWNS,
+from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
+from analytics.measures.scoring import (
+    RESPONDENT_SCORES_SQL,
+    STORE_ANSWERS_SQL,
     Bands,
-    _initiative_statistics,
-    _paired_statistics,
+    stored_paired_statistics,
+    stored_statistics,
 )
-from analytics.store import Store
+from analytics.measures.suppression import conceal, conceal_alpha, suppress, suppression_threshold
+from analytics.store.connection import Store
 
-VALUE_COLUMNS = ["mean", "sd", "ci_low", "ci_high", "pct_favourable", "band"]
 MIN_COMPLETE_FOR_ALPHA = 3
 
 
@@ -49,7 +47,7 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
 # their total and their item values in item id order; then per wave and scale the variance of
 # the totals and, position by position (item by item), the variances of the items.
 _ALPHA = (
-    _RESPONDENT_SCORES  # noqa: S608 (composed of constants)
+    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
     + """,
 complete AS (
     SELECT wave_id, scale_type, scale, list_sum(item_values) AS total, item_values, n_items
@@ -88,17 +86,13 @@ def reliability(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     return conceal_alpha(alpha, user)
 
 
-def conceal_alpha(alpha: pd.DataFrame, user: User) -> pd.DataFrame:
-    """For a funder, no alpha (and no flag) from fewer complete answers than the suppression
-    threshold; the count of complete answers is hidden too."""
-    shown = conceal(alpha, user, n_column="complete_cases", statistics=("alpha",))
-    if user.aggregated_only:
-        shown["unreliable"] = shown["unreliable"] & shown["alpha"].notna()
-    return shown
+@guarded(Permission.VIEW)
+def wave_reliability(store: Store, user: User, initiative_id: int, wave_id: int) -> pd.DataFrame:
+    """reliability() of one wave (the overview flags the latest), concealed for `user`."""
+    return conceal_alpha(_wave_reliability(store, initiative_id, wave_id), user)
 
 
 def _wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.DataFrame:
-    """reliability() of one wave (the overview flags the latest), cached per data version."""
     threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
     return store.cached(
         "reliability of a wave",
@@ -111,7 +105,7 @@ def _reliability(
     store: Store, initiative_id: int, threshold: float, wave_id: int | None = None
 ) -> pd.DataFrame:
     """reliability(), of one wave only when `wave_id` is given (not cached here)."""
-    answers = _STORE_ANSWERS.format(
+    answers = STORE_ANSWERS_SQL.format(
         groups="'all' AS grp",
         wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
     )
@@ -234,40 +228,6 @@ def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:
 # -- breakdowns and suppression ----------------------------------------------------------------
 
 
-def suppress(breakdown: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
-    """Small-cell suppression of a breakdown (DESIGN.md section 3).
-
-    `breakdown` has one row per wave, scale and group, the groups of one breakdown plus the
-    total (group 'all'). A group with n below min_n is suppressed ('fewer than N respondents');
-    when exactly one group of a wave and scale is, the next-smallest group is suppressed too
-    ('protects a small group'), so that no value can be recovered from the total by
-    subtraction. Suppressed rows keep their group and n but lose every statistic.
-    """
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N") if min_n is None else min_n
-    out = breakdown.copy()
-    out["suppressed"] = False
-    out["suppression"] = None
-    for column in VALUE_COLUMNS:
-        if column in out.columns:
-            out[column] = out[column].astype(object)
-    groups = out[out["group"] != ALL_GROUP]
-    for _key, cells in groups.groupby(["wave_id", "scale"], sort=False):
-        small = cells.index[cells["n"] < min_n]
-        out.loc[small, "suppression"] = f"fewer than {min_n} respondents"
-        if len(small) == 1:
-            rest = cells.drop(index=small).sort_values("n", kind="stable")
-            if len(rest):
-                out.loc[rest.index[0], "suppression"] = "protects a small group"
-    total = out["group"] == ALL_GROUP
-    out.loc[total & (out["n"] < min_n), "suppression"] = f"fewer than {min_n} respondents"
-    hidden = out["suppression"].notna()
-    out.loc[hidden, "suppressed"] = True
-    for column in VALUE_COLUMNS:
-        if column in out.columns:
-            out.loc[hidden, column] = None
-    return out
-
-
 @guarded(Permission.VIEW)
 def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) -> pd.DataFrame:
     """Scale statistics by sector, role or organisation with their totals, suppressed (for
@@ -279,8 +239,8 @@ def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) 
     min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
 
     def compute() -> pd.DataFrame:
-        groups = _initiative_statistics(store, initiative_id, by)
-        total = _initiative_statistics(store, initiative_id, None)
+        groups = stored_statistics(store, initiative_id, by)
+        total = stored_statistics(store, initiative_id, None)
         return suppress(pd.concat([total, groups], ignore_index=True), min_n)
 
     return conceal(store.cached("breakdown", (initiative_id, by, min_n), compute), user)
@@ -291,23 +251,32 @@ def _wave_breakdown_statistics(
 ) -> tuple[pd.DataFrame, ...]:
     """initiative_statistics by each of PAIRED_BREAKDOWNS (sector, role) of one wave, not
     suppressed, from one pass over that wave's answers; cached per data version."""
-    bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
-    return _paired_statistics(store, initiative_id, bands, min_n, wave_id)
+    bands, min_n = Bands.from_settings(), suppression_threshold()
+    return stored_paired_statistics(store, initiative_id, bands, min_n, wave_id)
 
 
-def _latest_wave_breakdowns(
-    store: Store, initiative_id: int, wave_id: int
+@guarded(Permission.VIEW)
+def wave_breakdowns(
+    store: Store, user: User, initiative_id: int, wave_id: int
 ) -> dict[str, pd.DataFrame]:
-    """breakdown_statistics by sector and by role of one wave only (the overview's highlights
-    look at the latest wave): one pass over that wave's answers instead of every wave's."""
+    """breakdown_statistics by sector and by role of one wave only, concealed for `user` (the
+    overview's highlights look at the latest wave): one pass over that wave's answers instead
+    of every wave's."""
     paired = _wave_breakdown_statistics(store, initiative_id, wave_id)
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
-    total = _initiative_statistics(store, initiative_id, None)
+    total = stored_statistics(store, initiative_id, None)
     total = total[total["wave_id"] == wave_id]
     return {
-        by: suppress(pd.concat([total, groups], ignore_index=True), min_n)
+        by: conceal(suppress(pd.concat([total, groups], ignore_index=True)), user)
         for by, groups in zip(PAIRED_BREAKDOWNS, paired, strict=True)
     }
+
+
+@guarded(Permission.VIEW)
+def prepare_wave(store: Store, user: User, initiative_id: int, wave_id: int) -> None:
+    """Compute into the cache what wave_reliability() and wave_breakdowns() read of one wave,
+    for any reader (the overview runs this on its second thread beside the statistics)."""
+    _wave_reliability(store, initiative_id, wave_id)
+    _wave_breakdown_statistics(store, initiative_id, wave_id)
 
 
 # -- perception gaps ---------------------------------------------------------------------------

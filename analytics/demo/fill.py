@@ -17,10 +17,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.auth import NewAccount, hash_password, insert_account
+from analytics.access.accounts import NewAccount, hash_password, insert_account
 from analytics.instrument import CONDITIONS, PRINCIPLES, Item, load_instrument_csv
-from analytics.schema import SECTORS
-from analytics.store import Store, scalar
+from analytics.store.connection import Store, scalar
+from analytics.store.schema import SECTORS
 
 DEMO_SEED = 20261126
 DEMO_ACTOR = "demo generator"
@@ -959,3 +959,13 @@ def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
         for account, _ in DEMO_ACCOUNTS:
             insert_account(cursor, account, hashed[account.login], is_demo=True)
         Store.audit(cursor, DEMO_ACTOR, "demo: add demo accounts", None, "", len(DEMO_ACCOUNTS))
+
+
+def fill_if_new(store: Store, seed: int = DEMO_SEED) -> bool:
+    """Fill the demo into a database that has never had a write committed (a new file, or one
+    whose first fill crashed), in one transaction; True when it did. The app calls this on its
+    first start when the COMMON_MEASURE_DEMO setting is on."""
+    if store.data_version() != 0:
+        return False
+    fill_demo(store, seed)
+    return True

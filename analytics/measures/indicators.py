@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.access import Permission, User, guarded
-from analytics.imports import ImportProblem, ImportRefused
-from analytics.reading import read_grid
-from analytics.schema import POLARITIES
-from analytics.store import Store, scalar
+from analytics.access.permissions import Permission, User, guarded
+from analytics.errors import ImportProblem, ImportRefused
+from analytics.ingest.reading import read_grid
+from analytics.store.connection import Store, scalar
+from analytics.store.schema import POLARITIES
 
 ON_TRACK, OFF_TRACK, NOT_ENOUGH = "on track", "off track", "not enough data"
 

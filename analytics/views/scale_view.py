@@ -7,17 +7,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics import settings
-from analytics.access import Permission, User, guarded
+from analytics.access.permissions import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
-from analytics.scoring import ALL_GROUP, initiative_statistics
-from analytics.statistics import (
+from analytics.measures.groups import ALL_GROUP
+from analytics.measures.scoring import initiative_statistics
+from analytics.measures.statistics import (
     breakdown_statistics,
     item_distributions,
     perception_gaps,
     reliability,
     successive_changes,
 )
-from analytics.store import Store
+from analytics.store.connection import Store
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.access import Permission, User, conceal, guarded
-from analytics.imports import ImportProblem, ImportRefused
+from analytics.access.permissions import Permission, User, guarded
+from analytics.errors import ImportProblem, ImportRefused
+from analytics.ingest.reading import read_grid
 from analytics.instrument import CONDITIONS, PRINCIPLES
-from analytics.reading import read_grid
-from analytics.schema import MILESTONE_STATUSES, PHASES
-from analytics.store import Store
+from analytics.measures.suppression import conceal
+from analytics.store.connection import Store
+from analytics.store.schema import MILESTONE_STATUSES, PHASES
 
 COLUMNS = [
     "id",
