@@ -31,12 +31,12 @@ from analytics.ingest.mapping import mapping_for, propose_mapping
 from analytics.ingest.reading import UnreadableFile
 from analytics.ingest.validate import POLICIES, read_survey, validate
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
-from analytics.measures.scoring import STAT_COLUMNS
+from analytics.measures.scoring import STAT_FIGURES
 from analytics.store.connection import Store, forget_store, open_store
 from analytics.views.exports import neutralise_formulas
 
 # The contract's column order; the statistics' own columns after the group.
-SCORE_COLUMNS = ["initiative", "wave", "scale_type", "scale", "group", *STAT_COLUMNS[4:]]
+SCORE_COLUMNS = ["initiative", "wave", "scale_type", "scale", "group", *STAT_FIGURES]
 
 
 def cli_user():
@@ -154,17 +154,7 @@ def _instrument(store: Store, args: argparse.Namespace) -> list[Item]:
     initiative_id = store.initiative_id(args.initiative)
     if initiative_id is None:
         return load_instrument_csv()
-    rows = store.instrument_items(initiative_id)
-    return [
-        Item(
-            r.item_id,
-            r.text,
-            r.condition if isinstance(r.condition, str) else None,
-            r.principle if isinstance(r.principle, str) else None,
-            bool(r.reverse),
-        )
-        for r in rows.itertuples()
-    ]
+    return store.instrument(initiative_id)
 
 
 def _print_table(frame: pd.DataFrame, out: TextIO) -> None:
@@ -254,20 +244,13 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
     # Imported here: the statistics bring scipy, which an import does not need.
-    from analytics.measures.scoring import initiative_statistics
-    from analytics.measures.statistics import breakdown_statistics
-    from analytics.measures.suppression import suppress
+    from analytics.views.exports import scores_export
 
     store = _store(args.db, must_exist=True)
     try:
         initiative_id = _initiative_id(store, args.initiative)
         # Exports are always suppressed: small groups, and the next smallest beside them.
-        user = cli_user()
-        stats = (
-            breakdown_statistics(store, user, initiative_id, args.by)
-            if args.by
-            else suppress(initiative_statistics(store, user, initiative_id))
-        )
+        stats = scores_export(store, cli_user(), initiative_id, args.by)
         if args.wave is not None:
             if args.wave not in set(stats["wave"]):
                 raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")

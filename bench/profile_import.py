@@ -29,18 +29,18 @@ from bench.generate import generate  # noqa: E402
 # (file suffix, function, what it is): the stages of `python -m analytics import`.
 STAGES = [
     ("analytics/cli.py", "<module>", "module imports (pandas, pyarrow, duckdb...)"),
-    ("analytics/store.py", "open_store", "open and migrate the new database"),
-    ("analytics/imports.py", "read_survey", "read_survey: bytes to a grid, find the layout"),
-    ("analytics/reading.py", "_fast_csv", "  pyarrow CSV read and to pandas"),
-    ("analytics/mapping.py", "propose_mapping", "propose_mapping: columns to items"),
-    ("analytics/imports.py", "validate", "validate: every cell checked"),
-    ("analytics/imports.py", "column", "  answer columns (factorize, parse once per text)"),
-    ("analytics/imports.py", "_respondent_fields", "  respondent fields"),
-    ("analytics/imports.py", "_parse_times", "    submitted_at dates"),
-    ("analytics/imports.py", "commit_import", "commit_import: one transaction"),
-    ("analytics/imports.py", "answer_matrix", "  answers as respondent-by-item arrays"),
-    ("analytics/store.py", "insert_answers", "  INSERT of one answer list per respondent"),
-    ("analytics/store.py", "forget_store", "close (DuckDB checkpoint)"),
+    ("analytics/store/connection.py", "open_store", "open and migrate the new database"),
+    ("analytics/ingest/validate.py", "read_survey", "read_survey: bytes to a grid, find the layout"),
+    ("analytics/ingest/reading.py", "_fast_csv", "  pyarrow CSV read and to pandas"),
+    ("analytics/ingest/mapping.py", "propose_mapping", "propose_mapping: columns to items"),
+    ("analytics/ingest/validate.py", "validate", "validate: every cell checked"),
+    ("analytics/ingest/validate.py", "column", "  answer columns (factorize, parse once per text)"),
+    ("analytics/ingest/validate.py", "_respondent_fields", "  respondent fields"),
+    ("analytics/ingest/validate.py", "_parse_times", "    submitted_at dates"),
+    ("analytics/ingest/commit.py", "commit_import", "commit_import: one transaction"),
+    ("analytics/ingest/validate.py", "answer_matrix", "  answers as respondent-by-item arrays"),
+    ("analytics/store/connection.py", "insert_answers", "  INSERT of one answer list per respondent"),
+    ("analytics/store/connection.py", "forget_store", "close (DuckDB checkpoint)"),
 ]
 
 

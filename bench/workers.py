@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 # section 3 (reverse-coded items as 6 - value; the mean of the answered items when at least half
 # of the scale's items, rounded up, are answered), then per wave and scale n and mean, and the
 # two indices (the mean of the five condition means, of the five principle means). Written
-# straight from analytics/schema.py: respondent_answers (one UTINYINT list per respondent,
+# straight from analytics/store/schema.py: respondent_answers (one UTINYINT list per respondent,
 # migration 2) unnested to one row per answer, its positions named by item_lists, then
 # respondents, waves, items, initiative_instruments, as the long table was read before it. (The
 # `responses` view gives the same rows but, joined before the unnest, took 12 to 17 s at 1M.)

@@ -8,16 +8,19 @@ import streamlit as st
 from analytics import settings
 from analytics.ingest.commit import instrument_items
 from analytics.instrument import scale_label
+from analytics.measures.scoring import Bands
+from analytics.measures.statistics import gap_flag, reliability_threshold
+from analytics.measures.suppression import suppression_threshold
 from ui.auth import page_user
 from ui.components import initiative_picker, store
 
 
 def _render_method() -> None:
-    strength = settings.get("COMMON_MEASURE_BAND_STRENGTH")
-    borderline = settings.get("COMMON_MEASURE_BAND_BORDERLINE")
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
-    alpha = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
-    gap = settings.get("COMMON_MEASURE_GAP_FLAG")
+    bands = Bands.from_settings()
+    strength, borderline = bands.strength, bands.borderline
+    min_n = suppression_threshold()
+    alpha = reliability_threshold()
+    gap = gap_flag()
     st.markdown(
         f"""
 Common Measure follows a Collective Impact initiative through repeated partner surveys.

@@ -6,9 +6,9 @@ import math
 
 import streamlit as st
 
-from analytics import settings
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
 from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.suppression import small_group_words
 from analytics.views import charts
 from analytics.views.overview import (
     Highlights,
@@ -147,11 +147,10 @@ def main() -> None:
         return
     compared = f", compared with {literal(view.previous_wave)}" if view.previous_wave else ""
     respondents = view.respondents_in_latest_wave()
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
     size = (
         f"{respondents} respondents"
         if respondents is not None
-        else f"fewer than {min_n} respondents: its figures are not shown"
+        else f"{small_group_words()}: its figures are not shown"
     )
     st.caption(
         f"Latest wave: {literal(view.latest_wave)} ({size}){compared}. "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import settings
 from analytics.access.permissions import User
 from analytics.instrument import SCALE_TYPES
 from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.suppression import small_group_words, suppression_threshold
 from analytics.views import charts
 from analytics.views.scale_view import (
     distribution,
@@ -123,7 +123,7 @@ def _render_groups(
         horizontal=True,
         key=key + "by",
     )
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    min_n = suppression_threshold()
     gaps = gaps_for(db, user, initiative_id, view.scale, wave)
     gap = gaps[gaps["breakdown"] == by]
     if not gap.empty:
@@ -141,7 +141,7 @@ def _render_groups(
         else:
             st.caption(message)
     st.caption(
-        f"Groups of fewer than {min_n} respondents show no figure (n < {min_n}); where "
+        f"Groups of {small_group_words(min_n)} show no figure (n < {min_n}); where "
         "one group is hidden, the next smallest is hidden too ('hidden'), so that no "
         "figure can be worked out from the total."
     )

@@ -20,23 +20,18 @@ from analytics.access.permissions import Permission, User, guarded, require
 from analytics.ingest.answers import VALID_VALUES
 from analytics.instrument import CONDITIONS, INDEX_OF, PRINCIPLES, SCALE_TYPES
 from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
-from analytics.measures.suppression import conceal
+from analytics.measures.suppression import (
+    SCALE_STATISTICS,
+    conceal,
+    is_small,
+    suppression_threshold,
+)
 from analytics.store.connection import Store
 
-STAT_COLUMNS = [
-    "wave_id",
-    "group",
-    "scale_type",
-    "scale",
-    "n",
-    "mean",
-    "sd",
-    "ci_low",
-    "ci_high",
-    "pct_favourable",
-    "band",
-    "suppressed",
-]
+# A group's statistics: its keys, then its figures (the command line's and the exports' columns).
+STAT_KEYS = ["wave_id", "group", "scale_type", "scale"]
+STAT_FIGURES = ["n", *SCALE_STATISTICS, "suppressed"]
+STAT_COLUMNS = [*STAT_KEYS, *STAT_FIGURES]
 
 
 @dataclass(frozen=True)
@@ -234,7 +229,7 @@ def _finish(raw: pd.DataFrame, bands: Bands, min_n: int) -> pd.DataFrame:
     out["ci_high"] = np.where(n >= 2, out["mean"] + half, np.nan)
     out = pd.concat([out, _indices(out)], ignore_index=True)
     out["band"] = [bands.of(m) for m in out["mean"]]
-    out["suppressed"] = out["n"] < min_n
+    out["suppressed"] = is_small(out["n"], min_n)
     order = {key: i for i, key in enumerate([*CONDITIONS, *PRINCIPLES, *INDEX_OF.values()])}
     out["_order"] = out["scale"].map(order)
     out = out.sort_values(["wave_id", "group", "_order"]).drop(columns="_order")
@@ -287,7 +282,7 @@ def group_statistics(
     return _finish(
         raw,
         bands or Bands.from_settings(),
-        settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N") if min_n is None else min_n,
+        suppression_threshold() if min_n is None else min_n,
     )
 
 
@@ -327,7 +322,7 @@ def initiative_statistics(
 def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.DataFrame:
     """initiative_statistics for any reader, before concealment, cached per data version: the
     callers (breakdowns, overview) conceal what they publish."""
-    bands, min_n = Bands.from_settings(), settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    bands, min_n = Bands.from_settings(), suppression_threshold()
 
     def compute() -> pd.DataFrame:
         if by in PAIRED_BREAKDOWNS:

@@ -21,10 +21,26 @@ from analytics.measures.scoring import (
     stored_paired_statistics,
     stored_statistics,
 )
-from analytics.measures.suppression import conceal, conceal_alpha, suppress, suppression_threshold
+from analytics.measures.suppression import (
+    conceal,
+    conceal_alpha,
+    is_small,
+    suppress,
+    suppression_threshold,
+)
 from analytics.store.connection import Store
 
 MIN_COMPLETE_FOR_ALPHA = 3
+
+
+def reliability_threshold() -> float:
+    """Alpha below which a scale is flagged unreliable (a setting)."""
+    return float(settings.get("COMMON_MEASURE_RELIABILITY_FLAG"))
+
+
+def gap_flag() -> float:
+    """The perception gap (highest minus lowest group mean) that is flagged (a setting)."""
+    return float(settings.get("COMMON_MEASURE_GAP_FLAG"))
 
 
 # -- reliability -------------------------------------------------------------------------------
@@ -77,7 +93,7 @@ def reliability(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Cronbach's alpha per wave and scale over complete cases, with the flag below the
     COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases (and,
     for a funder, under the suppression threshold)."""
-    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    threshold = reliability_threshold()
     alpha = store.cached(
         "reliability",
         (initiative_id, threshold),
@@ -93,7 +109,7 @@ def wave_reliability(store: Store, user: User, initiative_id: int, wave_id: int)
 
 
 def _wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.DataFrame:
-    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    threshold = reliability_threshold()
     return store.cached(
         "reliability of a wave",
         (initiative_id, threshold, wave_id),
@@ -236,7 +252,7 @@ def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) 
         raise ValueError(f"breakdown must be one of sector, role, organisation, not {by!r}")
     if by == "organisation":
         require(user, Permission.VIEW_DETAIL, initiative_id)
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+    min_n = suppression_threshold()
 
     def compute() -> pd.DataFrame:
         groups = stored_statistics(store, initiative_id, by)
@@ -285,7 +301,7 @@ def prepare_wave(store: Store, user: User, initiative_id: int, wave_id: int) -> 
 def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
     """Per wave and scale: highest minus lowest mean among unsuppressed groups, with the two
     groups, flagged at COMMON_MEASURE_GAP_FLAG or more. `breakdown` is suppressed already."""
-    flag = settings.get("COMMON_MEASURE_GAP_FLAG")
+    flag = gap_flag()
     groups = breakdown[(breakdown["group"] != ALL_GROUP) & ~breakdown["suppressed"]]
     rows = []
     for (wave, scale), cells in groups.groupby(["wave", "scale"], sort=False):
@@ -400,7 +416,7 @@ def participation_by_sector(store: Store, user: User, initiative_id: int) -> pd.
         [initiative_id],
     )
     if user.aggregated_only:
-        few = frame["active_partners"] < settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N")
+        few = is_small(frame["active_partners"])
         frame["responding_partners"] = frame["responding_partners"].where(~few)
     return frame
 

@@ -14,16 +14,29 @@ from analytics.measures.groups import ALL_GROUP
 
 
 def suppression_threshold() -> int:
+    """The smallest group whose figures anyone without row-level rights may see (a setting)."""
     return int(settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N"))
 
 
+def is_small(n: object, min_n: int | None = None) -> bool | pd.Series:
+    """Whether a group of `n` respondents (a number or a Series) is under the threshold; an
+    unknown size (concealed already, or missing) counts as small."""
+    min_n = suppression_threshold() if min_n is None else min_n
+    if isinstance(n, pd.Series):
+        return ~(pd.to_numeric(n, errors="coerce").fillna(0) >= min_n)
+    return not (pd.notna(n) and float(n) >= min_n)
+
+
+def small_group_words(min_n: int | None = None) -> str:
+    """The one wording of a small group, for pages, reports and exports."""
+    return f"fewer than {suppression_threshold() if min_n is None else min_n} respondents"
+
+
+# The figures of a group's scale (the columns scoring computes beside n)...
+SCALE_STATISTICS = ("mean", "sd", "ci_low", "ci_high", "pct_favourable", "band")
+# ...and every column of any table that is a figure about a group: what suppression empties.
 STATISTIC_COLUMNS = (
-    "mean",
-    "sd",
-    "ci_low",
-    "ci_high",
-    "pct_favourable",
-    "band",
+    *SCALE_STATISTICS,
     "alpha",
     "share",
     "count",
@@ -56,7 +69,7 @@ def conceal(
     shown = frame.drop(columns=[c for c in frame.columns if c in ROW_LEVEL_COLUMNS])
     if n_column not in shown.columns:
         return shown
-    small = ~(pd.to_numeric(shown[n_column], errors="coerce").fillna(0) >= suppression_threshold())
+    small = is_small(shown[n_column])
     if "suppressed" in shown.columns:
         small = small | shown["suppressed"].fillna(False).astype(bool)
     if small.any():
@@ -79,7 +92,7 @@ def suppress(breakdown: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     ('protects a small group'), so that no value can be recovered from the total by
     subtraction. Suppressed rows keep their group and n but lose every statistic.
     """
-    min_n = settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N") if min_n is None else min_n
+    min_n = suppression_threshold() if min_n is None else min_n
     out = breakdown.copy()
     out["suppressed"] = False
     out["suppression"] = None
@@ -88,14 +101,14 @@ def suppress(breakdown: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
             out[column] = out[column].astype(object)
     groups = out[out["group"] != ALL_GROUP]
     for _key, cells in groups.groupby(["wave_id", "scale"], sort=False):
-        small = cells.index[cells["n"] < min_n]
-        out.loc[small, "suppression"] = f"fewer than {min_n} respondents"
+        small = cells.index[is_small(cells["n"], min_n)]
+        out.loc[small, "suppression"] = small_group_words(min_n)
         if len(small) == 1:
             rest = cells.drop(index=small).sort_values("n", kind="stable")
             if len(rest):
                 out.loc[rest.index[0], "suppression"] = "protects a small group"
     total = out["group"] == ALL_GROUP
-    out.loc[total & (out["n"] < min_n), "suppression"] = f"fewer than {min_n} respondents"
+    out.loc[total & is_small(out["n"], min_n), "suppression"] = small_group_words(min_n)
     hidden = out["suppression"].notna()
     out.loc[hidden, "suppressed"] = True
     for column in STATISTIC_COLUMNS:

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.measures.groups import ALL_GROUP
 from analytics.measures.scoring import Bands
+from analytics.measures.suppression import is_small
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -354,7 +355,9 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
                 row_z.append(None)
                 row_text.append(
                     f"n < {min_n}"
-                    if not cell.empty and pd.notna(cell["n"].iloc[0]) and cell["n"].iloc[0] < min_n
+                    if not cell.empty
+                    and pd.notna(cell["n"].iloc[0])
+                    and is_small(cell["n"].iloc[0], min_n)
                     else "hidden"
                     if not cell.empty
                     else ""

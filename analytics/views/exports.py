@@ -13,7 +13,7 @@ from analytics.access.permissions import AccessDenied, Permission, User, guarded
 from analytics.instrument import scale_label
 from analytics.measures.indicators import indicator_statuses, observations
 from analytics.measures.milestones import milestones
-from analytics.measures.scoring import STAT_COLUMNS, initiative_statistics
+from analytics.measures.scoring import STAT_FIGURES, initiative_statistics
 from analytics.measures.statistics import breakdown_statistics
 from analytics.measures.suppression import conceal, suppress
 from analytics.store.connection import Store
@@ -108,7 +108,7 @@ def scores_export(
     )
     table = stats[["wave", "opened_on", "scale_type", "scale", "group"]].copy()
     table["scale_label"] = [scale_label(s) for s in stats["scale"]]
-    for column in [*STAT_COLUMNS[4:], "suppression"]:
+    for column in [*STAT_FIGURES, "suppression"]:
         if column in stats.columns:
             table[column] = stats[column]
     return conceal(table.reset_index(drop=True), user)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics import settings
 from analytics.access.permissions import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.measures.groups import ALL_GROUP
@@ -15,13 +14,16 @@ from analytics.measures.groups import PAIRED_BREAKDOWNS as PAIRED
 from analytics.measures.scoring import initiative_statistics, latest_changes
 from analytics.measures.statistics import (
     breakdown_statistics,
+    gap_flag,
     perception_gaps,
     prepare_wave,
     reliability,
+    reliability_threshold,
     wave_breakdowns,
     wave_changes,
     wave_reliability,
 )
+from analytics.measures.suppression import suppression_threshold
 from analytics.store.connection import Store
 
 
@@ -136,9 +138,9 @@ def highlights(store: Store, user: User, initiative_id: int) -> Highlights:
     """Cached per data version (and per kind of reader: a funder's come from concealed
     figures): the gap and reliability work reads every answer."""
     flags = (
-        settings.get("COMMON_MEASURE_GAP_FLAG"),
-        settings.get("COMMON_MEASURE_RELIABILITY_FLAG"),
-        settings.get("COMMON_MEASURE_SUPPRESSION_MIN_N"),
+        gap_flag(),
+        reliability_threshold(),
+        suppression_threshold(),
     )
     return store.cached(
         "highlights",

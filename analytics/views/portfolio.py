@@ -12,7 +12,7 @@ from analytics.instrument import INDEX_OF
 from analytics.measures.indicators import ON_TRACK, indicator_statuses
 from analytics.measures.milestones import delivery, milestones
 from analytics.measures.statistics import participation, wave_changes
-from analytics.measures.suppression import suppression_threshold
+from analytics.measures.suppression import is_small
 from analytics.store.connection import Store
 from analytics.views.overview import overview
 
@@ -81,7 +81,7 @@ def _row(store: Store, user: User, initiative_id: int, as_of: dt.date) -> dict:
         if found.empty:
             continue
         r = found.iloc[0]
-        if user.aggregated_only and not (pd.notna(r["n"]) and r["n"] >= suppression_threshold()):
+        if user.aggregated_only and is_small(r["n"]):
             continue  # the index rests on a scale with too few respondents for this reader
         row[index] = r["mean"]
         row[f"{index}_change"] = r["change"]

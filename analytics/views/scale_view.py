@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics import settings
 from analytics.access.permissions import Permission, User, guarded
 from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.measures.groups import ALL_GROUP
@@ -16,6 +15,7 @@ from analytics.measures.statistics import (
     item_distributions,
     perception_gaps,
     reliability,
+    reliability_threshold,
     successive_changes,
 )
 from analytics.store.connection import Store
@@ -97,7 +97,7 @@ def _round(value: object, digits: int = 2) -> float | None:
 
 def reliability_words(alpha: float | None, complete: int) -> str:
     """The reliability of a scale in words for a non-statistician."""
-    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    threshold = reliability_threshold()
     if alpha is None:
         return (
             f"Not enough complete answers ({complete}) to judge whether the statements "
