@@ -6,9 +6,11 @@ import pandas as pd
 import pytest
 
 from analytics.demo.fill import DEMO_AS_OF, fill_demo, fill_if_new
+from analytics.demo.stories import STORIES_FILE, load_partner_names, load_stories
+from analytics.instrument import CONDITIONS, PRINCIPLES
 from analytics.measures.scoring import initiative_statistics
 from analytics.store.connection import Store, forget_store, open_store
-from analytics.store.schema import SECTORS
+from analytics.store.schema import MILESTONE_STATUSES, PHASES, POLARITIES, SECTORS
 from tests.users import ADMIN
 
 
@@ -18,6 +20,43 @@ def _means(store, initiative_id, scale, group="all"):
     )
     rows = stats[(stats["scale"] == scale) & (stats["group"] == group)]
     return rows.sort_values("wave_order")["mean"].tolist()
+
+
+def test_the_stories_file_holds_three_initiatives_in_known_terms():
+    stories = load_stories()
+    assert [story.name for story in stories] == [
+        "Riverside Early Years Alliance",
+        "Northgate Housing Partnership",
+        "Coastal Youth Employment Compact",
+    ]
+    scales = {*CONDITIONS, *PRINCIPLES}
+    for story in stories:
+        assert len(story.sector_weights) == len(SECTORS)
+        assert {phase for phase, _, _ in story.phases} <= set(PHASES), story.name
+        for shifts in (story.scale_shift, story.scale_trend, story.community_gap, story.noisy):
+            assert set(shifts) <= scales, story.name
+        assert story.milestones, story.name
+        for m in story.milestones:
+            assert m.condition is None or m.condition in CONDITIONS, m.title
+            assert m.principle is None or m.principle in PRINCIPLES, m.title
+            assert m.condition or m.principle, m.title
+            assert m.phase in PHASES, m.title
+            assert m.status in MILESTONE_STATUSES, m.title
+            assert (m.days_late is not None) == (m.status == "done"), m.title
+        assert all(i["polarity"] in POLARITIES for i in story.indicators), story.name
+
+
+def test_the_names_file_has_patterns_for_every_sector():
+    names = load_partner_names()
+    assert set(names.patterns) == set(SECTORS)
+    assert names.places and names.surnames
+
+
+def test_a_misspelt_key_in_a_stories_file_is_refused_not_ignored(tmp_path):
+    misspelt = tmp_path / "stories.toml"
+    misspelt.write_text(STORIES_FILE.read_text().replace("days_late = ", "days_lat = ", 1))
+    with pytest.raises(ValueError, match="days_lat"):
+        load_stories(misspelt)
 
 
 def test_the_same_seed_gives_the_same_data(tmp_path, demo_store):
