@@ -208,6 +208,7 @@ COVERED_ELSEWHERE = {
     "analytics.reports.build.report_content",  # tests/test_report.py: a funder sees no suppressed
     "analytics.reports.build.report_html",  # figure (HTML parsed, PDF text extracted)
     "analytics.reports.build.report_pdf",
+    "analytics.reports.context.gather_figures",  # what report_content reads: same tests
     "analytics.views.exports.export_file",  # tests/test_exports.py: a funder's exports (CSV, XLSX)
 }
 

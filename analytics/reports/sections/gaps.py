@@ -1,0 +1,66 @@
+"""The perception-gaps section of the report: for each scale in the latest wave, the spread of
+the means among sectors and among roles, with the large gaps flagged."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics import settings
+from analytics.instrument import scale_label
+from analytics.measures.statistics import perception_gaps
+from analytics.reports.content import Section, Table, change_text, mean_text
+from analytics.reports.context import ReportContext
+
+
+def _gap_rows(ctx: ReportContext) -> pd.DataFrame:
+    frames = []
+    for by, breakdown in ctx.figures.breakdowns.items():
+        gaps = perception_gaps(breakdown[breakdown["wave"].isin(ctx.labels)])
+        frames.append(gaps.assign(breakdown=by))
+    gaps = pd.concat(frames, ignore_index=True)
+    return gaps[(gaps["wave"] == ctx.latest_wave) & (gaps["scale_type"] != "index")]
+
+
+def largest_gap(ctx: ReportContext) -> pd.Series | None:
+    """The largest flagged gap of the latest wave (by sector or role), or None when none is."""
+    gaps = _gap_rows(ctx)
+    flagged = gaps[gaps["flagged"]]
+    return None if flagged.empty else flagged.sort_values("gap", ascending=False).iloc[0]
+
+
+def section(ctx: ReportContext) -> Section:
+    flag = settings.get("COMMON_MEASURE_GAP_FLAG")
+    title = "Perception gaps"
+    if not ctx.labels:
+        return Section(title, ["No survey wave in the period."])
+    gaps = _gap_rows(ctx).sort_values("gap", ascending=False)
+    paragraphs = [
+        f"For each scale in {ctx.latest_wave}: the highest minus the lowest mean among the "
+        f"sectors (or roles) with at least {ctx.min_n} respondents; {flag:.1f} or more is "
+        "flagged. Groups too small to show are left out, with the next-smallest group when "
+        "one alone would be."
+    ]
+    flagged = gaps[gaps["flagged"]]
+    paragraphs.append(
+        f"{len(flagged)} gap{'s' if len(flagged) != 1 else ''} flagged."
+        if len(flagged)
+        else "No gap is large enough to flag."
+    )
+    rows = [
+        [
+            scale_label(r.scale),
+            r.breakdown,
+            change_text(r.gap).lstrip("+"),
+            f"{r.highest} ({mean_text(r.highest_mean)})",
+            f"{r.lowest} ({mean_text(r.lowest_mean)})",
+            "flagged" if r.flagged else "",
+        ]
+        for r in gaps.itertuples()
+    ]
+    table = Table(
+        f"Gaps by sector and role in {ctx.latest_wave}",
+        ["Scale", "By", "Gap", "Highest", "Lowest", ""],
+        rows,
+        widths=[2.6, 0.9, 0.7, 2.7, 3.1, 1],
+    )
+    return Section(title, paragraphs, tables=[table] if rows else [])
