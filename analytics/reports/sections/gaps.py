@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import settings
 from analytics.instrument import scale_label
-from analytics.measures.statistics import perception_gaps
+from analytics.measures.statistics import gap_flag, perception_gaps
 from analytics.reports.content import Section, Table, change_text, mean_text
 from analytics.reports.context import ReportContext
 
@@ -29,7 +28,7 @@ def largest_gap(ctx: ReportContext) -> pd.Series | None:
 
 
 def section(ctx: ReportContext) -> Section:
-    flag = settings.get("COMMON_MEASURE_GAP_FLAG")
+    flag = gap_flag()
     title = "Perception gaps"
     if not ctx.labels:
         return Section(title, ["No survey wave in the period."])

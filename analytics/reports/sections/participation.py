@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.measures.suppression import is_small
 from analytics.reports.content import (
     HIDDEN,
     NONE_SHOWN,
@@ -29,7 +30,7 @@ def section(ctx: ReportContext) -> Section:
         return Section(title, ["No survey wave in the period."])
     rows, small = [], []
     for r in part.itertuples():
-        if ctx.user.aggregated_only and r.respondents < ctx.min_n:
+        if ctx.user.aggregated_only and is_small(r.respondents, ctx.min_n):
             small.append(r.wave)
             rows.append(
                 [

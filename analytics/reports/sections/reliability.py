@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import settings
 from analytics.instrument import SCALE_TYPES, scale_label
+from analytics.measures.statistics import reliability_threshold
 from analytics.measures.suppression import conceal
 from analytics.reports.content import HIDDEN, NONE_SHOWN, Section, Table, count_text, is_missing
 from analytics.reports.context import ReportContext
@@ -28,7 +28,7 @@ def _reliability_rows(ctx: ReportContext) -> pd.DataFrame:
 
 
 def section(ctx: ReportContext) -> Section:
-    threshold = settings.get("COMMON_MEASURE_RELIABILITY_FLAG")
+    threshold = reliability_threshold()
     title = "Reliability"
     if not ctx.labels:
         return Section(title, ["No survey wave in the period."])
