@@ -30,7 +30,7 @@ from bench.generate import generate  # noqa: E402
 STAGES = [
     ("analytics/cli.py", "<module>", "module imports (pandas, pyarrow, duckdb...)"),
     ("analytics/store/connection.py", "open_store", "open and migrate the new database"),
-    ("analytics/ingest/validate.py", "read_survey", "read_survey: bytes to a grid, find the layout"),
+    ("analytics/ingest/validate.py", "read_survey", "read_survey: bytes to a grid, the layout"),
     ("analytics/ingest/reading.py", "_fast_csv", "  pyarrow CSV read and to pandas"),
     ("analytics/ingest/mapping.py", "propose_mapping", "propose_mapping: columns to items"),
     ("analytics/ingest/validate.py", "validate", "validate: every cell checked"),
@@ -39,7 +39,7 @@ STAGES = [
     ("analytics/ingest/validate.py", "_parse_times", "    submitted_at dates"),
     ("analytics/ingest/commit.py", "commit_import", "commit_import: one transaction"),
     ("analytics/ingest/validate.py", "answer_matrix", "  answers as respondent-by-item arrays"),
-    ("analytics/store/connection.py", "insert_answers", "  INSERT of one answer list per respondent"),
+    ("analytics/store/connection.py", "insert_answers", "  INSERT, one answer list a respondent"),
     ("analytics/store/connection.py", "forget_store", "close (DuckDB checkpoint)"),
 ]
 

@@ -36,6 +36,8 @@ NOT_FOR_A_PERSON = {
     # (test_house_rules), and every function there that returns them conceals for its reader.
     "analytics.measures.scoring.stored_statistics",
     "analytics.measures.scoring.stored_paired_statistics",
+    "analytics.measures.scoring.stored_crossed_counts",
+    "analytics.measures.scoring.suppressed_breakdown",
     "analytics.store.connection.open_store",
     "analytics.store.connection.forget_store",
     "analytics.access.accounts.load_user",  # the router: which account a session holds

@@ -4,12 +4,14 @@ against an independent computation (scipy, numpy or by hand) or crafted groups."
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
+from analytics.instrument import CONDITIONS
 from analytics.measures.scoring import initiative_statistics, respondent_scores
 from analytics.measures.statistics import (
     breakdown_statistics,
@@ -23,7 +25,7 @@ from analytics.measures.statistics import (
     successive_changes,
     welch_change,
 )
-from analytics.measures.suppression import suppress
+from analytics.measures.suppression import HIDDEN_WORDS, suppress, suppress_paired
 from tests.users import ADMIN
 
 
@@ -158,12 +160,13 @@ def test_small_groups_are_suppressed_with_every_statistic():
     out = suppress(
         _breakdown({"a": (3, 2.0), "b": (10, 4.0), "c": (20, 3.0), "d": (9, 3.5)}), min_n=5
     ).set_index("group")
-    assert out.loc["a", "suppressed"] and out.loc["a", "suppression"].startswith("fewer than 5")
+    assert out.loc["a", "suppressed"] and out.loc["a", "suppression"] == HIDDEN_WORDS
     for column in ("mean", "sd", "ci_low", "ci_high", "pct_favourable", "band"):
         assert out.loc["a", column] is None
     assert out.loc["a", "n"] == 3  # the size stays visible; the values do not
-    # The next-smallest group is suppressed too, so 'a' cannot be found by subtraction.
-    assert out.loc["d", "suppression"] == "protects a small group"
+    # The next-smallest group is suppressed too, so 'a' cannot be found by subtraction; its
+    # reason is the same words, so that it does not tell which of the two is small.
+    assert out.loc["d", "suppression"] == HIDDEN_WORDS
     assert not out.loc["b", "suppressed"] and not out.loc["c", "suppressed"]
     assert not out.loc["all", "suppressed"]
 
@@ -190,6 +193,97 @@ def test_two_small_groups_need_no_extra_suppression():
         "b": True,
         "c": False,
     }
+
+
+def test_small_groups_hidden_together_under_the_threshold_hide_the_next_smallest():
+    """Two groups of 1 and 2 hidden together would give their pooled sum and sum of squares
+    (with n = 1 each: both scores); the next-smallest groups are hidden until the hidden
+    groups hold at least the threshold."""
+    cells = {"a": (1, 3.0), "b": (2, 5.0), "c": (1, 2.0), "d": (6, 3.5), "e": (30, 3.0)}
+    out = suppress(_breakdown(cells), min_n=5).set_index("group")
+    hidden = out.index[out["suppressed"]].tolist()
+    assert sorted(hidden) == ["a", "b", "c", "d"]
+    assert sum(cells[g][0] for g in hidden) >= 5
+    assert set(out.loc[hidden, "suppression"]) == {HIDDEN_WORDS}
+    assert not out.loc["e", "suppressed"] and not out.loc["all", "suppressed"]
+
+
+def _with_indices(cells: dict[str, dict[str, int]]) -> pd.DataFrame:
+    """A breakdown of the five conditions and their index, n per group and condition."""
+    rows = []
+    for group, sizes in cells.items():
+        for scale in [*CONDITIONS, "collective_impact"]:
+            n = sizes.get(scale, min(sizes.values()) if scale == "collective_impact" else 10)
+            rows.append(
+                {
+                    "wave_id": 1,
+                    "wave": "W",
+                    "wave_order": 0,
+                    "scale_type": "index" if scale == "collective_impact" else "condition",
+                    "scale": scale,
+                    "group": group,
+                    "n": n,
+                    "mean": 3.0,
+                    "sd": 0.5,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_an_index_is_hidden_wherever_one_of_its_scales_is():
+    # 'x' is small on one condition only, 'y' is hidden beside it there (its complement):
+    # both groups' index goes, or 5 x index minus four conditions gives the fifth back.
+    cells = {
+        "all": {c: 40 for c in CONDITIONS},
+        "x": {c: (4 if c == "backbone_support" else 8) for c in CONDITIONS},
+        "y": {c: 9 for c in CONDITIONS},
+        "z": {c: 23 for c in CONDITIONS},
+    }
+    out = suppress(_with_indices(cells), min_n=5)
+    index = out[out["scale"] == "collective_impact"].set_index("group")["suppressed"]
+    assert index.to_dict() == {"all": False, "x": True, "y": True, "z": False}
+    backbone = out[out["scale"] == "backbone_support"].set_index("group")["suppressed"]
+    assert backbone.to_dict() == {"all": False, "x": True, "y": True, "z": False}
+
+
+def _crossed(cells: dict[tuple[str, str], int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The sector and role breakdowns (with totals) of respondents in sector x role cells."""
+    sectors, roles = defaultdict(int), defaultdict(int)
+    for (sector, role), n in cells.items():
+        sectors[sector] += n
+        roles[role] += n
+    first = _breakdown({s: (n, 3.0) for s, n in sectors.items()})
+    second = _breakdown({r: (n, 3.0) for r, n in roles.items()})
+    crossed = pd.DataFrame(
+        [
+            {"wave_id": 1, "scale": "common_agenda", "grp": s, "grp2": r, "n": n}
+            for (s, r), n in cells.items()
+        ]
+    )
+    return first, second, crossed
+
+
+def test_a_sector_minus_the_role_nested_in_it_is_not_published():
+    """Philanthropy (6) is the Board (5) and one member of staff: both shown, philanthropy
+    minus Board would be that one person. suppress_paired hides one of them (and its
+    complement), so that no set of fewer than 5 follows from the two breakdowns."""
+    cells = {
+        ("philanthropy", "Board"): 5,
+        ("philanthropy", "Staff"): 1,
+        ("nonprofit", "Staff"): 20,
+        ("government", "Staff"): 8,
+        ("government", "Director"): 7,
+    }
+    first, second, crossed = _crossed(cells)
+    plain = [suppress(f, min_n=5) for f in (first, second)]
+    assert not any(f["suppressed"].any() for f in plain)  # each alone is safe
+    sectors, roles = suppress_paired(first, second, crossed, min_n=5)
+    shown_sectors = set(sectors.loc[~sectors["suppressed"], "group"])
+    shown_roles = set(roles.loc[~roles["suppressed"], "group"])
+    assert not ({"philanthropy", "Board"} <= shown_sectors | shown_roles)
+    for frame in (sectors, roles):
+        hidden = frame[frame["suppressed"]]
+        assert hidden.empty or (len(hidden) >= 2 and hidden["n"].sum() >= 5)
 
 
 def test_a_small_total_is_suppressed():

@@ -17,16 +17,12 @@ from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
 from analytics.measures.scoring import (
     RESPONDENT_SCORES_SQL,
     STORE_ANSWERS_SQL,
-    Bands,
-    stored_paired_statistics,
-    stored_statistics,
+    suppressed_breakdown,
 )
 from analytics.measures.suppression import (
     conceal,
     conceal_alpha,
     is_small,
-    suppress,
-    suppression_threshold,
 )
 from analytics.store.connection import Store
 
@@ -247,28 +243,23 @@ def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:
 @guarded(Permission.VIEW)
 def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) -> pd.DataFrame:
     """Scale statistics by sector, role or organisation with their totals, suppressed (for
-    everyone); a funder also does not see the size of a hidden group, nor organisations."""
+    everyone: scoring.suppressed_breakdown); a funder also does not see the size of a hidden
+    group, nor organisations."""
     if by is None or by not in BREAKDOWNS:
         raise ValueError(f"breakdown must be one of sector, role, organisation, not {by!r}")
     if by == "organisation":
         require(user, Permission.VIEW_DETAIL, initiative_id)
-    min_n = suppression_threshold()
-
-    def compute() -> pd.DataFrame:
-        groups = stored_statistics(store, initiative_id, by)
-        total = stored_statistics(store, initiative_id, None)
-        return suppress(pd.concat([total, groups], ignore_index=True), min_n)
-
-    return conceal(store.cached("breakdown", (initiative_id, by, min_n), compute), user)
+    return conceal(suppressed_breakdown(store, initiative_id, by), user)
 
 
 def _wave_breakdown_statistics(
     store: Store, initiative_id: int, wave_id: int
 ) -> tuple[pd.DataFrame, ...]:
-    """initiative_statistics by each of PAIRED_BREAKDOWNS (sector, role) of one wave, not
-    suppressed, from one pass over that wave's answers; cached per data version."""
-    bands, min_n = Bands.from_settings(), suppression_threshold()
-    return stored_paired_statistics(store, initiative_id, bands, min_n, wave_id)
+    """The sector and role breakdowns (PAIRED_BREAKDOWNS) of one wave, suppressed together,
+    not concealed, from one pass over that wave's answers; cached per data version."""
+    return tuple(
+        suppressed_breakdown(store, initiative_id, by, wave_id) for by in PAIRED_BREAKDOWNS
+    )
 
 
 @guarded(Permission.VIEW)
@@ -277,14 +268,10 @@ def wave_breakdowns(
 ) -> dict[str, pd.DataFrame]:
     """breakdown_statistics by sector and by role of one wave only, concealed for `user` (the
     overview's highlights look at the latest wave): one pass over that wave's answers instead
-    of every wave's."""
+    of every wave's. The suppression of a wave depends on that wave's figures only, so these
+    are the rows breakdown_statistics gives for the wave."""
     paired = _wave_breakdown_statistics(store, initiative_id, wave_id)
-    total = stored_statistics(store, initiative_id, None)
-    total = total[total["wave_id"] == wave_id]
-    return {
-        by: conceal(suppress(pd.concat([total, groups], ignore_index=True)), user)
-        for by, groups in zip(PAIRED_BREAKDOWNS, paired, strict=True)
-    }
+    return {by: conceal(frame, user) for by, frame in zip(PAIRED_BREAKDOWNS, paired, strict=True)}
 
 
 @guarded(Permission.VIEW)
