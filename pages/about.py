@@ -64,8 +64,19 @@ and the five **partnering principles**.
 
 #### Privacy
 - Any group of fewer than **{min_n} respondents** shows no figure (funders and exports never
-  see one). Where exactly one group of a breakdown is hidden, the next smallest is hidden too,
-  so that no one can work the hidden figure out from the total.
+  see one), and a funder does not see how many people a hidden group has.
+- **No working it out from the total.** In every breakdown, if any group is hidden, the next
+  smallest groups are hidden too, until the hidden groups together hold at least {min_n}
+  respondents. Taking the shown groups away from the total then gives only the average of
+  several groups together, never one group's. Every hidden group says the same thing,
+  "hidden to protect small groups", so you cannot tell which one was small.
+- **No working it out from an index.** A group's Collective Impact or Partnering index is
+  hidden wherever any of its five scores is hidden, since the index and four scores would give
+  the fifth.
+- **No working it out by putting breakdowns side by side.** The sector and role breakdowns of
+  a wave are checked together: if a sector and a role (or groups of them) overlap so that
+  taking one from the other would leave fewer than {min_n} people, more groups are hidden.
+- The same rules hold on every page, in the report and in every download.
 """
     )
 

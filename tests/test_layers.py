@@ -31,7 +31,7 @@ LAYERS = (
 RULE_HOMES = {
     "the suppression threshold": (r"COMMON_MEASURE_SUPPRESSION_MIN_N", "measures/suppression.py"),
     "complementary suppression": (
-        r"def suppress\b|protects a small group",
+        r"def suppress\b|def suppress_paired\b|hidden to protect small groups",
         "measures/suppression.py",
     ),
     "what a funder may see": (r"def conceal\b|def conceal_alpha\b", "measures/suppression.py"),

@@ -141,9 +141,9 @@ def _render_groups(
         else:
             st.caption(message)
     st.caption(
-        f"Groups of {small_group_words(min_n)} show no figure (n < {min_n}); where "
-        "one group is hidden, the next smallest is hidden too ('hidden'), so that no "
-        "figure can be worked out from the total."
+        f"Groups of {small_group_words(min_n)} show no figure (n < {min_n}); beside them "
+        f"the next smallest are hidden too, until the hidden groups hold {min_n} or more "
+        "together, so that no group's figure can be worked out from the total."
     )
     table = heatmap_table(db, user, initiative_id, view.scale_type, by, wave)
     shown = table.rename(
