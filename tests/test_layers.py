@@ -38,6 +38,10 @@ RULE_HOMES = {
     "the bands": (r"COMMON_MEASURE_BAND_", "measures/scoring.py"),
     "the reliability flag": (r"COMMON_MEASURE_RELIABILITY_FLAG", "measures/statistics.py"),
     "the perception-gap flag": (r"COMMON_MEASURE_GAP_FLAG", "measures/statistics.py"),
+    "the minimal important difference": (
+        r"COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE",
+        "measures/statistics.py",
+    ),
     "the answer label map": (r"[\"']strongly agree[\"']\s*:", "ingest/answers.py"),
     "reverse coding in scores": (r"THEN 6 - ", "measures/scoring.py"),
     "Cronbach's alpha": (r"def cronbach_alpha\b", "measures/statistics.py"),

@@ -14,8 +14,10 @@ from scipy import stats as scipy_stats
 from analytics.instrument import CONDITIONS
 from analytics.measures.scoring import initiative_statistics, respondent_scores
 from analytics.measures.statistics import (
+    benjamini_hochberg,
     breakdown_statistics,
     cronbach_alpha,
+    effect_words,
     item_distributions,
     non_responding_partners,
     participation,
@@ -23,6 +25,7 @@ from analytics.measures.statistics import (
     reliability,
     shannon_evenness,
     successive_changes,
+    wave_changes,
     welch_change,
 )
 from analytics.measures.suppression import HIDDEN_WORDS, suppress, suppress_paired
@@ -98,12 +101,75 @@ def test_no_test_with_fewer_than_two_respondents():
     assert change.p_value is None and change.verdict == "no clear change"
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_benjamini_hochberg_matches_scipy(seed):
+    rng = np.random.default_rng(seed)
+    p = list(rng.uniform(0, 0.2, 10) ** 2)
+    expected = scipy_stats.false_discovery_control(p, method="bh")
+    assert benjamini_hochberg(p) == pytest.approx(list(expected))
+    # A scale without a test (None) stays untested and is not counted in the family.
+    with_gap = benjamini_hochberg([p[0], None, *p[1:]])
+    assert with_gap[1] is None
+    assert [x for x in with_gap if x is not None] == pytest.approx(list(expected))
+
+
+@pytest.mark.parametrize(
+    ("d", "words"),
+    [(0.0, "negligible"), (-0.19, "negligible"), (0.2, "small"), (-0.49, "small")]
+    + [(0.5, "medium"), (0.79, "medium"), (-0.8, "large"), (2.7, "large"), (None, None)],
+)
+def test_effect_sizes_in_words(d, words):
+    assert effect_words(d) == words
+
+
+def _two_waves(scales: dict[str, tuple[float, float]], n: int = 400) -> pd.DataFrame:
+    """Whole-wave statistics of two waves: scale -> (mean before, mean after), sd 0.8."""
+    rows = []
+    for wave, k in (("A", 0), ("B", 1)):
+        for scale, means in scales.items():
+            rows.append(
+                {"wave": wave, "wave_order": k, "group": "all", "scale_type": "condition"}
+                | {"scale": scale, "n": n, "mean": means[k], "sd": 0.8}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_a_change_is_clear_only_when_adjusted_p_and_size_both_say_so(monkeypatch):
+    """Ten scales tested at once: each p adjusted by BH across the ten (computed here with
+    scipy from the same Welch tests); an improvement needs adjusted p < 0.05 and a change of
+    at least the minimal important difference (0.2 by default)."""
+    scales = {
+        f"s{k}": (3.0, 3.0 + delta)
+        for k, delta in enumerate([0.5, 0.15, 0.25, -0.3, 0.0, 0.05, -0.02, 0.1, 0.12, 0.19])
+    }
+    changes = wave_changes(_two_waves(scales), "A", "B").set_index("scale")
+    p = [
+        scipy_stats.ttest_ind_from_stats(m2, 0.8, 400, m1, 0.8, 400, equal_var=False).pvalue
+        for m1, m2 in scales.values()
+    ]
+    adjusted = scipy_stats.false_discovery_control(p, method="bh")
+    assert list(changes["p_adjusted"]) == pytest.approx(list(adjusted))
+    for (scale, (m1, m2)), q in zip(scales.items(), adjusted, strict=True):
+        expected = "no clear change"
+        if q < 0.05 and abs(m2 - m1) >= 0.2:
+            expected = "improvement" if m2 > m1 else "decline"
+        assert changes.loc[scale, "verdict"] == expected, scale
+    # s1 (+0.15) is clear to the test but smaller than the minimal important difference.
+    assert (
+        changes.loc["s1", "p_adjusted"] < 0.05 and changes.loc["s1", "verdict"] == "no clear change"
+    )
+    assert changes.loc["s0", "verdict"] == "improvement" and changes.loc["s0", "effect"] == "medium"
+    assert changes.loc["s3", "verdict"] == "decline"
+    monkeypatch.setenv("COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE", "0.1")
+    again = wave_changes(_two_waves(scales), "A", "B").set_index("scale")
+    assert again.loc["s1", "verdict"] == "improvement"
+
+
 def test_demo_changes_agree_with_scipy_on_respondent_scores(demo_store, riverside):
     stats = initiative_statistics(demo_store, ADMIN, riverside)
     changes = successive_changes(stats)
-    real = changes[changes["verdict"] != "no clear change"]
-    assert (real["verdict"] == "improvement").any()
-    row = real.iloc[0]
+    # The largest change (no longer always a 'real' one: BH and the minimal difference).
+    row = changes.loc[changes["difference"].abs().idxmax()]
     answers = demo_store.answers(riverside)
     items = demo_store.instrument_items(riverside)
     scores = respondent_scores(answers, items)

@@ -58,11 +58,15 @@ def _render_trend(view, name: str, phases) -> None:
     st.subheader(f"{view.label} over time")
     real = view.changes[view.changes["verdict"] != "no clear change"]
     if real.empty:
-        st.caption("No change between two waves is large enough to be sure it is real (p < 0.05).")
+        st.caption(
+            "No change between two waves is both clear to the test (adjusted p < 0.05) "
+            "and large enough to matter."
+        )
     else:
         st.caption(
             "Triangles mark changes from the wave before that are real (Welch's t-test, "
-            "p < 0.05): blue up for an improvement, orange-red down for a decline."
+            "adjusted p < 0.05 across the ten scales, and at least the minimal important "
+            "difference): blue up for an improvement, orange-red down for a decline."
         )
     chart_with_data(
         charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),

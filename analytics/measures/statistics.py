@@ -34,6 +34,11 @@ def reliability_threshold() -> float:
     return float(settings.get("COMMON_MEASURE_RELIABILITY_FLAG"))
 
 
+def min_important_difference() -> float:
+    """The smallest change of a mean called an improvement or a decline (a setting)."""
+    return float(settings.get("COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE"))
+
+
 def gap_flag() -> float:
     """The perception gap (highest minus lowest group mean) that is flagged (a setting)."""
     return float(settings.get("COMMON_MEASURE_GAP_FLAG"))
@@ -184,12 +189,70 @@ def welch_change(n1: int, mean1: float, sd1: float, n2: int, mean2: float, sd2: 
     return Change(difference, p, d, verdict)
 
 
+# Cohen's conventions for |d|: below 0.2 negligible, then small, medium (0.5), large (0.8).
+EFFECT_SIZES = ((0.8, "large"), (0.5, "medium"), (0.2, "small"))
+
+
+def effect_words(d: float | None) -> str | None:
+    """Cohen's d in words: 'negligible' under 0.2, 'small', 'medium' from 0.5, 'large' from
+    0.8 (by its absolute value); None without a d."""
+    if _missing(d):
+        return None
+    for bound, words in EFFECT_SIZES:
+        if abs(d) >= bound:
+            return words
+    return "negligible"
+
+
+def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate) of one family of tests, in
+    the given order; a missing p (no test) stays missing and does not count in the family."""
+    present = [(i, float(p)) for i, p in enumerate(p_values) if not _missing(p)]
+    adjusted: list[float | None] = [None] * len(p_values)
+    m = len(present)
+    running = 1.0
+    for rank, (i, p) in reversed(list(enumerate(sorted(present, key=lambda x: x[1]), start=1))):
+        running = min(running, p * m / rank)
+        adjusted[i] = running
+    return adjusted
+
+
+def verdict(difference: float, p_adjusted: float | None, min_difference: float) -> str:
+    """'improvement' or 'decline' only when the adjusted p is under 0.05 and the change is at
+    least the minimal important difference; otherwise 'no clear change'."""
+    if _missing(p_adjusted) or p_adjusted >= 0.05 or abs(difference) < min_difference:
+        return "no clear change"
+    return "improvement" if difference > 0 else "decline"
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+CHANGE_COLUMNS = [
+    "scale_type",
+    "scale",
+    "from",
+    "to",
+    "mean_from",
+    "mean_to",
+    "difference",
+    "p_value",
+    "p_adjusted",
+    "cohens_d",
+    "effect",
+    "verdict",
+]
+
+
 def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFrame:
-    """Change of every scale of the whole-wave group between two waves (labels)."""
+    """Change of every scale of the whole-wave group between two waves (labels), DESIGN.md 3.
+
+    Per scale: difference of means, Welch's p, Cohen's d and its size in words (`effect`).
+    The scales of the comparison (conditions and principles, the indices having no test of
+    their own) are one family: their p-values are adjusted for the false discovery rate
+    (Benjamini-Hochberg, `p_adjusted`). A change is an improvement or a decline only when its
+    adjusted p is under 0.05 and it is at least COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE."""
     whole = stats[stats["group"] == ALL_GROUP]
     a = whole[whole["wave"] == wave_from].set_index("scale")
     b = whole[whole["wave"] == wave_to].set_index("scale")
@@ -210,24 +273,15 @@ def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFr
                 "difference": change.difference,
                 "p_value": change.p_value,
                 "cohens_d": change.cohens_d,
-                "verdict": change.verdict,
+                "effect": effect_words(change.cohens_d),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "scale_type",
-            "scale",
-            "from",
-            "to",
-            "mean_from",
-            "mean_to",
-            "difference",
-            "p_value",
-            "cohens_d",
-            "verdict",
-        ],
-    )
+    adjusted = benjamini_hochberg([row["p_value"] for row in rows])
+    smallest = min_important_difference()
+    for row, p in zip(rows, adjusted, strict=True):
+        row["p_adjusted"] = p
+        row["verdict"] = verdict(row["difference"], p, smallest)
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
 def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:

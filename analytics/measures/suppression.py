@@ -47,7 +47,9 @@ STATISTIC_COLUMNS = (
     "change",
     "difference",
     "p_value",
+    "p_adjusted",
     "cohens_d",
+    "effect",
     "t",
     "verdict",
 )

@@ -38,8 +38,9 @@ COLUMNS = [
 
 def portfolio(store: Store, user: User, as_of: dt.date | None = None) -> pd.DataFrame:
     """One row per initiative `user` is granted, by name: each index in the latest wave
-    (mean), its change since the previous wave and the real changes (Welch, p < 0.05) among
-    its five scales in words; the share of done milestones done on time; indicators on track
+    (mean), its change since the previous wave and the real changes among its five scales in
+    words (statistics.wave_changes: BH-adjusted p < 0.05 and the minimal important difference);
+    the share of done milestones done on time; indicators on track
     (k of n); the latest wave's respondents and responding of active partners, and its date.
     For a funder, a wave of fewer respondents than the suppression threshold shows no figure."""
     as_of = as_of or dt.date.today()
