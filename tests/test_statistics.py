@@ -368,6 +368,23 @@ def test_perception_gaps_use_unsuppressed_groups_only():
     assert row["gap"] == pytest.approx(1.0) and row["flagged"]
 
 
+def test_a_gap_is_flagged_only_when_the_two_groups_differ():
+    """A 0.6 gap between two groups of 5 and 6 with sd 1.2 is not a difference a test can see
+    (Welch, checked against scipy): not flagged; the same gap with sd 0.3 is. Both n shown."""
+    for sd, flagged in ((1.2, False), (0.3, True)):
+        frame = _breakdown({"a": (5, 3.0), "b": (6, 3.6), "c": (30, 3.3)}).assign(sd=sd)
+        row = perception_gaps(suppress(frame, min_n=5)).iloc[0]
+        expected = scipy_stats.ttest_ind_from_stats(3.0, sd, 5, 3.6, sd, 6, equal_var=False)
+        assert row["p_value"] == pytest.approx(expected.pvalue)
+        assert (row["highest"], row["highest_n"], row["lowest"], row["lowest_n"]) == (
+            "b",
+            6,
+            "a",
+            5,
+        )
+        assert row["gap"] == pytest.approx(0.6) and bool(row["flagged"]) is flagged
+
+
 def test_northgate_equity_gap_is_flagged(demo_store, northgate):
     gaps = perception_gaps(breakdown_statistics(demo_store, ADMIN, northgate, "sector"))
     equity = gaps[gaps["scale"] == "equity"]

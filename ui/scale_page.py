@@ -134,12 +134,13 @@ def _render_groups(
         row = gap.iloc[0]
         message = (
             f"Perception gap on {view.label}: {row['gap']:.2f} between "
-            f"{literal(row['highest'])} ({row['highest_mean']:.2f}) and "
-            f"{literal(row['lowest'])} ({row['lowest_mean']:.2f})."
+            f"{literal(row['highest'])} ({row['highest_mean']:.2f}, n = {row['highest_n']}) and "
+            f"{literal(row['lowest'])} ({row['lowest_mean']:.2f}, n = {row['lowest_n']})."
         )
         if row["flagged"]:
             st.warning(
-                message + " That is a large gap: worth a conversation.",
+                message + " That is a large gap, and the two groups differ (Welch's t-test, "
+                f"p = {row['p_value']:.3f}): worth a conversation.",
                 icon=":material/diversity_3:",
             )
         else:

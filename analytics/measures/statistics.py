@@ -339,9 +339,29 @@ def prepare_wave(store: Store, user: User, initiative_id: int, wave_id: int) -> 
 # -- perception gaps ---------------------------------------------------------------------------
 
 
+GAP_COLUMNS = [
+    "wave",
+    "wave_order",
+    "scale_type",
+    "scale",
+    "gap",
+    "highest",
+    "highest_mean",
+    "highest_n",
+    "lowest",
+    "lowest_mean",
+    "lowest_n",
+    "p_value",
+    "flagged",
+]
+
+
 def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
-    """Per wave and scale: highest minus lowest mean among unsuppressed groups, with the two
-    groups, flagged at COMMON_MEASURE_GAP_FLAG or more. `breakdown` is suppressed already."""
+    """Per wave and scale: highest minus lowest mean among the groups shown (not suppressed),
+    with the two groups and their n. Flagged when the gap is at least COMMON_MEASURE_GAP_FLAG
+    and the two groups differ (Welch's t-test, p < 0.05): a large gap between two small, spread
+    out groups is noise. An index (no respondent-level sd) has no test and is never flagged.
+    `breakdown` is suppressed already."""
     flag = gap_flag()
     groups = breakdown[(breakdown["group"] != ALL_GROUP) & ~breakdown["suppressed"]]
     rows = []
@@ -352,6 +372,10 @@ def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
         high = cells.loc[cells["mean"].astype(float).idxmax()]
         low = cells.loc[cells["mean"].astype(float).idxmin()]
         gap = float(high["mean"]) - float(low["mean"])
+        test = welch_change(
+            _count(low["n"]), float(low["mean"]), _number(low.get("sd")),
+            _count(high["n"]), float(high["mean"]), _number(high.get("sd")),
+        )  # fmt: skip
         rows.append(
             {
                 "wave": wave,
@@ -361,26 +385,23 @@ def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
                 "gap": gap,
                 "highest": high["group"],
                 "highest_mean": float(high["mean"]),
+                "highest_n": high["n"],
                 "lowest": low["group"],
                 "lowest_mean": float(low["mean"]),
-                "flagged": gap >= flag,
+                "lowest_n": low["n"],
+                "p_value": test.p_value,
+                "flagged": bool(gap >= flag and test.p_value is not None and test.p_value < 0.05),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "wave",
-            "wave_order",
-            "scale_type",
-            "scale",
-            "gap",
-            "highest",
-            "highest_mean",
-            "lowest",
-            "lowest_mean",
-            "flagged",
-        ],
-    )
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+def _number(value: object) -> float:
+    return float("nan") if _missing(value) or pd.isna(value) else float(value)
+
+
+def _count(value: object) -> int:
+    return 0 if _missing(value) or pd.isna(value) else int(value)
 
 
 # -- participation and diversity ---------------------------------------------------------------
