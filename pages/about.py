@@ -62,10 +62,16 @@ and the five **partnering principles**.
   words: *negligible* below 0.2, *small*, *medium* from 0.5, *large* from 0.8.
 - **Reliability.** The statements of one scale should move together: someone who agrees with
   one tends to agree with the others. Cronbach's alpha measures this from the partners who
-  answered all of a scale's statements (at least 3 of them are needed). Below {alpha:.2f} the
-  scale is flagged: its statements may be read differently, so look at them one by one.
+  answered all of a scale's statements (at least 3 of them are needed), with a 95% interval
+  (Feldt's) for the chance in it. A scale is *unreliable* only when the whole interval is
+  below {alpha:.2f}: its statements may be read differently, so look at them one by one. When
+  the interval straddles {alpha:.2f} it is *uncertain*: too few answers to be sure. A negative
+  alpha means the statements pull against each other, usually a negatively worded statement
+  not turned round: *check the reverse-coded statements*.
 - **Perception gaps.** Within a wave, the highest group's score minus the lowest's, by
-  sector or role, among groups large enough to show. A gap of {gap:.1f} or more is flagged.
+  sector or role, among groups large enough to show, with both groups' sizes. A gap is flagged
+  when it is {gap:.1f} or more and a test (Welch's t-test, p < 0.05) says the two groups
+  really differ: a large gap between two small groups can be chance.
 - **Participation.** Respondents per wave, the partners who responded out of those active
   when the wave opened, and the **evenness** of the partners' sector mix (Shannon's H divided
   by its largest possible value): 1 when every sector present is equally represented.

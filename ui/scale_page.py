@@ -82,18 +82,25 @@ def _render_reliability(view) -> None:
     if latest is None:
         st.info(reliability_words(None, 0))
         return
-    words = reliability_words(latest["alpha"], int(latest["complete_cases"]))
-    (st.warning if latest["unreliable"] else st.success)(f"{literal(latest['wave'])}: {words}")
-    table = view.reliability[["wave", "items", "complete_cases", "alpha", "unreliable"]].rename(
+    words = reliability_words(
+        latest["alpha"], int(latest["complete_cases"]), latest["alpha_low"], latest["alpha_high"]
+    )
+    trusted = latest["reliability"] == "reliable"
+    (st.success if trusted else st.warning)(f"{literal(latest['wave'])}: {words}")
+    columns = ["wave", "items", "complete_cases", "alpha", "alpha_low", "alpha_high", "reliability"]
+    table = view.reliability[columns].rename(
         columns={
             "wave": "Wave",
             "items": "Statements",
             "complete_cases": "Complete answers",
             "alpha": "Cronbach's alpha",
-            "unreliable": "Below the threshold",
+            "alpha_low": "95% interval low",
+            "alpha_high": "95% interval high",
+            "reliability": "Reads as",
         }
     )
-    table["Cronbach's alpha"] = table["Cronbach's alpha"].round(2)
+    for column in ("Cronbach's alpha", "95% interval low", "95% interval high"):
+        table[column] = table[column].astype(float).round(2)
     with st.expander("Reliability in every wave"):
         st.dataframe(table, hide_index=True)
 

@@ -60,6 +60,45 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
     return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total_variance))
 
 
+def feldt_interval(
+    alpha: float, complete_cases: int, items: int, level: float = 0.95
+) -> tuple[float, float]:
+    """Feldt's (1965) interval for Cronbach's alpha: (1 - alpha) / (1 - true alpha) follows an
+    F distribution with n - 1 and (n - 1)(k - 1) degrees of freedom (n complete cases, k
+    items)."""
+    # scipy.special.fdtri is scipy.stats.f.ppf without the cost of importing scipy.stats.
+    from scipy.special import fdtri
+
+    df1, df2 = complete_cases - 1, (complete_cases - 1) * (items - 1)
+    tail = (1 - level) / 2
+    low = 1 - (1 - alpha) * float(fdtri(df1, df2, 1 - tail))
+    high = 1 - (1 - alpha) * float(fdtri(df1, df2, tail))
+    return low, high
+
+
+# How a scale's alpha reads (DESIGN.md section 3).
+RELIABLE, UNCERTAIN, UNRELIABLE = "reliable", "uncertain", "unreliable"
+CHECK_REVERSED = "check the reverse-coded statements"
+
+
+def reliability_verdict(
+    alpha: float | None, low: float | None, high: float | None, threshold: float
+) -> str | None:
+    """'unreliable' only when the whole 95% interval is below the threshold, 'uncertain' when
+    it straddles it, 'reliable' when it lies above; a negative alpha (items pulling against
+    each other: usually a reverse-coded statement not turned round) reads 'check the
+    reverse-coded statements'. None without an alpha."""
+    if _missing(alpha):
+        return None
+    if alpha < 0:
+        return CHECK_REVERSED
+    if high < threshold:
+        return UNRELIABLE
+    if low < threshold:
+        return UNCERTAIN
+    return RELIABLE
+
+
 # Complete cases: respondents who answered every item of a scale (of two or more items), with
 # their total and their item values in item id order; then per wave and scale the variance of
 # the totals and, position by position (item by item), the variances of the items.
@@ -91,9 +130,11 @@ FROM (
 
 @guarded(Permission.VIEW)
 def reliability(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
-    """Cronbach's alpha per wave and scale over complete cases, with the flag below the
-    COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases (and,
-    for a funder, under the suppression threshold)."""
+    """Cronbach's alpha per wave and scale over complete cases, with its 95% Feldt interval
+    (alpha_low, alpha_high) and how it reads against COMMON_MEASURE_RELIABILITY_FLAG
+    (`reliability`: reliable, uncertain, unreliable, or check the reverse-coded statements;
+    `unreliable` only when the whole interval is below); alpha is None under three complete
+    cases (and, for a funder, under the suppression threshold)."""
     threshold = reliability_threshold()
     alpha = store.cached(
         "reliability",
@@ -133,7 +174,17 @@ def _reliability(
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
     raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)
-    raw["unreliable"] = raw["alpha"].notna() & (raw["alpha"] < threshold)
+    bounds = [
+        feldt_interval(a, int(n), int(k)) if not _missing(a) else (np.nan, np.nan)
+        for a, n, k in zip(raw["alpha"], raw["complete_cases"], raw["items"], strict=True)
+    ]
+    raw["alpha_low"] = [b[0] for b in bounds]
+    raw["alpha_high"] = [b[1] for b in bounds]
+    raw["reliability"] = [
+        reliability_verdict(a, lo, hi, threshold)
+        for a, lo, hi in zip(raw["alpha"], raw["alpha_low"], raw["alpha_high"], strict=True)
+    ]
+    raw["unreliable"] = raw["reliability"] == UNRELIABLE
     waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
     waves["wave_order"] = range(len(waves))
     out = raw.merge(waves[["wave_id", "wave", "wave_order"]], on="wave_id")
@@ -147,6 +198,9 @@ def _reliability(
                 "items",
                 "complete_cases",
                 "alpha",
+                "alpha_low",
+                "alpha_high",
+                "reliability",
                 "unreliable",
             ]
         ]

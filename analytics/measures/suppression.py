@@ -277,7 +277,8 @@ def _apply(breakdown: pd.DataFrame, hidden: dict[tuple, set[str]], min_n: int) -
 def conceal_alpha(alpha: pd.DataFrame, user: User) -> pd.DataFrame:
     """For a funder, no alpha (and no flag) from fewer complete answers than the suppression
     threshold; the count of complete answers is hidden too."""
-    shown = conceal(alpha, user, n_column="complete_cases", statistics=("alpha",))
+    figures = ("alpha", "alpha_low", "alpha_high", "reliability")
+    shown = conceal(alpha, user, n_column="complete_cases", statistics=figures)
     if user.aggregated_only:
         shown["unreliable"] = shown["unreliable"] & shown["alpha"].notna()
     return shown
