@@ -131,6 +131,9 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.breakdown_statistics": lambda: (
             statistics.breakdown_statistics(store, user, initiative_id, "sector")
         ),
+        "analytics.measures.statistics.matched_pairs": lambda: statistics.matched_pairs(
+            store, user, initiative_id
+        ),
         "analytics.measures.statistics.participation": lambda: statistics.participation(
             store, user, initiative_id
         ),
@@ -204,7 +207,7 @@ def _reads(store, user: User, initiative_id: int):
     return {name: call() for name, call in calls.items()}
 
 
-SIZE_COLUMNS = ("n", "complete_cases", "respondents")
+SIZE_COLUMNS = ("n", "complete_cases", "respondents", "n_paired")
 # Reads whose result is a document, not tables: their funder tests open the document.
 COVERED_ELSEWHERE = {
     "analytics.reports.build.report_content",  # tests/test_report.py: a funder sees no suppressed

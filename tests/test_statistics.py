@@ -20,7 +20,9 @@ from analytics.measures.statistics import (
     effect_words,
     feldt_interval,
     item_distributions,
+    matched_pairs,
     non_responding_partners,
+    overlapping_change,
     participation,
     perception_gaps,
     reliability,
@@ -216,6 +218,88 @@ def test_a_change_is_clear_only_when_adjusted_p_and_size_both_say_so(monkeypatch
     monkeypatch.setenv("COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE", "0.1")
     again = wave_changes(_two_waves(scales), "A", "B").set_index("scale")
     assert again.loc["s1", "verdict"] == "improvement"
+
+
+def _overlapping(seed: int, n_a: int, n_c: int, n_b: int):
+    """Scores of two waves: n_a only in the first, n_c in both (correlated 0.6), n_b only in
+    the second; returns (wave 1 scores, wave 2 scores, the paired parts)."""
+    rng = np.random.default_rng(seed)
+    paired = rng.multivariate_normal([3.2, 3.5], [[0.5, 0.3], [0.3, 0.5]], n_c)
+    first = np.concatenate([rng.normal(3.2, 0.7, n_a), paired[:, 0]])
+    second = np.concatenate([paired[:, 1], rng.normal(3.5, 0.7, n_b)])
+    return first, second, paired
+
+
+def _change_of(first, second, n_c, r):
+    return overlapping_change(
+        len(first), first.mean(), first.std(ddof=1),
+        len(second), second.mean(), second.std(ddof=1), n_c, r,
+    )  # fmt: skip
+
+
+def test_overlapping_test_is_the_paired_test_when_everyone_is_matched():
+    first, second, paired = _overlapping(8, 0, 40, 0)
+    r = np.corrcoef(paired[:, 0], paired[:, 1])[0, 1]
+    expected = scipy_stats.ttest_rel(paired[:, 1], paired[:, 0]).pvalue
+    assert _change_of(first, second, 40, r).p_value == pytest.approx(expected)
+
+
+def test_overlapping_test_is_welch_when_no_one_is_matched():
+    first, second, _ = _overlapping(9, 30, 0, 35)
+    expected = scipy_stats.ttest_ind(second, first, equal_var=False).pvalue
+    assert _change_of(first, second, 0, float("nan")).p_value == pytest.approx(expected)
+
+
+def test_overlapping_test_matches_derrick_et_al_by_hand():
+    """T_new2 of Derrick, Toher and White (2017), eq. for unequal variances, from raw data."""
+    first, second, paired = _overlapping(10, 25, 30, 20)
+    n1, n2, n_c, n_a, n_b = len(first), len(second), 30, 25, 20
+    s1, s2 = first.std(ddof=1), second.std(ddof=1)
+    r = scipy_stats.pearsonr(paired[:, 0], paired[:, 1]).statistic
+    t = (second.mean() - first.mean()) / math.sqrt(
+        s1**2 / n1 + s2**2 / n2 - 2 * r * s1 * s2 * n_c / (n1 * n2)
+    )
+    gamma = (s1**2 / n1 + s2**2 / n2) ** 2 / (
+        (s1**2 / n1) ** 2 / (n1 - 1) + (s2**2 / n2) ** 2 / (n2 - 1)
+    )
+    df = (n_c - 1) + (gamma - n_c + 1) / (n_a + n_b + 2 * n_c) * (n_a + n_b)
+    expected = 2 * scipy_stats.t.sf(abs(t), df)
+    change = _change_of(first, second, n_c, r)
+    assert change.p_value == pytest.approx(expected)
+    # Matching makes the test sharper than Welch's on the same samples (positive r).
+    assert change.p_value < scipy_stats.ttest_ind(second, first, equal_var=False).pvalue
+
+
+def test_demo_changes_use_the_matched_respondents(demo_store, riverside):
+    """Riverside, shared measurement, Mar to Sep 2026: Welch p = 0.069 (issue 13); with the
+    respondents who answered both waves (matched by key) the partially overlapping test, and
+    r and n_paired agree with a join of respondent scores done here."""
+    stats = initiative_statistics(demo_store, ADMIN, riverside)
+    matched = matched_pairs(demo_store, ADMIN, riverside)
+    changes = successive_changes(stats, matched)
+    row = changes[(changes["scale"] == "shared_measurement") & (changes["to"] == "Sep 2026")]
+    row = row.iloc[0]
+    assert row["test"] == "partially overlapping t-test" and row["n_matched"] > 5
+    plain = successive_changes(stats)
+    welch = plain[(plain["scale"] == "shared_measurement") & (plain["to"] == "Sep 2026")]
+    assert welch["p_value"].iloc[0] == pytest.approx(0.069, abs=0.001)
+    keys = demo_store.read_df(
+        "SELECT p.id AS respondent_id, p.respondent_key FROM respondents p"
+        " JOIN waves w ON w.id = p.wave_id WHERE w.initiative_id = ?",
+        [riverside],
+    )
+    scores = respondent_scores(
+        demo_store.answers(riverside), demo_store.instrument_items(riverside)
+    )
+    scores = scores[scores["scale"] == "shared_measurement"].merge(keys, on="respondent_id")
+    waves = demo_store.waves(riverside).set_index("label")["id"]
+    a = scores[scores["wave_id"] == waves["Mar 2026"]].drop_duplicates("respondent_key", keep=False)
+    b = scores[scores["wave_id"] == waves["Sep 2026"]].drop_duplicates("respondent_key", keep=False)
+    both = a.merge(b, on="respondent_key")
+    assert row["n_matched"] == len(both)
+    r = np.corrcoef(both["score_x"], both["score_y"])[0, 1]
+    pair = matched[(matched["wave_to"] == "Sep 2026") & (matched["wave_from"] == "Mar 2026")]
+    assert pair.set_index("scale").loc["shared_measurement", "r"] == pytest.approx(r)
 
 
 def test_demo_changes_agree_with_scipy_on_respondent_scores(demo_store, riverside):

@@ -243,6 +243,50 @@ def welch_change(n1: int, mean1: float, sd1: float, n2: int, mean2: float, sd2: 
     return Change(difference, p, d, verdict)
 
 
+def overlapping_change(
+    n1: int,
+    mean1: float,
+    sd1: float,
+    n2: int,
+    mean2: float,
+    sd2: float,
+    n_paired: int,
+    r: float,
+) -> Change:
+    """From wave 1 to wave 2 when n_paired respondents answered both (their scores correlate
+    r): Derrick, Toher and White's (2017) partially overlapping samples t-test for unequal
+    variances (T_new2). n, mean and sd are those of each whole wave; the statistic is
+
+        T = (mean2 - mean1) / sqrt(sd1^2/n1 + sd2^2/n2 - 2 r sd1 sd2 n_paired / (n1 n2))
+
+    with df = (n_paired - 1) + (gamma - n_paired + 1) / (n_a + n_b + 2 n_paired) * (n_a + n_b),
+    gamma being Welch's df and n_a, n_b the respondents of only one wave. It is Welch's test
+    when no one is matched and the paired t-test when everyone is. Cohen's d uses the pooled
+    sd, as for independent samples, so that effect sizes compare across tests."""
+    if n_paired < 2 or _missing(r):
+        return welch_change(n1, mean1, sd1, n2, mean2, sd2)
+    difference = mean2 - mean1
+    if min(n1, n2) < 2 or any(map(_missing, (sd1, sd2))):
+        return Change(difference, None, None, "no clear change")
+    v1, v2 = sd1**2 / n1, sd2**2 / n2
+    variance = v1 + v2 - 2 * r * sd1 * sd2 * n_paired / (n1 * n2)
+    if variance <= 0:
+        return Change(difference, None, None, "no clear change")
+    from scipy.special import stdtr
+
+    t = difference / math.sqrt(variance)
+    gamma = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    n_a, n_b = n1 - n_paired, n2 - n_paired
+    df = (n_paired - 1) + (gamma - n_paired + 1) / (n_a + n_b + 2 * n_paired) * (n_a + n_b)
+    p = float(2 * stdtr(df, -abs(t)))
+    pooled = math.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
+    d = difference / pooled if pooled else None
+    verdict = "no clear change"
+    if p < 0.05:
+        verdict = "improvement" if difference > 0 else "decline"
+    return Change(difference, p, d, verdict)
+
+
 # Cohen's conventions for |d|: below 0.2 negligible, then small, medium (0.5), large (0.8).
 EFFECT_SIZES = ((0.8, "large"), (0.5, "medium"), (0.2, "small"))
 
@@ -291,6 +335,8 @@ CHANGE_COLUMNS = [
     "mean_from",
     "mean_to",
     "difference",
+    "n_matched",
+    "test",
     "p_value",
     "p_adjusted",
     "cohens_d",
@@ -299,10 +345,16 @@ CHANGE_COLUMNS = [
 ]
 
 
-def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFrame:
+def wave_changes(
+    stats: pd.DataFrame, wave_from: str, wave_to: str, matched: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Change of every scale of the whole-wave group between two waves (labels), DESIGN.md 3.
 
-    Per scale: difference of means, Welch's p, Cohen's d and its size in words (`effect`).
+    Per scale: difference of means, p, Cohen's d and its size in words (`effect`). The same
+    people often answer both waves: with `matched` (matched_pairs: respondents matched by
+    their respondent key, at least the suppression threshold of them) the test is Derrick et
+    al.'s (2017) partially overlapping samples t-test, else Welch's (`test` says which,
+    `n_matched` how many were matched).
     The scales of the comparison (conditions and principles, the indices having no test of
     their own) are one family: their p-values are adjusted for the false discovery rate
     (Benjamini-Hochberg, `p_adjusted`). A change is an improvement or a decline only when its
@@ -310,12 +362,27 @@ def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFr
     whole = stats[stats["group"] == ALL_GROUP]
     a = whole[whole["wave"] == wave_from].set_index("scale")
     b = whole[whole["wave"] == wave_to].set_index("scale")
+    pairs = {}
+    if matched is not None and len(matched):
+        found = matched[(matched["wave_from"] == wave_from) & (matched["wave_to"] == wave_to)]
+        pairs = {
+            row.scale: (0 if _missing(row.n_paired) else int(row.n_paired), row.r)
+            for row in found.itertuples()
+        }
     rows = []
     for scale in [s for s in b.index if s in a.index and s not in INDEX_OF.values()]:
         x, y = a.loc[scale], b.loc[scale]
         if _missing(x["mean"]) or _missing(y["mean"]):
             continue
-        change = welch_change(int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"])
+        n_paired, r = pairs.get(scale, (0, None))
+        if n_paired and not is_small(n_paired) and not _missing(r):
+            test = "partially overlapping t-test"
+            change = overlapping_change(
+                int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"], n_paired, r
+            )
+        else:
+            test, n_paired = "Welch's t-test", 0
+            change = welch_change(int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"])
         rows.append(
             {
                 "scale_type": y["scale_type"],
@@ -325,6 +392,8 @@ def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFr
                 "mean_from": x["mean"],
                 "mean_to": y["mean"],
                 "difference": change.difference,
+                "n_matched": n_paired,
+                "test": test,
                 "p_value": change.p_value,
                 "cohens_d": change.cohens_d,
                 "effect": effect_words(change.cohens_d),
@@ -338,11 +407,61 @@ def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFr
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
-def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:
+def successive_changes(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.DataFrame:
     """wave_changes between each wave and the one before it, all waves."""
     order = stats.drop_duplicates("wave").sort_values("wave_order")["wave"].tolist()
-    frames = [wave_changes(stats, a, b) for a, b in zip(order, order[1:], strict=False)]
+    frames = [wave_changes(stats, a, b, matched) for a, b in zip(order, order[1:], strict=False)]
     return pd.concat(frames, ignore_index=True) if frames else wave_changes(stats, "", "")
+
+
+# Respondents matched across two waves by their respondent key (a key given to more than one
+# respondent of a wave is ambiguous and left out), per scale: how many, and the correlation of
+# their two scores.
+_MATCHED_PAIRS = (
+    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
+    + """,
+keyed AS (
+    SELECT wave_id, grp AS respondent_key, scale, score FROM respondent_scores
+    WHERE grp IS NOT NULL
+    QUALIFY count(*) OVER (PARTITION BY wave_id, grp, scale_type, scale) = 1
+)
+SELECT a.wave_id AS wave_from_id, b.wave_id AS wave_to_id, a.scale,
+       count(*) AS n_paired, corr(a.score, b.score) AS r
+FROM keyed a JOIN keyed b
+  ON a.respondent_key = b.respondent_key AND a.scale = b.scale AND a.wave_id <> b.wave_id
+GROUP BY ALL
+"""
+)
+
+
+@guarded(Permission.VIEW)
+def matched_pairs(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """Per pair of waves (wave_from before wave_to, labels) and scale: respondents matched by
+    their respondent key (n_paired) and the correlation r of their two scale scores, for
+    wave_changes. For a funder, no r of fewer matched respondents than the threshold (and
+    wave_changes uses matched respondents only from the threshold up, for every reader)."""
+
+    def compute() -> pd.DataFrame:
+        answers = STORE_ANSWERS_SQL.format(groups="p.respondent_key AS grp", wave_filter="")
+        raw = store.read_df("WITH " + answers + _MATCHED_PAIRS.removeprefix("\nWITH "), {
+            "initiative": initiative_id
+        })  # fmt: skip
+        waves = store.waves(initiative_id)
+        label = dict(zip(waves["id"], waves["label"], strict=True))
+        order = {wave_id: k for k, wave_id in enumerate(waves["id"])}
+        raw = raw[raw["wave_from_id"].map(order) < raw["wave_to_id"].map(order)]
+        return pd.DataFrame(
+            {
+                "wave_from": raw["wave_from_id"].map(label),
+                "wave_to": raw["wave_to_id"].map(label),
+                "scale": raw["scale"],
+                "n_paired": raw["n_paired"].astype(int),
+                "r": raw["r"],
+            }
+        ).reset_index(drop=True)
+
+    pairs = store.cached("matched pairs", (initiative_id,), compute)
+    return conceal(pairs, user, n_column="n_paired", statistics=("r",))
 
 
 # -- breakdowns and suppression ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from analytics.measures.scoring import initiative_statistics, latest_changes
 from analytics.measures.statistics import (
     breakdown_statistics,
     gap_flag,
+    matched_pairs,
     perception_gaps,
     prepare_wave,
     reliability,
@@ -154,7 +155,7 @@ def _highlights(store: Store, user: User, initiative_id: int) -> Highlights:
     waves = wave_rows["label"].tolist()
     stats = initiative_statistics(store, user, initiative_id)
     changes = (
-        wave_changes(stats, waves[-2], waves[-1])
+        wave_changes(stats, waves[-2], waves[-1], matched_pairs(store, user, initiative_id))
         if len(waves) >= 2
         else wave_changes(stats, "", "")
     )

@@ -11,7 +11,7 @@ from analytics.access.permissions import User
 from analytics.instrument import INDEX_OF
 from analytics.measures.indicators import ON_TRACK, indicator_statuses
 from analytics.measures.milestones import delivery, milestones
-from analytics.measures.statistics import participation, wave_changes
+from analytics.measures.statistics import matched_pairs, participation, wave_changes
 from analytics.measures.suppression import is_small
 from analytics.store.connection import Store
 from analytics.views.overview import overview
@@ -73,7 +73,12 @@ def _row(store: Store, user: User, initiative_id: int, as_of: dt.date) -> dict:
     if latest is not None:
         row["active_partners"] = int(latest["active_partners"])
     changes = (
-        wave_changes(view.statistics, view.previous_wave, view.latest_wave)
+        wave_changes(
+            view.statistics,
+            view.previous_wave,
+            view.latest_wave,
+            matched_pairs(store, user, initiative_id),
+        )
         if view.previous_wave
         else None
     )

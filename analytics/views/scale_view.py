@@ -16,6 +16,7 @@ from analytics.measures.statistics import (
     UNCERTAIN,
     breakdown_statistics,
     item_distributions,
+    matched_pairs,
     perception_gaps,
     reliability,
     reliability_threshold,
@@ -60,7 +61,7 @@ def scale_view(
     items = store.instrument_items(initiative_id)
     items = items[items[scale_type] == scale][["item_id", "text", "reverse"]].reset_index(drop=True)
     stats = initiative_statistics(store, user, initiative_id)
-    changes = successive_changes(stats)
+    changes = successive_changes(stats, matched_pairs(store, user, initiative_id))
     alpha = reliability(store, user, initiative_id)
     waves = store.waves(initiative_id)["label"].tolist()
     return ScaleView(
