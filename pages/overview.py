@@ -14,6 +14,7 @@ from analytics.views.overview import (
     Highlights,
     Overview,
     change_table,
+    first_wave_words,
     highlights,
     overview,
     trend_table,
@@ -83,6 +84,9 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
             )
         if marks.real_changes.empty and marks.unreliable.empty and gap is None:
             st.badge("No real change, reliability warning or large gap", color="gray")
+    since_first = first_wave_words(marks.first_changes)
+    if since_first:
+        st.caption(since_first)
 
 
 def _render_cards(view: Overview) -> None:

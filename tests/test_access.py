@@ -131,6 +131,9 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.breakdown_statistics": lambda: (
             statistics.breakdown_statistics(store, user, initiative_id, "sector")
         ),
+        "analytics.views.exports.changes_export": lambda: exports.changes_export(
+            store, user, initiative_id
+        ),
         "analytics.measures.statistics.matched_pairs": lambda: statistics.matched_pairs(
             store, user, initiative_id
         ),

@@ -414,6 +414,24 @@ def successive_changes(stats: pd.DataFrame, matched: pd.DataFrame | None = None)
     return pd.concat(frames, ignore_index=True) if frames else wave_changes(stats, "", "")
 
 
+def comparisons(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The latest wave against the previous wave and against the first wave (DESIGN.md 3: the
+    change since the start is often the larger one), each one family for the false discovery
+    rate; column `comparison` says which ('previous wave', 'first wave'). With two waves the
+    first is the previous, given once."""
+    order = stats.drop_duplicates("wave").sort_values("wave_order")["wave"].tolist()
+    frames = []
+    if len(order) >= 2:
+        previous = wave_changes(stats, order[-2], order[-1], matched)
+        frames.append(previous.assign(comparison="previous wave"))
+    if len(order) >= 3:
+        first = wave_changes(stats, order[0], order[-1], matched)
+        frames.append(first.assign(comparison="first wave"))
+    if not frames:
+        return wave_changes(stats, "", "").assign(comparison=None)
+    return pd.concat(frames, ignore_index=True)
+
+
 # Respondents matched across two waves by their respondent key (a key given to more than one
 # respondent of a wave is ambiguous and left out), per scale: how many, and the correlation of
 # their two scores.
