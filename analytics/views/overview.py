@@ -16,6 +16,7 @@ from analytics.measures.statistics import (
     breakdown_statistics,
     gap_flag,
     matched_pairs,
+    min_important_difference,
     perception_gaps,
     prepare_wave,
     reliability,
@@ -143,6 +144,7 @@ def highlights(store: Store, user: User, initiative_id: int) -> Highlights:
         gap_flag(),
         reliability_threshold(),
         suppression_threshold(),
+        min_important_difference(),
     )
     return store.cached(
         "highlights",
