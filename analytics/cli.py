@@ -24,7 +24,7 @@ from analytics.access.accounts import (
     list_users,
     set_password,
 )
-from analytics.access.permissions import ROLE_PERMISSIONS, command_line_user
+from analytics.access.permissions import ROLE_PERMISSIONS, AccessDenied, command_line_user
 from analytics.errors import ImportRefused
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import mapping_for, propose_mapping
@@ -89,6 +89,18 @@ def _parser() -> argparse.ArgumentParser:
     scores.add_argument("--wave", help="only this wave")
     scores.add_argument("--by", choices=["sector", "role", "organisation"])
     scores.add_argument("--format", choices=("csv", "json"), default="csv")
+    scores.add_argument(
+        "--changes",
+        action="store_true",
+        help="print the changes of the latest wave since the previous and the first wave"
+        " (test, p, Benjamini-Hochberg adjusted p, effect in words, verdict) instead",
+    )
+    scores.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="print what this account may see (its role's concealment applied)",
+    )
     scores.add_argument("--db", type=Path)
 
     users = commands.add_parser("users", help="manage the accounts that may sign in")
@@ -136,6 +148,17 @@ def _store(path: Path | None, *, must_exist: bool) -> Store:
         return open_store(target)
     except Exception as error:  # DuckDB's own message: locked by the app, not a database...
         raise UsageError(f"cannot open the database {target}: {error}") from None
+
+
+def _account(store: Store, login: str):
+    """The account `login` as it is now (role and grants), for --as."""
+    from analytics.access.accounts import load_user
+
+    found = store.read_one("SELECT id FROM users WHERE login = ?", [login])
+    user = None if found is None else load_user(store, int(found))
+    if user is None:
+        raise UsageError(f"there is no enabled account {login!r}")
+    return user
 
 
 def _initiative_id(store: Store, name: str) -> int:
@@ -244,24 +267,32 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
     # Imported here: the statistics bring scipy, which an import does not need.
-    from analytics.views.exports import scores_export
+    from analytics.views.exports import changes_export, scores_export
 
     store = _store(args.db, must_exist=True)
     try:
         initiative_id = _initiative_id(store, args.initiative)
-        # Exports are always suppressed: small groups, and the next smallest beside them.
-        stats = scores_export(store, cli_user(), initiative_id, args.by)
-        if args.wave is not None:
-            if args.wave not in set(stats["wave"]):
-                raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
-            stats = stats[stats["wave"] == args.wave]
-        table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
+        user = cli_user() if args.as_login is None else _account(store, args.as_login)
+        if args.changes:
+            table = changes_export(store, user, initiative_id)
+            table = table.assign(initiative=args.initiative)
+            table = table[["initiative", *[c for c in table.columns if c != "initiative"]]]
+        else:
+            # Exports are always suppressed: small groups, and the next smallest beside them.
+            stats = scores_export(store, user, initiative_id, args.by)
+            if args.wave is not None:
+                if args.wave not in set(stats["wave"]):
+                    raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
+                stats = stats[stats["wave"] == args.wave]
+            table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
         if args.format == "csv":
             neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
         else:
             records = json.loads(table.to_json(orient="records"))
             out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         return 0
+    except AccessDenied as error:
+        raise UsageError(str(error)) from None
     finally:
         forget_store(store.path)
 

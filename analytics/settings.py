@@ -90,6 +90,12 @@ SETTINGS: dict[str, Setting] = {
             "Cronbach's alpha below this flags a scale as unreliable in that wave.",
         ),
         Setting(
+            "COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE",
+            0.2,
+            "The smallest change of a mean (in scale points, 1-5) called an improvement or a"
+            " decline, when its false-discovery-adjusted p is also under 0.05.",
+        ),
+        Setting(
             "COMMON_MEASURE_GAP_FLAG",
             0.5,
             "A perception gap (highest minus lowest group mean) at or above this is flagged.",

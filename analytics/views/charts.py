@@ -211,8 +211,8 @@ def trend_grid(
 LIKERT_COLOURS = ["#b35806", "#f1a340", "#d9d9d9", "#998ec3", "#542788"]
 LIKERT_WORDS = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
 VERDICT_STYLE = {
-    "improvement": ("triangle-up", OKABE_ITO["blue"], "Real improvement (p < 0.05)"),
-    "decline": ("triangle-down", OKABE_ITO["vermillion"], "Real decline (p < 0.05)"),
+    "improvement": ("triangle-up", OKABE_ITO["blue"], "Real improvement (adjusted p < 0.05)"),
+    "decline": ("triangle-down", OKABE_ITO["vermillion"], "Real decline (adjusted p < 0.05)"),
 }
 
 
