@@ -22,6 +22,7 @@ import pandas as pd
 from analytics import settings
 from analytics.access import Permission, User, guarded, require
 from analytics.answers import normalise_label, parse_answer
+from analytics.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.instrument import Item
 from analytics.layouts import Table, to_table
 from analytics.mapping import FIELDS, Mapping, propose_mapping, survey_key
@@ -252,7 +253,12 @@ def validate(
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
     respondents = _respondent_fields(
-        frame, rows, mapping, wave.strip() if wave else wave, problems, table.layout.month_first
+        frame,
+        rows,
+        mapping,
+        _wave_label(wave) if wave else wave,
+        problems,
+        table.layout.month_first,
     )
 
     key = respondents["respondent_key"]
@@ -330,6 +336,17 @@ class _AnswerParser:
         return pd.Series(pd.arrays.IntegerArray(values[codes], missing[codes]), index=cells.index)
 
 
+# Names people group by: one form for each (analytics.identifiers).
+IDENTIFIER_FIELDS = ("wave", "organisation", "sector", "role")
+
+
+def _wave_label(wave: str) -> str:
+    try:
+        return checked_identifier(wave, "wave label")
+    except IdentifierRefused as error:
+        raise ImportRefused(str(error)) from None
+
+
 def _respondent_fields(
     frame: pd.DataFrame,
     rows: pd.Series,
@@ -344,6 +361,8 @@ def _respondent_fields(
     for name in FIELDS:
         label = mapping.fields.get(name)
         column = frame[label].astype(str).str.strip() if label else pd.Series("", index=frame.index)
+        if name in IDENTIFIER_FIELDS:
+            column = normalise_column(column)
         too_long = column.str.len() > max_chars
         for row, value in zip(rows[too_long], column[too_long], strict=True):
             problems.add(int(row), label, value, f"longer than {max_chars} characters")
