@@ -26,7 +26,7 @@ from analytics.milestones import phases as initiative_phases
 from analytics.reading import UnreadableFile
 from analytics.schema import MILESTONE_STATUSES, PHASES
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, show_refusal, store
+from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
 
 KEY = "milestones."
 
@@ -96,7 +96,7 @@ def _render_progress(db, user: User, initiative_id: int, frame: pd.DataFrame) ->
             except ImportRefused as error:
                 show_refusal(error)
                 return
-            st.toast(f"Saved: {titles[chosen]} is {status}.")
+            st.toast(f"Saved: {literal(titles[chosen])} is {status}.")
             st.rerun()
 
 

@@ -57,7 +57,7 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
                 f"{scale_label(row.scale)}: real {row.verdict} ({row.difference:+.2f})",
                 icon=":material/trending_up:" if up else ":material/trending_down:",
                 color="blue" if up else "orange",
-                help=f"Since {previous}: Welch's t-test p = {row.p_value:.3f}, "
+                help=f"Since {literal(previous)}: Welch's t-test p = {row.p_value:.3f}, "
                 f"Cohen's d = {row.cohens_d:.2f}.",
             )
         for row in marks.unreliable.itertuples():

@@ -19,7 +19,7 @@ from analytics.exports import csv_bytes
 from analytics.store import Store, open_store
 
 FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
 def literal(value: object) -> str:
