@@ -92,9 +92,7 @@ def _demo_accounts_allowed() -> bool:
     return bool(settings.get("COMMON_MEASURE_DEMO_ACCOUNTS"))
 
 
-def load_user(
-    store: Store, user_id: int, signed_in_at: dt.datetime | None = None
-) -> User | None:
+def load_user(store: Store, user_id: int, signed_in_at: dt.datetime | None = None) -> User | None:
     """The account as it is now (role and grants re-read), or None when it is disabled, gone,
     a demo account while demo accounts are turned off, or (for a session that signed in at
     `signed_in_at`) its password was set since. Called on every page run, so a change by an

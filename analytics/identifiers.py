@@ -24,8 +24,9 @@ def normalise_identifier(text: str) -> str:
     """`text` in the one form names are stored and compared in."""
     text = unicodedata.normalize("NFC", str(text))
     kept = "".join(
-        " " if ch.isspace() else ch for ch in text if ch.isspace() or
-        unicodedata.category(ch) not in _DROPPED
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in _DROPPED
     )
     return _SPACES.sub(" ", kept).strip()
 

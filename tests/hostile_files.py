@@ -68,7 +68,7 @@ def workbook(
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
             'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http:'
-            "//schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "
+            '//schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
             'Target="xl/workbook.xml"/></Relationships>'
         ),
         "xl/workbook.xml": (
@@ -128,24 +128,32 @@ def template_sheet(rows: int = 6) -> str:
 
 def bombs() -> Iterator[tuple[str, bytes]]:
     """Files small on disk that claim (or unzip to) a great deal."""
-    yield "bomb_a1_xfd1_a1048576.xlsx", workbook(
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>respondent_id</t></is></c>'
-        '<c r="XFD1"><v>1</v></c></row>'
-        '<row r="1048576"><c r="A1048576"><v>1</v></c></row>',
-        dimension="A1:XFD1048576",
+    yield (
+        "bomb_a1_xfd1_a1048576.xlsx",
+        workbook(
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>respondent_id</t></is></c>'
+            '<c r="XFD1"><v>1</v></c></row>'
+            '<row r="1048576"><c r="A1048576"><v>1</v></c></row>',
+            dimension="A1:XFD1048576",
+        ),
     )
-    yield "bomb_row_beyond_excel.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="99999999"><c r="A99999999"><v>1</v></c></row>'
+    yield (
+        "bomb_row_beyond_excel.xlsx",
+        workbook(_cells(1, HEADER) + '<row r="99999999"><c r="A99999999"><v>1</v></c></row>'),
     )
-    yield "bomb_cells_4000x20000.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="20000"><c r="EWV20000"><v>1</v></c></row>'
+    yield (
+        "bomb_cells_4000x20000.xlsx",
+        workbook(_cells(1, HEADER) + '<row r="20000"><c r="EWV20000"><v>1</v></c></row>'),
     )
     many = "".join(f'<c r="{_col(i)}1"><v>{i}</v></c>' for i in range(1, 8001))
     yield "bomb_8000_columns.xlsx", workbook(f'<row r="1">{many}</row>')
     # One shared string of 30 MB of one letter: a few kB zipped.
-    yield "bomb_shared_string.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>',
-        shared=["x" * 30_000_000],
+    yield (
+        "bomb_shared_string.xlsx",
+        workbook(
+            _cells(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>',
+            shared=["x" * 30_000_000],
+        ),
     )
     # A sheet whose zip headers claim 1,200 MB.
     yield "bomb_declared_huge.xlsx", _declared_huge(workbook(template_sheet()))
@@ -215,26 +223,41 @@ def malformed() -> Iterator[tuple[str, bytes]]:
     yield "xlsx_bad_xml.xlsx", workbook(sheet.replace("</row>", "</rowx>", 2))
     yield "xlsx_unclosed.xlsx", workbook(sheet[: len(sheet) // 2])
     yield "xlsx_entity.xlsx", _sheet_with_doctype()
-    yield "xlsx_bad_shared_index.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>99</v></c></row>', shared=["a"]
+    yield (
+        "xlsx_bad_shared_index.xlsx",
+        workbook(
+            _cells(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>99</v></c></row>', shared=["a"]
+        ),
     )
-    yield "xlsx_shared_not_number.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>x</v></c></row>', shared=["a"]
+    yield (
+        "xlsx_shared_not_number.xlsx",
+        workbook(_cells(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>x</v></c></row>', shared=["a"]),
     )
     yield "xlsx_bad_ref.xlsx", workbook(sheet.replace('r="B2"', 'r="2B"'))
-    yield "xlsx_number_1e400.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="2"><c r="F2"><v>1e400</v></c><c r="G2"><v>9' + "9" * 400
-        + "</v></c></row>"
+    yield (
+        "xlsx_number_1e400.xlsx",
+        workbook(
+            _cells(1, HEADER)
+            + '<row r="2"><c r="F2"><v>1e400</v></c><c r="G2"><v>9'
+            + "9" * 400
+            + "</v></c></row>"
+        ),
     )
     yield "xlsx_inline_nul.xlsx", workbook(sheet.replace(">W1<", ">W_x0000_1<", 1))
     yield "xlsx_rows_without_r.xlsx", workbook(sheet.replace(' r="', ' x="'))
-    yield "xlsx_bool_error.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="2"><c r="F2" t="b"><v>7</v></c><c r="G2" t="e"><v>#N/A'
-        '</v></c><c r="H2" t="d"><v>not a date</v></c></row>'
+    yield (
+        "xlsx_bool_error.xlsx",
+        workbook(
+            _cells(1, HEADER) + '<row r="2"><c r="F2" t="b"><v>7</v></c><c r="G2" t="e"><v>#N/A'
+            '</v></c><c r="H2" t="d"><v>not a date</v></c></row>'
+        ),
     )
-    yield "xlsx_date_style_huge.xlsx", workbook(
-        _cells(1, HEADER) + '<row r="2"><c r="F2" s="1"><v>99999999999</v></c></row>',
-        styles=_date_styles(),
+    yield (
+        "xlsx_date_style_huge.xlsx",
+        workbook(
+            _cells(1, HEADER) + '<row r="2"><c r="F2" s="1"><v>99999999999</v></c></row>',
+            styles=_date_styles(),
+        ),
     )
     good_xlsx = workbook(sheet)
     yield "xlsx_bad_crc.xlsx", _corrupt_member(good_xlsx, b"xl/worksheets/sheet1.xml")

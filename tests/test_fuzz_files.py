@@ -99,8 +99,21 @@ def test_the_corpus_through_the_command_line_exits_0_1_or_2(tmp_path):
         path = tmp_path / f"{k}-{name.replace('/', '_')}"
         path.write_bytes(data)
         try:
-            code, _ = _cli(["import", str(path), "--initiative", "Fuzz", "--create",
-                            "--wave", "W1", "--invalid", "missing", "--db", str(db)])
+            code, _ = _cli(
+                [
+                    "import",
+                    str(path),
+                    "--initiative",
+                    "Fuzz",
+                    "--create",
+                    "--wave",
+                    "W1",
+                    "--invalid",
+                    "missing",
+                    "--db",
+                    str(db),
+                ]
+            )
         except BaseException:
             crashes.append(f"{name}: {traceback.format_exc().splitlines()[-1]}")
             continue
@@ -122,9 +135,24 @@ def test_real_command_line_processes_print_no_traceback(tmp_path):
         path = tmp_path / name
         path.write_bytes(data)
         done = subprocess.run(
-            [sys.executable, "-m", "analytics", "import", str(path), "--initiative", "Fuzz",
-             "--create", "--wave", "W1", "--db", str(db)],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "analytics",
+                "import",
+                str(path),
+                "--initiative",
+                "Fuzz",
+                "--create",
+                "--wave",
+                "W1",
+                "--db",
+                str(db),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode in (0, 1, 2), (name, done.stderr[-2000:])
         assert "Traceback" not in done.stderr, (name, done.stderr[-2000:])
@@ -140,8 +168,8 @@ def test_real_command_line_processes_print_no_traceback(tmp_path):
             st.lists(st.text(max_size=12), min_size=1, max_size=8), min_size=1, max_size=8
         ).map(
             lambda rows: "\n".join(
-                ",".join(["respondent_id", "wave", "CA1", "SM1"][: len(rows[0])] if i == 0
-                         else row) for i, row in enumerate(rows)
+                ",".join(["respondent_id", "wave", "CA1", "SM1"][: len(rows[0])] if i == 0 else row)
+                for i, row in enumerate(rows)
             ).encode("utf-8", "surrogatepass")
         ),
     )

@@ -113,7 +113,10 @@ def hostile_db(writable_demo_store, monkeypatch) -> Path:
         user=ADMIN,
     )
     add_observations(
-        store, riverside, indicator, [(dt.date(2025, 1, 1), 12), (dt.date(2025, 6, 1), 14)],
+        store,
+        riverside,
+        indicator,
+        [(dt.date(2025, 1, 1), 12), (dt.date(2025, 6, 1), 14)],
         user=ADMIN,
     )
     monkeypatch.setenv("COMMON_MEASURE_DB", store.path)
@@ -124,13 +127,34 @@ def _rendered_markup(at) -> list[str]:
     """Hostile markup in any element that renders markdown, or in any chart."""
     found = []
     texts = []
-    for kind in ("markdown", "caption", "title", "header", "subheader", "info", "warning",
-                 "error", "success", "toast"):
+    for kind in (
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "toast",
+    ):
         texts += [(kind, e.value) for e in at.get(kind)]
     for kind in ("metric", "expander", "tab"):
         texts += [(kind, getattr(e, "label", "") or "") for e in at.get(kind)]
-    for kind in ("selectbox", "radio", "text_input", "number_input", "select_slider",
-                 "checkbox", "button", "multiselect", "date_input", "toggle", "text_area"):
+    for kind in (
+        "selectbox",
+        "radio",
+        "text_input",
+        "number_input",
+        "select_slider",
+        "checkbox",
+        "button",
+        "multiselect",
+        "date_input",
+        "toggle",
+        "text_area",
+    ):
         for element in at.get(kind):
             texts.append((kind, getattr(element, "label", "") or ""))
             texts.append((kind, getattr(element, "help", "") or ""))
