@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 import bcrypt
@@ -161,7 +162,8 @@ def authenticate(
     try:
         matches = _password_matches(password, row["password_hash"] if row else None)
     except BaseException:
-        _end_attempt(store, row, login, now, matches=False)
+        with suppress(SignInRefused):  # the attempt counts as failed; the error goes on
+            _end_attempt(store, row, login, now, matches=False)
         raise
     return _end_attempt(store, row, login, now, matches=matches)
 

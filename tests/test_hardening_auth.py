@@ -165,3 +165,18 @@ def test_an_unknown_login_is_audited_with_the_same_writes_as_a_known_one(account
     log = accounts.read_df("SELECT actor, action FROM audit_log ORDER BY id DESC LIMIT 2")
     assert log["action"].tolist() == ["sign-in failed", "sign-in failed"]
     assert "nobody.here" in log["actor"].iloc[1]
+
+
+def test_a_new_password_signs_out_a_session_of_the_app_at_its_next_click(
+    writable_demo_store, monkeypatch
+):
+    from tests.users import open_app
+
+    monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
+    at = open_app("demo.broker")
+    assert "sign_in.login" not in [box.key for box in at.text_input]  # signed in
+    set_password(writable_demo_store, ADMIN, "demo.broker", "a brand new secret")
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="sign_in.login")  # back at the sign-in form
+    assert "can no longer sign in" in at.warning[0].value
