@@ -8,6 +8,7 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,7 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write the report of an initiative")
     report.add_argument("--initiative", required=True)
     report.add_argument("--format", choices=("html", "pdf"), required=True)
-    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument("--out", type=Path, required=True, help="file to write (a new file)")
+    report.add_argument(
+        "--force", action="store_true", help="replace --out when it is an existing file"
+    )
     report.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
     report.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD)")
     report.add_argument("--db", type=Path)
@@ -344,6 +348,25 @@ def _day(text: str | None, option: str) -> dt.date | None:
         raise UsageError(f"{option} {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
+def check_output_path(out: Path, database: Path, *, force: bool) -> None:
+    """Refuse to write a report over the database (or its write-ahead log), a directory,
+    anything but a regular file, or an existing file without --force."""
+    protected = [Path(database), Path(f"{database}.wal")]
+    for path in protected:
+        same = out.resolve() == path.resolve()
+        if not same and out.exists() and path.exists():
+            same = os.path.samefile(out, path)  # a hard or symbolic link to it
+        if same:
+            raise UsageError(f"--out {out} is the database; write the report to another file")
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; give a file name")
+    if out.exists() or out.is_symlink():
+        if not out.is_file():
+            raise UsageError(f"--out {out} is not a regular file")
+        if not force:
+            raise UsageError(f"--out {out} exists; add --force to replace it")
+
+
 def run_report(args: argparse.Namespace, out: TextIO) -> int:
     from analytics.reports.build import report_html, report_pdf
     from analytics.reports.content import Period
@@ -351,6 +374,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if start and end and start > end:
         raise UsageError("--from must not be after --to")
+    check_output_path(args.out, args.db or settings.database_path(), force=args.force)
     store = _store(args.db, must_exist=True)
     try:
         initiative_id = _initiative_id(store, args.initiative)

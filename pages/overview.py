@@ -59,8 +59,8 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
                 f"{scale_label(row.scale)}: real {row.verdict} ({row.difference:+.2f})",
                 icon=":material/trending_up:" if up else ":material/trending_down:",
                 color="blue" if up else "orange",
-                help=f"Since {previous}: Welch's t-test p = {row.p_value:.3f}, adjusted for "
-                f"the ten scales tested at once (Benjamini-Hochberg) {row.p_adjusted:.3f}; "
+                help=f"Since {literal(previous)}: {row.test} p = {row.p_value:.3f}, adjusted "
+                f"for the ten scales tested at once (Benjamini-Hochberg) {row.p_adjusted:.3f}; "
                 f"Cohen's d = {row.cohens_d:.2f}, a {row.effect} effect.",
             )
         for row in marks.unreliable.itertuples():

@@ -106,7 +106,7 @@ def _render_reliability(view) -> None:
 
 
 def _render_distribution(db, user: User, view, initiative_id: int, wave: str, name: str) -> None:
-    st.subheader(f"How partners answered in {wave}")
+    st.subheader(f"How partners answered in {literal(wave)}")
     frame = distribution(db, user, view, initiative_id, wave)
     if frame.empty:
         st.info("No answers to these statements in this wave.")
@@ -126,7 +126,7 @@ def _render_distribution(db, user: User, view, initiative_id: int, wave: str, na
 def _render_groups(
     db, user: User, view, initiative_id: int, wave: str, name: str, key: str
 ) -> None:
-    st.subheader(f"Do groups see it differently? ({wave})")
+    st.subheader(f"Do groups see it differently? ({literal(wave)})")
     by = st.radio(
         "Compare by",
         list(BREAKDOWN_WORDS),

@@ -244,4 +244,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 ) l ON l.id = a.item_list_id AND l.position = a.position""",
         ],
     ),
+    (
+        3,
+        "the time a password was last set, to end the sessions signed in before",
+        ["ALTER TABLE users ADD COLUMN password_changed_at TIMESTAMP"],
+    ),
 ]
