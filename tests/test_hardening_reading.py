@@ -68,3 +68,27 @@ def test_a_400_digit_answer_is_an_invalid_cell_not_a_crash():
     table = read_survey(data, "f.csv")
     prepared = validate(table, propose_mapping(table, ITEMS), ITEMS, data=data, wave="W1")
     assert "a number far outside the scale 1-5" in [p.reason for p in prepared.problems]
+
+
+def test_a_tiny_workbook_spanning_millions_of_empty_cells_is_refused_before_the_grid_is_built():
+    """Two cells far apart (here A1 and GR10000: a grid of 2,000,000 cells from two values) used
+    to be padded into a grid of empty cells; spread up to the cell limit (50,000,000), a 1.5 KB
+    file took 51 s and 1.7 GB (independent review). A survey export is dense: a sheet this
+    empty is refused in one line, before the grid is built."""
+    import io
+    import resource
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active["A1"] = "respondent_id"
+    book.active["GR10000"] = "5"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with pytest.raises(UnreadableFile, match="holds only 2 values"):
+        read_grid(buffer.getvalue(), "sparse.xlsx")
+    assert time.perf_counter() - started < 5
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200

@@ -13,6 +13,12 @@ from analytics.ingest.limits import LimitExceeded, ReadLimits
 _READ_WHOLE = ("sharedstrings", "styles", "workbook")  # parts openpyxl parses in one piece
 
 
+# A sheet may span more cells than it holds values (blank answers), but not by this much once it
+# is larger than SPARSE_FLOOR cells: real exports fill most of their grid.
+SPARSE_FLOOR = 1_000_000
+SPARSE_FACTOR = 50
+
+
 def check_parts(archive: zipfile.ZipFile, file_name: str, limits: ReadLimits) -> None:
     """Refuse a workbook whose parts unzip (as their headers declare; zipfile never yields
     more than declared) to more than the limits."""
@@ -88,6 +94,13 @@ def sheet_rows(
                     limits.check_cells(file_name, count, 2)
             elif tag == ROW_TAG and parent is not None:
                 parent.clear()  # the row's cells are read: drop them from the tree
+    if height * width > SPARSE_FLOOR and height * width > SPARSE_FACTOR * count:
+        # Two cells far apart would make a grid of millions of empty cells: a survey export
+        # is dense, so a sheet this empty is refused before the grid is built.
+        raise LimitExceeded(
+            f"{file_name}: its sheet spans {height:,} rows by {width:,} columns but holds only "
+            f"{count:,} values; save the responses alone (or as CSV) and upload that"
+        )
     return [
         [cells.get(r, {}).get(c, "") for c in range(1, width + 1)] for r in range(1, height + 1)
     ]

@@ -22,6 +22,7 @@ from analytics.measures.scoring import (
 from analytics.measures.suppression import (
     conceal,
     conceal_alpha,
+    hidden_groups,
     is_small,
 )
 from analytics.store.connection import Store
@@ -645,12 +646,21 @@ def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
             }
         )
     # A funder sees how many took part only when the wave is large enough to be shown.
-    return conceal(
+    shown = conceal(
         pd.DataFrame(rows),
         user,
         n_column="respondents",
         statistics=("responding_partners", "response_rate", "evenness_responding"),
     )
+    if user.aggregated_only and not shown.empty:
+        # Where a sector's responding partners are hidden, the evenness of the responding mix
+        # would be one more equation to solve them from: it is hidden too.
+        by_sector = participation_by_sector(store, user, initiative_id)
+        partial = set(by_sector.loc[by_sector["responding_partners"].isna(), "wave"])
+        shown["evenness_responding"] = shown["evenness_responding"].where(
+            ~shown["wave"].isin(partial)
+        )
+    return shown
 
 
 @guarded(Permission.VIEW)
@@ -669,9 +679,22 @@ def participation_by_sector(store: Store, user: User, initiative_id: int) -> pd.
         [initiative_id],
     )
     if user.aggregated_only:
-        few = is_small(frame["active_partners"])
-        frame["responding_partners"] = frame["responding_partners"].where(~few)
+        frame["responding_partners"] = frame["responding_partners"].where(~_sectors_hidden(frame))
     return frame
+
+
+def _sectors_hidden(by_sector: pd.DataFrame) -> pd.Series:
+    """Per row of participation_by_sector: whether a funder's copy hides the sector's
+    responding partners. A sector of fewer active partners than the threshold is hidden, and
+    beside it the next-smallest sectors until the hidden ones hold at least the threshold
+    together: the wave's total of responding partners minus the shown sectors then tells only
+    how many of that many partners took part."""
+    hidden = pd.Series(False, index=by_sector.index)
+    for _wave, rows in by_sector.groupby("wave", sort=False):
+        sizes = dict(zip(rows["sector"], rows["active_partners"].astype(float), strict=True))
+        chosen = hidden_groups(sizes)
+        hidden[rows.index] = rows["sector"].isin(chosen)
+    return hidden
 
 
 @guarded(Permission.VIEW_DETAIL)

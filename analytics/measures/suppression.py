@@ -202,18 +202,30 @@ def _complete(sizes: dict[str, float], hidden: set[str], min_n: int) -> set[str]
 def _primary_and_complementary(breakdown: pd.DataFrame, min_n: int) -> dict[tuple, set[str]]:
     """(wave_id, scale) -> the hidden groups of the breakdown by the primary and complementary
     rules."""
-    hidden = {}
-    for key, sizes in _cell_sizes(breakdown).items():
-        small = {g for g, size in sizes.items() if is_small(size, min_n)}
-        hidden[key] = _complete(sizes, small, min_n)
-    return hidden
+    return {key: hidden_groups(sizes, min_n) for key, sizes in _cell_sizes(breakdown).items()}
+
+
+def hidden_groups(sizes: dict[str, float], min_n: int | None = None) -> set[str]:
+    """The groups of one table (group -> size) to hide: the small ones, and beside them the
+    next-smallest until the hidden groups are none, or two or more holding at least min_n
+    together (so that the total minus the shown groups gives away no small group)."""
+    min_n = suppression_threshold() if min_n is None else min_n
+    small = {g for g, size in sizes.items() if is_small(size, min_n)}
+    return _complete(sizes, small, min_n)
 
 
 def _isolated(
     cells: pd.DataFrame, hidden_first: set[str], hidden_second: set[str], min_n: int
 ) -> pd.DataFrame | None:
-    """Sector x role cells of fewer than min_n respondents together whose sum follows from the
-    published blocks of the two breakdowns (see suppress_paired), or None."""
+    """Sector x role cells of fewer than min_n respondents together on which some combination
+    of the published blocks of the two breakdowns rests entirely (see suppress_paired), or None.
+
+    Each published block (a shown group, the hidden groups of a breakdown together, the total)
+    gives the n, sum and sum of squares of the cells it covers. Any combination of blocks that
+    is zero outside a set S of cells gives a weighted sum over S alone: not only a sum (a sector
+    minus the role nested in it) but a difference too (a sector minus a role that crosses it,
+    when the two leave one person each: x - y and x^2 - y^2 give both scores). Such a
+    combination exists exactly when dropping S's columns lowers the rank of the blocks."""
     cells = cells[cells["n"] > 0].reset_index(drop=True)
     counts = cells["n"].to_numpy(dtype=float)
     small = [i for i in range(len(cells)) if counts[i] < min_n]
@@ -226,16 +238,14 @@ def _isolated(
         if hidden:
             blocks.append(groups.isin(hidden).to_numpy(float))
     span = np.vstack(blocks)
-    _u, singular, vt = np.linalg.svd(span, full_matrices=False)
-    basis = vt[singular > 1e-9 * singular.max()]
+    full_rank = np.linalg.matrix_rank(span)
     for size in range(1, min_n):
         for subset in combinations(small, size):
             chosen = list(subset)
             if counts[chosen].sum() >= min_n:
                 continue
-            vector = np.zeros(len(cells))
-            vector[chosen] = 1.0
-            if np.abs(vector - basis.T @ (basis @ vector)).max() < 1e-9:
+            rest = np.delete(span, chosen, axis=1)
+            if rest.shape[1] == 0 or np.linalg.matrix_rank(rest) < full_rank:
                 return cells.iloc[chosen]
     return None
 
