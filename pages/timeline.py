@@ -10,8 +10,9 @@ from analytics.access.permissions import Permission, User
 from analytics.errors import ImportRefused
 from analytics.measures.groups import ALL_GROUP
 from analytics.measures.indicators import progress_points
-from analytics.measures.milestones import milestones, start_phase
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.milestones import milestones
+from analytics.measures.phases import phases as initiative_phases
+from analytics.measures.phases import start_phase
 from analytics.measures.scoring import initiative_statistics
 from analytics.store.schema import PHASES
 from analytics.views import charts

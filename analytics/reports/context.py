@@ -11,7 +11,7 @@ import pandas as pd
 from analytics.access.permissions import Permission, User, guarded
 from analytics.measures.indicators import indicators, observations
 from analytics.measures.milestones import milestones
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.scoring import Bands
 from analytics.measures.statistics import (
     breakdown_statistics,
