@@ -9,8 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded
+from analytics.measures.health import health_checks
 from analytics.measures.indicators import indicators, observations
 from analytics.measures.milestones import milestones
+from analytics.measures.outcomes import entries
+from analytics.measures.phases import CurrentStage, current_stage
 from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.scoring import Bands
 from analytics.measures.statistics import (
@@ -48,6 +51,9 @@ class Figures:
     indicators: pd.DataFrame
     observations: dict[int, pd.DataFrame]
     phases: pd.DataFrame
+    stage: CurrentStage
+    health_checks: pd.DataFrame  # concealed for the reader (health.health_checks)
+    entries: pd.DataFrame  # what emerged, concealed for the reader (outcomes.entries)
 
 
 def largest_shown(frame: pd.DataFrame, *columns: str) -> float:
@@ -78,6 +84,9 @@ def gather_figures(store: Store, user: User, initiative_id: int) -> Figures:
             int(i): observations(store, user, initiative_id, int(i)) for i in defined["id"]
         },
         phases=initiative_phases(store, user, initiative_id),
+        stage=current_stage(store, user, initiative_id),
+        health_checks=health_checks(store, user, initiative_id),
+        entries=entries(store, user, initiative_id),
     )
 
 
