@@ -42,16 +42,19 @@ def _ratings_styled(frame: pd.DataFrame):
 def _render_stage(view: BrokeringView) -> None:
     stage = view.stage
     st.subheader("Where the partnership stands")
-    st.caption(f"Told in {literal(stage.model.name)}.")
+    st.caption(f"Phase model: {literal(stage.model.name)}.")
     left, middle, right = st.columns(3)
     left.metric("Phase", (stage.phase or "not started").capitalize())
-    middle.metric("Stage", (stage.stage.name if stage.stage else "-").capitalize())
+    phases = stage.model.phases
+    where = phases.index(stage.phase) + 1 if stage.phase in phases else 0
+    middle.metric("Of the model's phases", f"{where} of {len(phases)}")
     months = f"{stage.days_in_phase / 30.44:.0f} months" if stage.days_in_phase else "-"
     right.metric(
         "Time in phase", months, help=f"since {stage.since:%d %b %Y}" if stage.since else None
     )
     if stage.stage is not None:
-        st.info(f"**What this stage asks of the broker.** {literal(stage.stage.asks)}")
+        named = f"Stage: {literal(stage.stage.name)}. " if stage.stage.name != stage.phase else ""
+        st.info(f"**{named}What this stage asks of the broker.** {literal(stage.stage.asks)}")
     if stage.next_phase:
         st.caption(f"Next in the model: {literal(stage.next_phase)}.")
 
@@ -120,7 +123,7 @@ def _render_health(view: BrokeringView) -> None:
             "survey_band": "Survey band",
             "disagreement": "Disagreement",
         }
-    )
+    ).fillna({"Disagreement": ""})
     st.dataframe(
         _ratings_styled(table),
         hide_index=True,
@@ -132,12 +135,21 @@ def _render_health(view: BrokeringView) -> None:
         st.caption("None.")
     else:
         st.dataframe(
-            _ratings_styled(view.next_steps.rename(columns=str.capitalize)),
+            _ratings_styled(
+                view.next_steps.rename(
+                    columns={
+                        "date": "Date",
+                        "about": "About",
+                        "rating": "Rating",
+                        "next_step": "Next step",
+                    }
+                )
+            ),
             hide_index=True,
             key=f"{KEY}steps",
         )
     st.markdown("**History of checks** (principle by date)")
-    st.dataframe(_ratings_styled(view.history), key=f"{KEY}history")
+    st.dataframe(_ratings_styled(view.history.rename_axis("Principle")), key=f"{KEY}history")
 
 
 def _render_record_check(db, user: User, initiative_id: int, view: BrokeringView) -> None:

@@ -31,8 +31,8 @@ def main() -> None:
         return
     initiative_id, name = picked
     st.caption(
-        "What happened when: the partnership's scores, the milestones delivered and "
-        "the outcome indicators, over the initiative's phases (shaded)."
+        "What happened when: the partnership's scores, the milestones delivered, "
+        "the outcome indicators and what emerged, over the initiative's phases (shaded)."
     )
     stats = initiative_statistics(db, user, initiative_id)
     indices = stats[(stats["group"] == ALL_GROUP) & (stats["scale_type"] == "index")]
@@ -50,7 +50,15 @@ def main() -> None:
     )
     shown = filter_entries(log, kinds=kinds)
     figure = charts.timeline_chart(indices, done, progress, phases, dt.date.today(), shown)
-    table = phases.rename(columns={"phase": "Phase", "start_date": "From", "end_date": "To"})
+    table = phases.rename(
+        columns={
+            "phase": "Phase",
+            "start_date": "From",
+            "end_date": "To",
+            "note": "Note",
+            "recorded_by": "Recorded by",
+        }
+    )
     chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")
     st.subheader("What emerged")
     if shown.empty:

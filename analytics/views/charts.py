@@ -538,7 +538,10 @@ def add_phase_bands(
     end_default = until or dt.date.today()
     axes = axes or ["x"]
     shapes, notes = list(fig.layout.shapes or []), list(fig.layout.annotations or [])
-    tints = list(PHASE_FILL.values())  # other models' phases take the tints in turn
+    # FSG's phases keep their tints; other models' phases take the tints in turn, so that
+    # neighbours differ.
+    tints = list(PHASE_FILL.values())
+    own = set(phases["phase"]) <= set(PHASE_FILL)
     for number, phase in enumerate(phases.itertuples()):
         end = (
             phase.end_date
@@ -556,7 +559,7 @@ def add_phase_bands(
                     x1=end,
                     y0=0,
                     y1=1,
-                    fillcolor=PHASE_FILL.get(phase.phase, tints[number % len(tints)]),
+                    fillcolor=PHASE_FILL[phase.phase] if own else tints[number % len(tints)],
                     line=dict(width=0),
                     layer="below",
                 )
@@ -571,7 +574,7 @@ def add_phase_bands(
                         xanchor="left",
                         yanchor="top",
                         xshift=3,
-                        yshift=-2,
+                        yshift=-2 - 14 * (number % 2),  # neighbours' names on two lines
                         showarrow=False,
                         text=phase.phase.capitalize(),
                         font=dict(size=11, color="#444"),
@@ -793,7 +796,7 @@ def timeline_chart(
         "Partnership indices (1-5)",
         "Milestones",
         "Outcome indicators: progress from baseline to target",
-        "What emerged: outcomes and decisions",
+        "What emerged",
     ]
     fig = make_subplots(
         rows=lanes,
