@@ -357,7 +357,8 @@ def test_the_demo_tells_each_story_through_the_brokers_eyes(demo_store):
         .groupby("check_id")["rating"]
         .apply(lambda r: (r == "green").sum())
     )
-    assert greens.is_monotonic_increasing  # Riverside improving
+    assert greens.iloc[-1] > greens.iloc[0]  # Riverside improving
+    assert "red" not in set(checks["rating"])
     coastal = demo_store.initiative_id(COASTAL)
     stage = phases.current_stage(demo_store, ADMIN, coastal, D(2026, 11, 1))
     assert stage.phase == "organise for impact"  # Coastal early
