@@ -328,6 +328,24 @@ def test_filter_and_export_keep_the_contract_columns(demo_store, riverside):
     assert table["date"].is_monotonic_increasing
 
 
+def test_an_initiative_with_nothing_recorded_reads_empty(empty_store):
+    from analytics.store.connection import Store
+    from analytics.views.brokering import brokering_view
+
+    with empty_store.transaction() as cursor:
+        new = Store.create_initiative(cursor, "New", Store.default_instrument_in(cursor))
+    for user in (ADMIN, as_role("funder", new)):
+        log = outcomes.entries(empty_store, user, new)
+        assert log.empty and "kind" in log.columns
+        assert outcomes.filter_entries(log, kinds=["outcome"], principle="equity").empty
+        assert outcomes.export_frame(log).columns.tolist()[:3] == ["date", "kind", "title"]
+        checks = health.health_checks(empty_store, user, new)
+        assert checks.empty and "rating" in checks.columns
+        assert health.check_against_survey(empty_store, user, new)["rating"].isna().all()
+    view = brokering_view(empty_store, ADMIN, new)
+    assert view.stage.phase is None and view.disagreements == 0 and view.next_steps.empty
+
+
 # -- the demo ------------------------------------------------------------------------------------
 
 

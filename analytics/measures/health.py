@@ -139,14 +139,14 @@ def health_checks(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     )
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     if user.aggregated_only:
-        frame = frame[frame["is_principle"]].reset_index(drop=True)
+        frame = frame.loc[frame["is_principle"].astype(bool)].reset_index(drop=True)
     return conceal(frame, user)
 
 
 def history_grid(checks: pd.DataFrame) -> pd.DataFrame:
     """The principles' ratings as a grid: one row per principle (in the instrument's order),
     one column per check date."""
-    rows = checks[checks["is_principle"]]
+    rows = checks.loc[checks["is_principle"].astype(bool)]
     if rows.empty:
         return pd.DataFrame(index=pd.Index(list(PRINCIPLES.values()), name="principle"))
     grid = rows.pivot_table(
@@ -167,7 +167,7 @@ def check_against_survey(store: Store, user: User, initiative_id: int) -> pd.Dat
     survey = stats[(stats["group"] == ALL_GROUP) & (stats["scale_type"] == "principle")]
     latest_wave = survey["wave_order"].max() if len(survey) else None
     survey = survey[survey["wave_order"] == latest_wave].set_index("scale")
-    rows = checks[checks["is_principle"]]
+    rows = checks.loc[checks["is_principle"].astype(bool)]
     latest = rows[rows["check_id"] == rows["check_id"].iloc[-1]] if len(rows) else rows
     latest = latest.set_index("principle")
     out = []

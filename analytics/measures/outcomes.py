@@ -207,7 +207,7 @@ def filter_entries(
         keep &= frame["phase"] == phase
     if confirmed_only:
         keep &= frame["confirmed"].astype(bool)
-    return frame[keep]
+    return frame.loc[keep.astype(bool)]
 
 
 def export_frame(frame: pd.DataFrame) -> pd.DataFrame:

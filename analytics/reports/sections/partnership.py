@@ -43,8 +43,8 @@ def _latest_survey_bands(ctx: ReportContext) -> dict[str, str]:
 
 def _health_table(ctx: ReportContext) -> tuple[str, Table | None]:
     checks = ctx.figures.health_checks
-    in_period = checks[[ctx.period.contains(d) for d in checks["date"]]]
-    principles = in_period[in_period["is_principle"]]
+    in_period = checks.loc[[ctx.period.contains(d) for d in checks["date"]]]
+    principles = in_period.loc[in_period["is_principle"].astype(bool)]
     if principles.empty:
         return "No partnership health check was held in the period.", None
     latest = principles[principles["check_id"] == principles["check_id"].iloc[-1]]
@@ -81,7 +81,7 @@ def _health_table(ctx: ReportContext) -> tuple[str, Table | None]:
 
 def _entries_table(ctx: ReportContext) -> tuple[str, Table | None]:
     log = ctx.figures.entries
-    shown = log[[ctx.period.contains(d) for d in log["date"]]].sort_values("date")
+    shown = log.loc[[ctx.period.contains(d) for d in log["date"]]].sort_values("date")
     outcomes = int((shown["kind"] == "outcome").sum())
     decisions = int((shown["kind"] == "decision").sum())
     if shown.empty:
