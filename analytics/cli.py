@@ -8,6 +8,7 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from analytics.access.accounts import (
     list_users,
     set_password,
 )
-from analytics.access.permissions import ROLE_PERMISSIONS, command_line_user
+from analytics.access.permissions import ROLE_PERMISSIONS, AccessDenied, command_line_user
 from analytics.errors import ImportRefused
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import mapping_for, propose_mapping
@@ -89,6 +90,18 @@ def _parser() -> argparse.ArgumentParser:
     scores.add_argument("--wave", help="only this wave")
     scores.add_argument("--by", choices=["sector", "role", "organisation"])
     scores.add_argument("--format", choices=("csv", "json"), default="csv")
+    scores.add_argument(
+        "--changes",
+        action="store_true",
+        help="print the changes of the latest wave since the previous and the first wave"
+        " (test, p, Benjamini-Hochberg adjusted p, effect in words, verdict) instead",
+    )
+    scores.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="print what this account may see (its role's concealment applied)",
+    )
     scores.add_argument("--db", type=Path)
 
     users = commands.add_parser("users", help="manage the accounts that may sign in")
@@ -121,7 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write the report of an initiative")
     report.add_argument("--initiative", required=True)
     report.add_argument("--format", choices=("html", "pdf"), required=True)
-    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument("--out", type=Path, required=True, help="file to write (a new file)")
+    report.add_argument(
+        "--force", action="store_true", help="replace --out when it is an existing file"
+    )
     report.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
     report.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD)")
     report.add_argument("--db", type=Path)
@@ -156,6 +172,17 @@ def _store(path: Path | None, *, must_exist: bool) -> Store:
         return open_store(target)
     except Exception as error:  # DuckDB's own message: locked by the app, not a database...
         raise UsageError(f"cannot open the database {target}: {error}") from None
+
+
+def _account(store: Store, login: str):
+    """The account `login` as it is now (role and grants), for --as."""
+    from analytics.access.accounts import load_user
+
+    found = store.read_one("SELECT id FROM users WHERE login = ?", [login])
+    user = None if found is None else load_user(store, int(found))
+    if user is None:
+        raise UsageError(f"there is no enabled account {login!r}")
+    return user
 
 
 def _initiative_id(store: Store, name: str) -> int:
@@ -264,24 +291,32 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
     # Imported here: the statistics bring scipy, which an import does not need.
-    from analytics.views.exports import scores_export
+    from analytics.views.exports import changes_export, scores_export
 
     store = _store(args.db, must_exist=True)
     try:
         initiative_id = _initiative_id(store, args.initiative)
-        # Exports are always suppressed: small groups, and the next smallest beside them.
-        stats = scores_export(store, cli_user(), initiative_id, args.by)
-        if args.wave is not None:
-            if args.wave not in set(stats["wave"]):
-                raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
-            stats = stats[stats["wave"] == args.wave]
-        table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
+        user = cli_user() if args.as_login is None else _account(store, args.as_login)
+        if args.changes:
+            table = changes_export(store, user, initiative_id)
+            table = table.assign(initiative=args.initiative)
+            table = table[["initiative", *[c for c in table.columns if c != "initiative"]]]
+        else:
+            # Exports are always suppressed: small groups, and the next smallest beside them.
+            stats = scores_export(store, user, initiative_id, args.by)
+            if args.wave is not None:
+                if args.wave not in set(stats["wave"]):
+                    raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
+                stats = stats[stats["wave"] == args.wave]
+            table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
         if args.format == "csv":
             neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
         else:
             records = json.loads(table.to_json(orient="records"))
             out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         return 0
+    except AccessDenied as error:
+        raise UsageError(str(error)) from None
     finally:
         forget_store(store.path)
 
@@ -333,6 +368,25 @@ def _day(text: str | None, option: str) -> dt.date | None:
         raise UsageError(f"{option} {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
+def check_output_path(out: Path, database: Path, *, force: bool) -> None:
+    """Refuse to write a report over the database (or its write-ahead log), a directory,
+    anything but a regular file, or an existing file without --force."""
+    protected = [Path(database), Path(f"{database}.wal")]
+    for path in protected:
+        same = out.resolve() == path.resolve()
+        if not same and out.exists() and path.exists():
+            same = os.path.samefile(out, path)  # a hard or symbolic link to it
+        if same:
+            raise UsageError(f"--out {out} is the database; write the report to another file")
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a directory; give a file name")
+    if out.exists() or out.is_symlink():
+        if not out.is_file():
+            raise UsageError(f"--out {out} is not a regular file")
+        if not force:
+            raise UsageError(f"--out {out} exists; add --force to replace it")
+
+
 def run_report(args: argparse.Namespace, out: TextIO) -> int:
     from analytics.reports.build import report_html, report_pdf
     from analytics.reports.content import Period
@@ -340,6 +394,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if start and end and start > end:
         raise UsageError("--from must not be after --to")
+    check_output_path(args.out, args.db or settings.database_path(), force=args.force)
     store = _store(args.db, must_exist=True)
     try:
         initiative_id = _initiative_id(store, args.initiative)

@@ -69,6 +69,32 @@ SETTINGS: dict[str, Setting] = {
             "A cell longer than this (characters) is reported as a problem, not stored.",
         ),
         Setting(
+            "COMMON_MEASURE_MAX_COLUMNS",
+            5_000,
+            "Survey files with more columns than this are refused before their rows are read.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MAX_CELLS",
+            50_000_000,
+            "Survey files whose rows times columns exceed this are refused while they are read.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MAX_FIELD_CHARS",
+            1_000_000,
+            "A cell longer than this (characters) refuses the whole file while it is read.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MAX_UNZIPPED_MB",
+            1_024,
+            "XLSX workbooks that unzip to more than this (megabytes) are refused before reading.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MAX_SHARED_STRINGS_MB",
+            256,
+            "XLSX workbooks whose shared strings (or styles) unzip to more than this (megabytes) "
+            "are refused before reading.",
+        ),
+        Setting(
             "COMMON_MEASURE_SUPPRESSION_MIN_N",
             5,
             "Groups with fewer respondents than this show no statistic to funders or in exports.",
@@ -88,6 +114,12 @@ SETTINGS: dict[str, Setting] = {
             "COMMON_MEASURE_RELIABILITY_FLAG",
             0.70,
             "Cronbach's alpha below this flags a scale as unreliable in that wave.",
+        ),
+        Setting(
+            "COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE",
+            0.2,
+            "The smallest change of a mean (in scale points, 1-5) called an improvement or a"
+            " decline, when its false-discovery-adjusted p is also under 0.05.",
         ),
         Setting(
             "COMMON_MEASURE_GAP_FLAG",

@@ -10,8 +10,12 @@ from analytics.ingest.commit import instrument_items
 from analytics.instrument import scale_label
 from analytics.measures.phases import phase_models
 from analytics.measures.scoring import Bands
-from analytics.measures.statistics import gap_flag, reliability_threshold
-from analytics.measures.suppression import suppression_threshold
+from analytics.measures.statistics import (
+    gap_flag,
+    min_important_difference,
+    reliability_threshold,
+)
+from analytics.measures.suppression import HIDDEN_WORDS, suppression_threshold
 from ui.auth import page_user
 from ui.components import initiative_picker, literal, store
 
@@ -22,6 +26,7 @@ def _render_method() -> None:
     min_n = suppression_threshold()
     alpha = reliability_threshold()
     gap = gap_flag()
+    mid = min_important_difference()
     st.markdown(
         f"""
 Common Measure follows a Collective Impact initiative through repeated partner surveys.
@@ -49,24 +54,44 @@ and the five **partnering principles**.
 
 #### Is it real, can it be trusted, do groups agree?
 - **Real change.** A score always moves a little from one wave to the next by chance. A change
-  is called an *improvement* or a *decline* only when a statistical test (Welch's t-test) says
-  a change that large would happen by chance less than 1 time in 20 (p < 0.05); otherwise it is
-  *no clear change*. The size of the change is also given as Cohen's d (0.2 small, 0.5
-  medium, 0.8 large).
+  is called an *improvement* or a *decline* only when both hold: a statistical test (Welch's
+  t-test) says a change that large would happen by chance less than 1 time in 20, after
+  allowing for the ten scales being tested at once (the Benjamini-Hochberg adjustment, so that
+  testing many scales does not turn up changes by luck: adjusted p < 0.05); and the change is
+  at least **{mid:.1f} points** on the 1-5 scale, the smallest change worth acting on.
+  Otherwise it is *no clear change*. The size of the change is also given as Cohen's d in
+  words: *negligible* below 0.2, *small*, *medium* from 0.5, *large* from 0.8.
 - **Reliability.** The statements of one scale should move together: someone who agrees with
   one tends to agree with the others. Cronbach's alpha measures this from the partners who
-  answered all of a scale's statements (at least 3 of them are needed). Below {alpha:.2f} the
-  scale is flagged: its statements may be read differently, so look at them one by one.
+  answered all of a scale's statements (at least 3 of them are needed), with a 95% interval
+  (Feldt's) for the chance in it. A scale is *unreliable* only when the whole interval is
+  below {alpha:.2f}: its statements may be read differently, so look at them one by one. When
+  the interval straddles {alpha:.2f} it is *uncertain*: too few answers to be sure. A negative
+  alpha means the statements pull against each other, usually a negatively worded statement
+  not turned round: *check the reverse-coded statements*.
 - **Perception gaps.** Within a wave, the highest group's score minus the lowest's, by
-  sector or role, among groups large enough to show. A gap of {gap:.1f} or more is flagged.
+  sector or role, among groups large enough to show, with both groups' sizes. A gap is flagged
+  when it is {gap:.1f} or more and a test (Welch's t-test, p < 0.05) says the two groups
+  really differ: a large gap between two small groups can be chance.
 - **Participation.** Respondents per wave, the partners who responded out of those active
   when the wave opened, and the **evenness** of the partners' sector mix (Shannon's H divided
   by its largest possible value): 1 when every sector present is equally represented.
 
 #### Privacy
 - Any group of fewer than **{min_n} respondents** shows no figure (funders and exports never
-  see one). Where exactly one group of a breakdown is hidden, the next smallest is hidden too,
-  so that no one can work the hidden figure out from the total.
+  see one), and a funder does not see how many people a hidden group has.
+- **No working it out from the total.** In every breakdown, if any group is hidden, the next
+  smallest groups are hidden too, until the hidden groups together hold at least {min_n}
+  respondents. Taking the shown groups away from the total then gives only the average of
+  several groups together, never one group's. Every hidden group says the same thing,
+  "{HIDDEN_WORDS}", so you cannot tell which one was small.
+- **No working it out from an index.** A group's Collective Impact or Partnering index is
+  hidden wherever any of its five scores is hidden, since the index and four scores would give
+  the fifth.
+- **No working it out by putting breakdowns side by side.** The sector and role breakdowns of
+  a wave are checked together: if a sector and a role (or groups of them) overlap so that
+  taking one from the other would leave fewer than {min_n} people, more groups are hidden.
+- The same rules hold on every page, in the report and in every download.
 """
     )
 

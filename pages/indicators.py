@@ -43,7 +43,7 @@ def _render_indicator(db, user: User, row: pd.Series, phases, name: str) -> None
         left, right = st.columns(2)
         day = left.date_input("Date", dt.date.today(), key=f"{KEY}day.{row['id']}")
         value = right.number_input(
-            f"Value ({row['unit']})",
+            f"Value ({literal(row['unit'])})",
             value=float(row["latest"] or 0),
             key=f"{KEY}value.{row['id']}",
             format="%.2f",

@@ -26,7 +26,7 @@ from analytics.store.schema import MILESTONE_STATUSES, PHASES
 from analytics.views import charts
 from analytics.views.exports import csv_bytes
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, show_refusal, store
+from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
 
 KEY = "milestones."
 
@@ -96,7 +96,7 @@ def _render_progress(db, user: User, initiative_id: int, frame: pd.DataFrame) ->
             except ImportRefused as error:
                 show_refusal(error)
                 return
-            st.toast(f"Saved: {titles[chosen]} is {status}.")
+            st.toast(f"Saved: {literal(titles[chosen])} is {status}.")
             st.rerun()
 
 

@@ -14,6 +14,7 @@ from analytics.views.overview import (
     Highlights,
     Overview,
     change_table,
+    first_wave_words,
     highlights,
     overview,
     trend_table,
@@ -58,8 +59,9 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
                 f"{scale_label(row.scale)}: real {row.verdict} ({row.difference:+.2f})",
                 icon=":material/trending_up:" if up else ":material/trending_down:",
                 color="blue" if up else "orange",
-                help=f"Since {previous}: Welch's t-test p = {row.p_value:.3f}, "
-                f"Cohen's d = {row.cohens_d:.2f}.",
+                help=f"Since {literal(previous)}: {row.test} p = {row.p_value:.3f}, adjusted "
+                f"for the ten scales tested at once (Benjamini-Hochberg) {row.p_adjusted:.3f}; "
+                f"Cohen's d = {row.cohens_d:.2f}, a {row.effect} effect.",
             )
         for row in marks.unreliable.itertuples():
             st.badge(
@@ -76,10 +78,15 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
                 icon=":material/diversity_3:",
                 color="violet",
                 help=f"By {gap['breakdown']}: {literal(gap['highest'])} "
-                f"{gap['highest_mean']:.2f}, {literal(gap['lowest'])} {gap['lowest_mean']:.2f}.",
+                f"{gap['highest_mean']:.2f} (n = {gap['highest_n']}), {literal(gap['lowest'])} "
+                f"{gap['lowest_mean']:.2f} (n = {gap['lowest_n']}); the two groups differ "
+                f"(Welch's t-test, p = {gap['p_value']:.3f}).",
             )
         if marks.real_changes.empty and marks.unreliable.empty and gap is None:
             st.badge("No real change, reliability warning or large gap", color="gray")
+    since_first = first_wave_words(marks.first_changes)
+    if since_first:
+        st.caption(since_first)
 
 
 def _render_cards(view: Overview) -> None:

@@ -51,7 +51,8 @@ st.title("Portfolio")
 st.caption(
     "Every initiative you may see, side by side. Sort by any column; select a row to open "
     "its overview. Real changes: scales whose change since the previous wave is significant "
-    "(p < 0.05)."
+    "after allowing for the ten scales tested at once (adjusted p < 0.05) and large enough to "
+    "matter (see About)."
 )
 table = portfolio(db, user)
 if table.empty:

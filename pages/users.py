@@ -63,7 +63,7 @@ def _render_add(db: Store, user: User, initiatives: list[str]) -> None:
             except AccountError as error:
                 show_refusal(error, prefix="Not added: ")
                 return
-            st.toast(f"Added {login}.")
+            st.toast(f"Added {literal(login)}.")
             st.rerun()
 
 

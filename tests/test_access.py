@@ -36,6 +36,8 @@ NOT_FOR_A_PERSON = {
     # (test_house_rules), and every function there that returns them conceals for its reader.
     "analytics.measures.scoring.stored_statistics",
     "analytics.measures.scoring.stored_paired_statistics",
+    "analytics.measures.scoring.stored_crossed_counts",
+    "analytics.measures.scoring.suppressed_breakdown",
     "analytics.store.connection.open_store",
     "analytics.store.connection.forget_store",
     "analytics.access.accounts.load_user",  # the router: which account a session holds
@@ -137,6 +139,12 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.breakdown_statistics": lambda: (
             statistics.breakdown_statistics(store, user, initiative_id, "sector")
         ),
+        "analytics.views.exports.changes_export": lambda: exports.changes_export(
+            store, user, initiative_id
+        ),
+        "analytics.measures.statistics.matched_pairs": lambda: statistics.matched_pairs(
+            store, user, initiative_id
+        ),
         "analytics.measures.statistics.participation": lambda: statistics.participation(
             store, user, initiative_id
         ),
@@ -221,7 +229,7 @@ def _reads(store, user: User, initiative_id: int):
     return {name: call() for name, call in calls.items()}
 
 
-SIZE_COLUMNS = ("n", "complete_cases", "respondents")
+SIZE_COLUMNS = ("n", "complete_cases", "respondents", "n_paired")
 # Reads whose result is a document, not tables: their funder tests open the document.
 COVERED_ELSEWHERE = {
     "analytics.reports.build.report_content",  # tests/test_report.py: a funder sees no suppressed

@@ -258,6 +258,35 @@ def test_scores_by_sector_are_suppressed_with_their_totals(demo_db_path):
     assert any(r["group"] == "community member" and r["mean"] for r in rows)
 
 
+def test_scores_as_a_funder_are_concealed_and_changes_have_verdicts(demo_db_path):
+    code, out, _ = run(
+        "scores", "--initiative", "Riverside Early Years Alliance", "--by", "sector",
+        "--as", "demo.funder", "--db", demo_db_path,
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    hidden = [r for r in rows if r["suppressed"] == "True"]
+    assert hidden and all(r["n"] == "" and r["mean"] == "" for r in hidden)
+    # The funder is not granted Northgate: refused with a reason, exit 2.
+    refused = run(
+        "scores", "--initiative", "Northgate Housing Partnership", "--as", "demo.funder",
+        "--db", demo_db_path,
+    )  # fmt: skip
+    assert refused[0] == 2
+    code, out, _ = run(
+        "scores", "--initiative", "Riverside Early Years Alliance", "--changes",
+        "--as", "demo.funder", "--db", demo_db_path,
+    )  # fmt: skip
+    assert code == 0
+    changes = list(csv.DictReader(io.StringIO(out)))
+    assert {"p_adjusted", "verdict", "effect", "test"} <= set(changes[0])
+    assert {r["comparison"] for r in changes} == {"previous wave", "first wave"}
+    assert len(changes) == 20  # ten scales, two comparisons
+    first = [r for r in changes if r["comparison"] == "first wave"]
+    assert all(r["verdict"] == "improvement" for r in first)  # +0.87 to +1.65 since Mar 2023
+    assert run("scores", "--initiative", "X", "--as", "nobody", "--db", demo_db_path)[0] == 2
+
+
 def test_scores_errors(demo_db_path, tmp_path):
     assert run("scores", "--initiative", "Nope", "--db", demo_db_path)[0] == 2
     assert (

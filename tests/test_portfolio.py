@@ -8,7 +8,7 @@ import pytest
 
 from analytics.access.permissions import User
 from analytics.measures.milestones import delivery, milestones
-from analytics.measures.statistics import participation
+from analytics.measures.statistics import participation, wave_changes
 from analytics.views.overview import overview
 from analytics.views.portfolio import COLUMNS, portfolio
 from tests.report_fixtures import small_initiative
@@ -36,9 +36,18 @@ def test_an_admin_sees_every_initiative_with_its_figures(demo_store):
 
 
 def test_riverside_principles_show_their_real_changes(demo_store):
-    table = portfolio(demo_store, User(login="a", role="admin"), as_of=AS_OF)
+    """The words count the verdicts of wave_changes. Since issue 13 a change is real only when
+    its BH-adjusted p is under 0.05 and it is at least the minimal important difference: none
+    of Riverside's principles passes both from Mar to Sep 2026 (three had Welch p < 0.05)."""
+    admin = User(login="a", role="admin")
+    table = portfolio(demo_store, admin, as_of=AS_OF)
     riverside = table[table["initiative"] == "Riverside Early Years Alliance"].iloc[0]
-    assert riverside["partnering_real_changes"].endswith("up")
+    view = overview(demo_store, admin, int(riverside["initiative_id"]))
+    changes = wave_changes(view.statistics, view.previous_wave, view.latest_wave)
+    principles = changes[changes["scale_type"] == "principle"]
+    assert (principles["p_value"] < 0.05).sum() == 3
+    assert (principles["verdict"] == "no clear change").all()
+    assert riverside["partnering_real_changes"] == "none"
 
 
 def test_a_funder_sees_only_granted_initiatives(demo_store, northgate):

@@ -23,6 +23,7 @@ from ui.components import FIRST_ADMIN_COMMAND, ROUTING, literal
 
 USER_ID = "auth.user_id"  # the signed-in account's id
 LAST_SEEN = "auth.last_seen"  # when this session last ran a page (UTC)
+SIGNED_IN_AT = "auth.signed_in_at"  # when this session signed in (UTC): a later password ends it
 _CURRENT = "auth.current"  # the User loaded for this run
 _NOTICE = "auth.notice"  # why the last session ended, shown on the sign-in form
 
@@ -40,6 +41,7 @@ def _start_session(user: User) -> None:
     _forget_everything()  # nothing of an earlier session in this tab reaches the new user
     st.session_state[USER_ID] = user.id
     st.session_state[LAST_SEEN] = _now()
+    st.session_state[SIGNED_IN_AT] = _now()
     st.session_state.pop(_NOTICE, None)
 
 
@@ -68,7 +70,7 @@ def signed_in_user(db: Store) -> User | None:
         minutes = settings.get("COMMON_MEASURE_SESSION_MINUTES")
         _end_session(f"You were signed out after {minutes} minutes without activity.")
         return None
-    user = load_user(db, int(user_id))
+    user = load_user(db, int(user_id), st.session_state.get(SIGNED_IN_AT))
     if user is None:
         _end_session("Your account can no longer sign in. Ask an admin.")
         return None

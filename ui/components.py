@@ -7,6 +7,7 @@ import runpy
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -18,9 +19,10 @@ from analytics.access.permissions import User
 from analytics.demo.fill import fill_if_new
 from analytics.store.connection import Store, open_store
 from analytics.views.exports import csv_bytes
+from ui.busy import database_busy, render_busy
 
 FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
 def literal(value: object) -> str:
@@ -71,7 +73,12 @@ def store() -> Store:
     start). Every page calls it first."""
     _through_the_router()
     path = str(settings.database_path())
-    opened = _open(path)
+    try:
+        opened = _open(path)
+    except duckdb.IOException as error:
+        if not database_busy(error):
+            raise
+        render_busy(lambda: _open(path))
     if opened.closed:  # closed by another user of the file in this process (the CLI, tests)
         _open.clear(path)
         opened = _open(path)

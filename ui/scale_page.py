@@ -58,11 +58,15 @@ def _render_trend(view, name: str, phases) -> None:
     st.subheader(f"{view.label} over time")
     real = view.changes[view.changes["verdict"] != "no clear change"]
     if real.empty:
-        st.caption("No change between two waves is large enough to be sure it is real (p < 0.05).")
+        st.caption(
+            "No change between two waves is both clear to the test (adjusted p < 0.05) "
+            "and large enough to matter."
+        )
     else:
         st.caption(
             "Triangles mark changes from the wave before that are real (Welch's t-test, "
-            "p < 0.05): blue up for an improvement, orange-red down for a decline."
+            "adjusted p < 0.05 across the ten scales, and at least the minimal important "
+            "difference): blue up for an improvement, orange-red down for a decline."
         )
     chart_with_data(
         charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),
@@ -78,24 +82,31 @@ def _render_reliability(view) -> None:
     if latest is None:
         st.info(reliability_words(None, 0))
         return
-    words = reliability_words(latest["alpha"], int(latest["complete_cases"]))
-    (st.warning if latest["unreliable"] else st.success)(f"{literal(latest['wave'])}: {words}")
-    table = view.reliability[["wave", "items", "complete_cases", "alpha", "unreliable"]].rename(
+    words = reliability_words(
+        latest["alpha"], int(latest["complete_cases"]), latest["alpha_low"], latest["alpha_high"]
+    )
+    trusted = latest["reliability"] == "reliable"
+    (st.success if trusted else st.warning)(f"{literal(latest['wave'])}: {words}")
+    columns = ["wave", "items", "complete_cases", "alpha", "alpha_low", "alpha_high", "reliability"]
+    table = view.reliability[columns].rename(
         columns={
             "wave": "Wave",
             "items": "Statements",
             "complete_cases": "Complete answers",
             "alpha": "Cronbach's alpha",
-            "unreliable": "Below the threshold",
+            "alpha_low": "95% interval low",
+            "alpha_high": "95% interval high",
+            "reliability": "Reads as",
         }
     )
-    table["Cronbach's alpha"] = table["Cronbach's alpha"].round(2)
+    for column in ("Cronbach's alpha", "95% interval low", "95% interval high"):
+        table[column] = table[column].astype(float).round(2)
     with st.expander("Reliability in every wave"):
         st.dataframe(table, hide_index=True)
 
 
 def _render_distribution(db, user: User, view, initiative_id: int, wave: str, name: str) -> None:
-    st.subheader(f"How partners answered in {wave}")
+    st.subheader(f"How partners answered in {literal(wave)}")
     frame = distribution(db, user, view, initiative_id, wave)
     if frame.empty:
         st.info("No answers to these statements in this wave.")
@@ -115,7 +126,7 @@ def _render_distribution(db, user: User, view, initiative_id: int, wave: str, na
 def _render_groups(
     db, user: User, view, initiative_id: int, wave: str, name: str, key: str
 ) -> None:
-    st.subheader(f"Do groups see it differently? ({wave})")
+    st.subheader(f"Do groups see it differently? ({literal(wave)})")
     by = st.radio(
         "Compare by",
         list(BREAKDOWN_WORDS),
@@ -130,20 +141,21 @@ def _render_groups(
         row = gap.iloc[0]
         message = (
             f"Perception gap on {view.label}: {row['gap']:.2f} between "
-            f"{literal(row['highest'])} ({row['highest_mean']:.2f}) and "
-            f"{literal(row['lowest'])} ({row['lowest_mean']:.2f})."
+            f"{literal(row['highest'])} ({row['highest_mean']:.2f}, n = {row['highest_n']}) and "
+            f"{literal(row['lowest'])} ({row['lowest_mean']:.2f}, n = {row['lowest_n']})."
         )
         if row["flagged"]:
             st.warning(
-                message + " That is a large gap: worth a conversation.",
+                message + " That is a large gap, and the two groups differ (Welch's t-test, "
+                f"p = {row['p_value']:.3f}): worth a conversation.",
                 icon=":material/diversity_3:",
             )
         else:
             st.caption(message)
     st.caption(
-        f"Groups of {small_group_words(min_n)} show no figure (n < {min_n}); where "
-        "one group is hidden, the next smallest is hidden too ('hidden'), so that no "
-        "figure can be worked out from the total."
+        f"Groups of {small_group_words(min_n)} show no figure (n < {min_n}); beside them "
+        f"the next smallest are hidden too, until the hidden groups hold {min_n} or more "
+        "together, so that no group's figure can be worked out from the total."
     )
     table = heatmap_table(db, user, initiative_id, view.scale_type, by, wave)
     shown = table.rename(

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 import bcrypt
 import pandas as pd
 
 from analytics import settings
+from analytics.access.passwords import MAX_PASSWORD_BYTES, password_problem
 from analytics.access.permissions import (
     ROLE_PERMISSIONS,
     AccessDenied,
@@ -24,10 +26,10 @@ from analytics.access.permissions import (
 from analytics.store.connection import Store, scalar
 
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-MIN_PASSWORD_LENGTH = 10
-# bcrypt reads at most 72 bytes; a longer password would be cut silently, so refuse it.
-MAX_PASSWORD_BYTES = 72
 _dummy_hashes: dict[int, bytes] = {}
+# Sign-ins whose password is being checked now, per (database, account): counted in the writer
+# with the attempt, so that a success during a burst of attempts never resets the count.
+_in_flight: dict[tuple[str, int], int] = {}
 
 
 class SignInRefused(Exception):
@@ -43,17 +45,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def hash_password(password: str) -> str:
-    check_password_rules(password)
+def hash_password(password: str, login: str = "") -> str:
+    check_password_rules(password, login)
     rounds = int(settings.get("COMMON_MEASURE_BCRYPT_ROUNDS"))
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        raise AccountError(f"a password may have at most {MAX_PASSWORD_BYTES} bytes")
+def check_password_rules(password: str, login: str = "") -> None:
+    """The rules of analytics.access.passwords: length, no control characters, not one repeated
+    character, not the login, not a common or easily guessed password."""
+    problem = password_problem(password, login)
+    if problem:
+        raise AccountError(problem)
 
 
 def _dummy_hash() -> bytes:
@@ -68,7 +71,9 @@ def _dummy_hash() -> bytes:
 
 def _password_matches(password: str, hashed: str | None) -> bool:
     candidate = password.encode("utf-8")
-    if len(candidate) > MAX_PASSWORD_BYTES or not hashed:
+    # bcrypt ends a password at a NUL byte: never check one (nor an empty password), so that
+    # a hash of a password with a NUL, set before the rules refused them, opens to nothing else.
+    if len(candidate) > MAX_PASSWORD_BYTES or not hashed or not candidate or b"\x00" in candidate:
         bcrypt.checkpw(b"x", _dummy_hash())
         return False
     return bcrypt.checkpw(candidate, hashed.encode("ascii"))
@@ -95,19 +100,23 @@ def _demo_accounts_allowed() -> bool:
     return bool(settings.get("COMMON_MEASURE_DEMO_ACCOUNTS"))
 
 
-def load_user(store: Store, user_id: int) -> User | None:
+def load_user(store: Store, user_id: int, signed_in_at: dt.datetime | None = None) -> User | None:
     """The account as it is now (role and grants re-read), or None when it is disabled, gone,
-    or a demo account while demo accounts are turned off. Called on every page run, so a
-    change by an admin takes effect at the user's next click."""
+    a demo account while demo accounts are turned off, or (for a session that signed in at
+    `signed_in_at`) its password was set since. Called on every page run, so a change by an
+    admin takes effect at the user's next click."""
     found = store.read_df(
-        "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.is_demo"
-        " FROM users u WHERE u.id = ?",
+        "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.is_demo,"
+        " u.password_changed_at FROM users u WHERE u.id = ?",
         [user_id],
     )
     if found.empty:
         return None
     row = found.iloc[0]
     if row["disabled"] or (row["is_demo"] and not _demo_accounts_allowed()):
+        return None
+    changed = row["password_changed_at"]
+    if signed_in_at is not None and pd.notna(changed) and changed >= pd.Timestamp(signed_in_at):
         return None
     return _user_from_row(store, row)
 
@@ -143,74 +152,145 @@ def authenticate(
 ) -> User:
     """The account for `login` when `password` is right and the account may sign in.
 
-    A wrong password counts a failed attempt; after COMMON_MEASURE_LOCKOUT_ATTEMPTS failures
-    in a row the account is locked for COMMON_MEASURE_LOCKOUT_MINUTES (a right password does
-    not open it sooner). Success resets the count. Every attempt is audited, never with the
-    password.
+    Each attempt is counted, in the single writer, before its password is checked: once
+    COMMON_MEASURE_LOCKOUT_ATTEMPTS attempts are counted (failed, or still being checked) no
+    further password is checked, and when they fail the account is locked for
+    COMMON_MEASURE_LOCKOUT_MINUTES (a right password does not open it sooner, even one checked
+    during the burst). A success resets the count unless other attempts are being checked.
+    Every attempt is audited, never with the password; an unknown login does the same work
+    and the same writes as a known one.
     """
     now = now or _now()
     login = login.strip()
-    found = store.read_df(
+    row, refusal = _count_attempt(store, login, now)
+    if refusal:
+        _password_matches(password, None)
+        raise SignInRefused(refusal)
+    try:
+        matches = _password_matches(password, row["password_hash"] if row else None)
+    except BaseException:
+        with suppress(SignInRefused):  # the attempt counts as failed; the error goes on
+            _end_attempt(store, row, login, now, matches=False)
+        raise
+    return _end_attempt(store, row, login, now, matches=matches)
+
+
+def _locked_message(locked_until: object, now: dt.datetime) -> str:
+    left = pd.Timestamp(locked_until) - pd.Timestamp(now) if pd.notna(locked_until) else None
+    minutes = max(1, round(left.total_seconds() / 60)) if left is not None else 1
+    return (
+        f"This account is locked after too many wrong passwords. Try again in {minutes} "
+        "minutes, or ask an admin."
+    )
+
+
+def _is_locked(row: dict, now: dt.datetime) -> bool:
+    until = row["locked_until"]
+    return until is not None and pd.notna(until) and pd.Timestamp(until) > pd.Timestamp(now)
+
+
+def _account_row(cursor, login: str) -> dict | None:
+    found = cursor.execute(
         "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.is_demo,"
         " u.password_hash, u.failed_attempts, u.locked_until"
         " FROM users u WHERE lower(u.login) = lower(?)",
         [login],
-    )
-    if found.empty:
-        _password_matches(password, None)
-        raise SignInRefused("Wrong login or password.")
-    row = found.iloc[0]
-    user_id = int(row["id"])
-    locked_until = row["locked_until"]
-    if pd.notna(locked_until) and pd.Timestamp(locked_until) > pd.Timestamp(now):
-        _password_matches(password, None)
-        _record(store, user_id, row["login"], "sign-in refused: locked")
-        left = pd.Timestamp(locked_until) - pd.Timestamp(now)
-        minutes = max(1, round(left.total_seconds() / 60))
-        raise SignInRefused(
-            f"This account is locked after too many wrong passwords. Try again in {minutes} "
-            "minutes, or ask an admin."
-        )
-    if not _password_matches(password, row["password_hash"]):
-        _failed(store, user_id, str(row["login"]), now)
-        raise SignInRefused("Wrong login or password.")
-    if row["disabled"]:
-        _record(store, user_id, row["login"], "sign-in refused: disabled")
-        raise SignInRefused("This account is disabled. Ask an admin.")
-    if row["is_demo"] and not _demo_accounts_allowed():
-        raise SignInRefused("Demo accounts are turned off on this server.")
-    with store.transaction() as cursor:
-        cursor.execute(
-            "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [user_id]
-        )
-        Store.audit(cursor, str(row["login"]), "sign in")
-    return _user_from_row(store, row)
+    ).fetchall()
+    if not found:
+        return None
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, found[0], strict=True))
 
 
-def _failed(store: Store, user_id: int, login: str, now: dt.datetime) -> None:
-    """Count a wrong password, in the single writer, so that attempts made at the same time
-    all count; lock the account at the limit."""
+def _count_attempt(store: Store, login: str, now: dt.datetime) -> tuple[dict | None, str | None]:
+    """Count one attempt before its password is checked; a refusal message instead when the
+    account is locked or as many attempts as the limit are already counted."""
     limit = int(settings.get("COMMON_MEASURE_LOCKOUT_ATTEMPTS"))
-    until = now + dt.timedelta(minutes=int(settings.get("COMMON_MEASURE_LOCKOUT_MINUTES")))
     with store.transaction() as cursor:
-        # One UPDATE without RETURNING: DuckDB 2.0 refuses a second update, or an UPDATE ...
-        # RETURNING, of a row that another table references. Its right-hand sides read the
-        # row as it was.
+        row = _account_row(cursor, login)
+        user_id = int(row["id"]) if row else -1
+        refused = bool(row) and (_is_locked(row, now) or int(row["failed_attempts"]) >= limit)
+        # The same statement for a known and an unknown login (it changes no row then).
         cursor.execute(
-            "UPDATE users SET"
-            " locked_until = CASE WHEN failed_attempts + 1 >= $limit THEN $until"
-            "   ELSE locked_until END,"
-            " failed_attempts = CASE WHEN failed_attempts + 1 >= $limit THEN 0"
-            "   ELSE failed_attempts + 1 END"
-            " WHERE id = $id",
-            {"limit": limit, "until": until, "id": user_id},
+            "UPDATE users SET failed_attempts = failed_attempts + ? WHERE id = ?",
+            [0 if refused else 1, user_id],
         )
-        locked = scalar(
-            cursor,
-            "SELECT failed_attempts = 0 AND locked_until = ? FROM users WHERE id = ?",
-            [until, user_id],
-        )
-        Store.audit(cursor, login, "sign-in failed" + (": account locked" if locked else ""))
+        if refused:
+            Store.audit(cursor, str(row["login"]), "sign-in refused: locked")
+            return row, _locked_message(row["locked_until"] or (now + _lock_time()), now)
+        if row:
+            key = (store.path, user_id)
+            _in_flight[key] = _in_flight.get(key, 0) + 1
+    return row, None
+
+
+def _lock_time() -> dt.timedelta:
+    return dt.timedelta(minutes=int(settings.get("COMMON_MEASURE_LOCKOUT_MINUTES")))
+
+
+def _audited_login(login: str) -> str:
+    """A login as typed, for the audit log: printable characters only, at most 64."""
+    shown = "".join(ch for ch in login if ch.isprintable())[:64]
+    return f"unknown login {shown!r}"
+
+
+def _end_attempt(
+    store: Store, row: dict | None, login: str, now: dt.datetime, *, matches: bool
+) -> User:
+    """Judge a counted attempt in the writer, with the account as it is now."""
+    limit = int(settings.get("COMMON_MEASURE_LOCKOUT_ATTEMPTS"))
+    user_id = int(row["id"]) if row else -1
+    with store.transaction() as cursor:
+        others = 0
+        if row:
+            key = (store.path, user_id)
+            others = _in_flight.get(key, 1) - 1
+            if others:
+                _in_flight[key] = others
+            else:
+                _in_flight.pop(key, None)
+        # Read for an unknown login too (it finds nothing), so both do the same work.
+        current = _account_row(cursor, str(row["login"]) if row else login)
+        if not matches or current is None:
+            # One UPDATE (DuckDB 2.0 refuses a second update, or an UPDATE ... RETURNING, of a
+            # row that another table references); its right-hand sides read the row as it was.
+            # The attempt was counted already: at the limit it locks the account.
+            cursor.execute(
+                "UPDATE users SET"
+                " locked_until = CASE WHEN failed_attempts >= $limit THEN $until"
+                "   ELSE locked_until END,"
+                " failed_attempts = CASE WHEN failed_attempts >= $limit THEN 0"
+                "   ELSE failed_attempts END"
+                " WHERE id = $id",
+                {"limit": limit, "until": now + _lock_time(), "id": user_id},
+            )
+            locks = bool(current) and int(current["failed_attempts"]) >= limit
+            actor = str(row["login"]) if row else _audited_login(login)
+            Store.audit(cursor, actor, "sign-in failed" + (": account locked" if locks else ""))
+            refusal = "Wrong login or password."
+        elif _is_locked(current, now):  # locked by attempts that failed while this one ran
+            Store.audit(cursor, str(current["login"]), "sign-in refused: locked")
+            refusal = _locked_message(current["locked_until"], now)
+        elif current["disabled"]:
+            Store.audit(cursor, str(current["login"]), "sign-in refused: disabled")
+            refusal = "This account is disabled. Ask an admin."
+        elif current["is_demo"] and not _demo_accounts_allowed():
+            refusal = "Demo accounts are turned off on this server."
+        else:
+            refusal = None
+        if matches and current is not None:
+            # A success clears the count, but not while other attempts are being checked:
+            # they were counted, and a burst must not get more checks than the limit.
+            cursor.execute(
+                "UPDATE users SET failed_attempts = CASE WHEN ? THEN 0"
+                " ELSE greatest(failed_attempts - 1, 0) END WHERE id = ?",
+                [refusal is None and others == 0, user_id],
+            )
+            if refusal is None:
+                Store.audit(cursor, str(current["login"]), "sign in")
+    if refusal:  # raised once the transaction is committed: the count and the audit stay
+        raise SignInRefused(refusal)
+    return _user_from_row(store, pd.Series(current))
 
 
 def _record(store: Store, user_id: int, login: str, action: str) -> None:
@@ -329,7 +409,7 @@ def add_user(
     """Create an account with its grants, in one transaction; returns its id."""
     require(user, Permission.ADMINISTER)
     _check_account(account)
-    hashed = hash_password(password)
+    hashed = hash_password(password, account.login)
     with store.transaction() as cursor:
         user_id = insert_account(cursor, account, hashed, is_demo=is_demo)
         Store.audit(
@@ -388,16 +468,17 @@ def enable_user(store: Store, user: User, login: str) -> None:
 
 
 def set_password(store: Store, user: User, login: str, password: str) -> None:
-    """An admin sets anyone's password; anyone else only their own. Unlocks the account."""
+    """An admin sets anyone's password; anyone else only their own. Unlocks the account and
+    ends its sessions already signed in (at their next click), as disabling does."""
     if login.lower() != user.login.lower():
         require(user, Permission.ADMINISTER)
-    hashed = hash_password(password)
+    hashed = hash_password(password, login)
     with store.transaction() as cursor:
         _account_id(cursor, login)
         cursor.execute(
-            "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL"
-            " WHERE lower(login) = lower(?)",
-            [hashed, login],
+            "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL,"
+            " password_changed_at = ? WHERE lower(login) = lower(?)",
+            [hashed, _now(), login],
         )
         Store.audit(cursor, user.login, "set password", None, login, 1)
 

@@ -64,7 +64,9 @@ def parse_answer(raw: object, missing_codes: frozenset[int] = frozenset()) -> An
     if label in LIKERT_LABELS:
         return Answer(LIKERT_LABELS[label])
     if _INTEGER.fullmatch(label):
-        number = int(float(label))
+        if len(label.partition(".")[0].lstrip("-").lstrip("0")) > 6:  # 400 digits, say
+            return Answer(None, invalid_reason="a number far outside the scale 1-5")
+        number = int(label.partition(".")[0])
         if number in missing_codes:
             return Answer(None, missing=True)
         if number in VALID_VALUES:

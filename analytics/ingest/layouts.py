@@ -45,7 +45,12 @@ class Table:
 
     def header_texts(self, label: str) -> list[str]:
         """Every header cell of a column (and, for a matrix, its question's text)."""
-        index = self.labels.index(label)
+        positions = self.__dict__.get("_positions")
+        if positions is None or len(positions) != len(self.labels):
+            # One pass over the labels, not one per column: linear in the number of columns.
+            positions = {name: i for i, name in reversed(list(enumerate(self.labels)))}
+            self.__dict__["_positions"] = positions
+        index = positions[label]
         return [row[index] for row in self.headers if row[index].strip()] + [label]
 
 

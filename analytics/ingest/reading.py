@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from analytics import settings
+from analytics.ingest.limits import LimitExceeded, ReadLimits
+from analytics.ingest.xlsx_stream import check_parts, sheet_rows
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -79,7 +82,15 @@ def read_grid(data: bytes, file_name: str) -> Grid:
             f"{file_name} is an old Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV"
         )
     else:
-        grid = _read_csv(data, file_name)
+        try:
+            grid = _read_csv(data, file_name)
+        except (UnreadableFile, MemoryError):
+            raise
+        except LimitExceeded as error:
+            raise UnreadableFile(str(error)) from None
+        except Exception as error:  # csv or pyarrow on a broken file: one line, no traceback
+            reason = " ".join(str(error).split())[:200] or type(error).__name__
+            raise UnreadableFile(f"{file_name} cannot be read as a CSV file ({reason})") from None
     if grid.frame.empty or grid.frame.shape[1] == 0:
         raise UnreadableFile(f"{file_name} has no rows")
     max_rows = settings.get("COMMON_MEASURE_MAX_ROWS")
@@ -115,8 +126,11 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
                 raise UnreadableFile(
                     f"{file_name} starts as UTF-16 but is not valid UTF-16"
                 ) from None
-    if b"\x00" in data[:4096]:
-        raise UnreadableFile(f"{file_name} looks like a binary file, not a CSV or XLSX export")
+    if b"\x00" in data:  # anywhere: a NUL in a label would split waves and names unseen
+        raise UnreadableFile(
+            f"{file_name} has a NUL byte at position {data.index(0)}: it looks like a "
+            "binary file, not a CSV or XLSX export"
+        )
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError as error:
@@ -171,6 +185,11 @@ def _line_ending(text: str) -> str | None:
 
 def _read_csv(data: bytes, file_name: str) -> Grid:
     text, encoding = decode(data, file_name)
+    if "\x00" in text:  # UTF-16 text decodes NUL characters from its bytes
+        line = text[: text.index(chr(0))].count("\n") + 1
+        raise UnreadableFile(f"{file_name} has a NUL character on line {line}")
+    limits = ReadLimits.from_settings()
+    limits.allow_csv_fields()
     delimiter = sniff_delimiter(text)
     ending = _line_ending(text)
     if ending == "CR":  # old Mac line endings: neither pyarrow nor csv split on a lone CR
@@ -178,25 +197,36 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     utf8 = data[3:] if encoding == "UTF-8 with BOM" else data
     if encoding not in ("UTF-8", "UTF-8 with BOM") or ending == "CR":
         utf8 = text.encode("utf-8")
-    frame = _fast_csv(utf8, delimiter)
+    # The first record's width, read to its end (it may be longer than any sample): a header
+    # wider than the limit is refused before any row is read.
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    limits.check_columns(file_name, len(first))
+    frame = _fast_csv(utf8, delimiter, len(first), limits, file_name)
     bad_rows: list[tuple[int, str, str]] = []
     if frame is None:  # some row has another number of cells: read exactly, row by row
-        frame, bad_rows = _exact_csv(text, delimiter)
+        try:
+            frame, bad_rows = _exact_csv(text, delimiter, limits, file_name)
+        except csv.Error as error:
+            if "field limit" in str(error):
+                limits.check_field(file_name, limits.field_chars + 1)
+            raise
+    limits.check_rows(file_name, len(frame))
+    limits.check_cells(file_name, len(frame), frame.shape[1])
     return Grid(file_name, "csv", frame, encoding, delimiter, ending, bad_rows=bad_rows)
 
 
-def _fast_csv(utf8: bytes, delimiter: str) -> pd.DataFrame | None:
-    """Multi-threaded read of a regular CSV; None when a row is ragged."""
+def _fast_csv(
+    utf8: bytes, delimiter: str, width: int, limits: ReadLimits, file_name: str
+) -> pd.DataFrame | None:
+    """Multi-threaded read of a regular CSV whose first record has `width` cells; None when a
+    row is ragged. Raises LimitExceeded for a cell longer than the limit."""
     ragged = []
 
     def on_invalid(row: pa_csv.InvalidRow) -> str:
         ragged.append(row)
         return "skip"
 
-    first_line = next(
-        csv.reader(io.StringIO(utf8[:65536].decode("utf-8", "ignore")), delimiter=delimiter), []
-    )
-    width = max(len(first_line), 1)
+    width = max(width, 1)
     names = [f"c{i}" for i in range(width)]
     try:
         table = pa_csv.read_csv(
@@ -219,16 +249,25 @@ def _fast_csv(utf8: bytes, delimiter: str) -> pd.DataFrame | None:
         return None
     if ragged:
         return None
+    limits.check_rows(file_name, table.num_rows)
+    for column in table.columns:
+        longest = pc.max(pc.utf8_length(column)).as_py() or 0
+        limits.check_field(file_name, longest)
     frame = table.to_pandas()
     frame.columns = range(width)
     return frame
 
 
-def _exact_csv(text: str, delimiter: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+def _exact_csv(
+    text: str, delimiter: str, limits: ReadLimits | None = None, file_name: str = ""
+) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, bad = [], []
     width = None
     for number, row in enumerate(reader, start=1):
+        if limits is not None:
+            limits.check_rows(file_name, number)
+            limits.check_columns(f"{file_name}, row {number},", len(row))
         if width is None:
             width = len(row)
         extra = len(row) > width and any(cell.strip() for cell in row[width:])
@@ -261,13 +300,15 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _first_sheet_with_data(workbook) -> tuple[list[list[str]], str]:
+def _first_sheet_with_data(workbook, file_name: str = "", limits: ReadLimits | None = None):
     """The rows of the first visible sheet that has a row below its header (else the first
-    visible sheet): hidden lookup sheets and empty template sheets are passed over."""
+    visible sheet): hidden lookup sheets and empty template sheets are passed over. Each sheet
+    is read as a stream within `limits`."""
+    limits = limits or ReadLimits.from_settings()
     visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
     chosen = None
     for sheet in visible or workbook.worksheets:
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = sheet_rows(sheet, file_name, limits, _cell_text)
         filled = [r for r in rows if any(cell.strip() for cell in r)]
         if chosen is None:
             chosen = (rows, sheet.title)
@@ -279,19 +320,19 @@ def _first_sheet_with_data(workbook) -> tuple[list[list[str]], str]:
 def _read_xlsx(data: bytes, file_name: str) -> Grid:
     from openpyxl import load_workbook  # imported here: only uploads of workbooks need it
 
+    limits = ReadLimits.from_settings()
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_parts(archive, file_name, limits)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise UnreadableFile(f"{file_name} is not a readable .xlsx workbook ({error})") from None
-    try:
-        rows, title = _first_sheet_with_data(workbook)
-    finally:
-        workbook.close()
-    while rows and not any(cell.strip() for cell in rows[-1]):
-        rows.pop()  # Excel often reports formatted but empty rows at the end
-    width = max((len(r) for r in rows), default=0)
-    # Trailing columns that are empty everywhere are formatting, not data.
-    while width and not any(len(r) >= width and r[width - 1].strip() for r in rows):
-        width -= 1
-    frame = pd.DataFrame([[*r[:width], *([""] * (width - len(r)))] for r in rows], dtype=object)
+        try:
+            rows, title = _first_sheet_with_data(workbook, file_name, limits)
+        finally:
+            workbook.close()
+    except LimitExceeded as error:
+        raise UnreadableFile(str(error)) from None
+    except Exception as error:  # zlib, CRC, XML, a missing part: a hostile or broken file
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        raise UnreadableFile(f"{file_name} is not a readable .xlsx workbook ({reason})") from None
+    frame = pd.DataFrame(rows, dtype=object)
     return Grid(file_name, "xlsx", frame, sheet=title)

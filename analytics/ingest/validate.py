@@ -20,6 +20,7 @@ import pandas as pd
 from analytics import settings
 from analytics.errors import ImportProblem, ImportRefused
 from analytics.ingest.answers import normalise_label, parse_answer
+from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
 from analytics.ingest.mapping import FIELDS, Mapping, survey_key
 from analytics.ingest.reading import read_grid
@@ -218,7 +219,12 @@ def validate(
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
     respondents = _respondent_fields(
-        frame, rows, mapping, wave.strip() if wave else wave, problems, table.layout.month_first
+        frame,
+        rows,
+        mapping,
+        _wave_label(wave) if wave else wave,
+        problems,
+        table.layout.month_first,
     )
 
     key = respondents["respondent_key"]
@@ -296,6 +302,17 @@ class _AnswerParser:
         return pd.Series(pd.arrays.IntegerArray(values[codes], missing[codes]), index=cells.index)
 
 
+# Names people group by: one form for each (analytics.identifiers).
+IDENTIFIER_FIELDS = ("wave", "organisation", "sector", "role")
+
+
+def _wave_label(wave: str) -> str:
+    try:
+        return checked_identifier(wave, "wave label")
+    except IdentifierRefused as error:
+        raise ImportRefused(str(error)) from None
+
+
 def _respondent_fields(
     frame: pd.DataFrame,
     rows: pd.Series,
@@ -310,6 +327,8 @@ def _respondent_fields(
     for name in FIELDS:
         label = mapping.fields.get(name)
         column = frame[label].astype(str).str.strip() if label else pd.Series("", index=frame.index)
+        if name in IDENTIFIER_FIELDS:
+            column = normalise_column(column)
         too_long = column.str.len() > max_chars
         for row, value in zip(rows[too_long], column[too_long], strict=True):
             problems.add(int(row), label, value, f"longer than {max_chars} characters")

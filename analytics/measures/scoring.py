@@ -24,6 +24,8 @@ from analytics.measures.suppression import (
     SCALE_STATISTICS,
     conceal,
     is_small,
+    suppress,
+    suppress_paired,
     suppression_threshold,
 )
 from analytics.store.connection import Store
@@ -152,6 +154,15 @@ _TWO_BREAKDOWN_STATISTICS = (
     + ") UNION ALL SELECT 2, * FROM ("
     + _GROUP_FIGURES.format(grp="grp2")
     + ")"
+)
+
+
+# Respondents with a score per wave, scale and pair of groups (grp, grp2): who is in which
+# sector and role, which suppress_paired needs to stop differencing between the two breakdowns.
+_CROSSED_COUNTS = (
+    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
+    + " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM coded"
+    " WHERE list_count(item_values) >= ceil(n_items / 2.0) GROUP BY ALL"
 )
 
 
@@ -316,7 +327,76 @@ def initiative_statistics(
         raise ValueError(f"unknown breakdown {by!r}; use one of sector, role, organisation")
     if by == "organisation":
         require(user, Permission.VIEW_DETAIL, initiative_id)
+    if by is not None and user.aggregated_only:
+        # A funder's groups are suppressed as every published breakdown is (DESIGN.md 3).
+        groups = suppressed_breakdown(store, initiative_id, by)
+        groups = groups[groups["group"] != ALL_GROUP].drop(columns="suppression")
+        return conceal(groups.reset_index(drop=True), user)
     return conceal(stored_statistics(store, initiative_id, by), user)
+
+
+def suppressed_breakdown(
+    store: Store, initiative_id: int, by: str, wave_id: int | None = None
+) -> pd.DataFrame:
+    """The breakdown's statistics with the whole-wave rows (group 'all'), every wave or one,
+    suppressed for any reader (suppression.suppress) and not yet concealed; the sector and role
+    breakdowns are suppressed together (suppression.suppress_paired), so that the two published
+    side by side give nothing away either. Cached per data version."""
+    min_n = suppression_threshold()
+    if by in PAIRED_BREAKDOWNS:
+        pair = store.cached(
+            "suppressed breakdowns",
+            (initiative_id, wave_id, min_n),
+            lambda: _suppressed_pair(store, initiative_id, wave_id, min_n),
+        )
+        return pair[PAIRED_BREAKDOWNS.index(by)]
+
+    def compute() -> pd.DataFrame:
+        total, groups = (stored_statistics(store, initiative_id, b) for b in (None, by))
+        if wave_id is not None:
+            total, groups = (f[f["wave_id"] == wave_id] for f in (total, groups))
+        return suppress(pd.concat([total, groups], ignore_index=True), min_n)
+
+    return store.cached("suppressed breakdown", (initiative_id, by, wave_id, min_n), compute)
+
+
+def _suppressed_pair(
+    store: Store, initiative_id: int, wave_id: int | None, min_n: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    total = stored_statistics(store, initiative_id, None)
+    if wave_id is None:
+        paired = [stored_statistics(store, initiative_id, b) for b in PAIRED_BREAKDOWNS]
+    else:
+        total = total[total["wave_id"] == wave_id]
+        bands = Bands.from_settings()
+        paired = stored_paired_statistics(store, initiative_id, bands, min_n, wave_id)
+    crossed = stored_crossed_counts(store, initiative_id, wave_id)
+    first, second = (pd.concat([total, g], ignore_index=True) for g in paired)
+    return suppress_paired(first, second, crossed, min_n)
+
+
+def stored_crossed_counts(
+    store: Store, initiative_id: int, wave_id: int | None = None
+) -> pd.DataFrame:
+    """Respondents with a score per wave_id, scale, grp (sector) and grp2 (role), of every
+    wave or one: what suppress_paired needs. Cached per data version."""
+
+    def compute() -> pd.DataFrame:
+        first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
+        sql = (
+            "WITH "
+            + STORE_ANSWERS_SQL.format(
+                groups=f"{first} AS grp, {second} AS grp2",
+                wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
+            )
+            + _CROSSED_COUNTS.removeprefix("\nWITH ")
+        )
+        params = {"initiative": initiative_id}
+        if wave_id is not None:
+            params["wave"] = wave_id
+        return store.read_df(sql, params)
+
+    return store.cached("crossed counts", (initiative_id, wave_id), compute)
 
 
 def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.DataFrame:

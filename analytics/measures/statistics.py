@@ -17,16 +17,12 @@ from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
 from analytics.measures.scoring import (
     RESPONDENT_SCORES_SQL,
     STORE_ANSWERS_SQL,
-    Bands,
-    stored_paired_statistics,
-    stored_statistics,
+    suppressed_breakdown,
 )
 from analytics.measures.suppression import (
     conceal,
     conceal_alpha,
     is_small,
-    suppress,
-    suppression_threshold,
 )
 from analytics.store.connection import Store
 
@@ -36,6 +32,11 @@ MIN_COMPLETE_FOR_ALPHA = 3
 def reliability_threshold() -> float:
     """Alpha below which a scale is flagged unreliable (a setting)."""
     return float(settings.get("COMMON_MEASURE_RELIABILITY_FLAG"))
+
+
+def min_important_difference() -> float:
+    """The smallest change of a mean called an improvement or a decline (a setting)."""
+    return float(settings.get("COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE"))
 
 
 def gap_flag() -> float:
@@ -57,6 +58,45 @@ def cronbach_alpha(items: pd.DataFrame) -> float | None:
     if not total_variance:
         return None
     return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total_variance))
+
+
+def feldt_interval(
+    alpha: float, complete_cases: int, items: int, level: float = 0.95
+) -> tuple[float, float]:
+    """Feldt's (1965) interval for Cronbach's alpha: (1 - alpha) / (1 - true alpha) follows an
+    F distribution with n - 1 and (n - 1)(k - 1) degrees of freedom (n complete cases, k
+    items)."""
+    # scipy.special.fdtri is scipy.stats.f.ppf without the cost of importing scipy.stats.
+    from scipy.special import fdtri
+
+    df1, df2 = complete_cases - 1, (complete_cases - 1) * (items - 1)
+    tail = (1 - level) / 2
+    low = 1 - (1 - alpha) * float(fdtri(df1, df2, 1 - tail))
+    high = 1 - (1 - alpha) * float(fdtri(df1, df2, tail))
+    return low, high
+
+
+# How a scale's alpha reads (DESIGN.md section 3).
+RELIABLE, UNCERTAIN, UNRELIABLE = "reliable", "uncertain", "unreliable"
+CHECK_REVERSED = "check the reverse-coded statements"
+
+
+def reliability_verdict(
+    alpha: float | None, low: float | None, high: float | None, threshold: float
+) -> str | None:
+    """'unreliable' only when the whole 95% interval is below the threshold, 'uncertain' when
+    it straddles it, 'reliable' when it lies above; a negative alpha (items pulling against
+    each other: usually a reverse-coded statement not turned round) reads 'check the
+    reverse-coded statements'. None without an alpha."""
+    if _missing(alpha):
+        return None
+    if alpha < 0:
+        return CHECK_REVERSED
+    if high < threshold:
+        return UNRELIABLE
+    if low < threshold:
+        return UNCERTAIN
+    return RELIABLE
 
 
 # Complete cases: respondents who answered every item of a scale (of two or more items), with
@@ -90,9 +130,11 @@ FROM (
 
 @guarded(Permission.VIEW)
 def reliability(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
-    """Cronbach's alpha per wave and scale over complete cases, with the flag below the
-    COMMON_MEASURE_RELIABILITY_FLAG setting; alpha is None under three complete cases (and,
-    for a funder, under the suppression threshold)."""
+    """Cronbach's alpha per wave and scale over complete cases, with its 95% Feldt interval
+    (alpha_low, alpha_high) and how it reads against COMMON_MEASURE_RELIABILITY_FLAG
+    (`reliability`: reliable, uncertain, unreliable, or check the reverse-coded statements;
+    `unreliable` only when the whole interval is below); alpha is None under three complete
+    cases (and, for a funder, under the suppression threshold)."""
     threshold = reliability_threshold()
     alpha = store.cached(
         "reliability",
@@ -132,7 +174,17 @@ def _reliability(
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
     raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)
-    raw["unreliable"] = raw["alpha"].notna() & (raw["alpha"] < threshold)
+    bounds = [
+        feldt_interval(a, int(n), int(k)) if not _missing(a) else (np.nan, np.nan)
+        for a, n, k in zip(raw["alpha"], raw["complete_cases"], raw["items"], strict=True)
+    ]
+    raw["alpha_low"] = [b[0] for b in bounds]
+    raw["alpha_high"] = [b[1] for b in bounds]
+    raw["reliability"] = [
+        reliability_verdict(a, lo, hi, threshold)
+        for a, lo, hi in zip(raw["alpha"], raw["alpha_low"], raw["alpha_high"], strict=True)
+    ]
+    raw["unreliable"] = raw["reliability"] == UNRELIABLE
     waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
     waves["wave_order"] = range(len(waves))
     out = raw.merge(waves[["wave_id", "wave", "wave_order"]], on="wave_id")
@@ -146,6 +198,9 @@ def _reliability(
                 "items",
                 "complete_cases",
                 "alpha",
+                "alpha_low",
+                "alpha_high",
+                "reliability",
                 "unreliable",
             ]
         ]
@@ -188,21 +243,146 @@ def welch_change(n1: int, mean1: float, sd1: float, n2: int, mean2: float, sd2: 
     return Change(difference, p, d, verdict)
 
 
+def overlapping_change(
+    n1: int,
+    mean1: float,
+    sd1: float,
+    n2: int,
+    mean2: float,
+    sd2: float,
+    n_paired: int,
+    r: float,
+) -> Change:
+    """From wave 1 to wave 2 when n_paired respondents answered both (their scores correlate
+    r): Derrick, Toher and White's (2017) partially overlapping samples t-test for unequal
+    variances (T_new2). n, mean and sd are those of each whole wave; the statistic is
+
+        T = (mean2 - mean1) / sqrt(sd1^2/n1 + sd2^2/n2 - 2 r sd1 sd2 n_paired / (n1 n2))
+
+    with df = (n_paired - 1) + (gamma - n_paired + 1) / (n_a + n_b + 2 n_paired) * (n_a + n_b),
+    gamma being Welch's df and n_a, n_b the respondents of only one wave. It is Welch's test
+    when no one is matched and the paired t-test when everyone is. Cohen's d uses the pooled
+    sd, as for independent samples, so that effect sizes compare across tests."""
+    if n_paired < 2 or _missing(r):
+        return welch_change(n1, mean1, sd1, n2, mean2, sd2)
+    difference = mean2 - mean1
+    if min(n1, n2) < 2 or any(map(_missing, (sd1, sd2))):
+        return Change(difference, None, None, "no clear change")
+    v1, v2 = sd1**2 / n1, sd2**2 / n2
+    variance = v1 + v2 - 2 * r * sd1 * sd2 * n_paired / (n1 * n2)
+    if variance <= 0:
+        return Change(difference, None, None, "no clear change")
+    from scipy.special import stdtr
+
+    t = difference / math.sqrt(variance)
+    gamma = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    n_a, n_b = n1 - n_paired, n2 - n_paired
+    df = (n_paired - 1) + (gamma - n_paired + 1) / (n_a + n_b + 2 * n_paired) * (n_a + n_b)
+    p = float(2 * stdtr(df, -abs(t)))
+    pooled = math.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / (n1 + n2 - 2))
+    d = difference / pooled if pooled else None
+    verdict = "no clear change"
+    if p < 0.05:
+        verdict = "improvement" if difference > 0 else "decline"
+    return Change(difference, p, d, verdict)
+
+
+# Cohen's conventions for |d|: below 0.2 negligible, then small, medium (0.5), large (0.8).
+EFFECT_SIZES = ((0.8, "large"), (0.5, "medium"), (0.2, "small"))
+
+
+def effect_words(d: float | None) -> str | None:
+    """Cohen's d in words: 'negligible' under 0.2, 'small', 'medium' from 0.5, 'large' from
+    0.8 (by its absolute value); None without a d."""
+    if _missing(d):
+        return None
+    for bound, words in EFFECT_SIZES:
+        if abs(d) >= bound:
+            return words
+    return "negligible"
+
+
+def benjamini_hochberg(p_values: list[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate) of one family of tests, in
+    the given order; a missing p (no test) stays missing and does not count in the family."""
+    present = [(i, float(p)) for i, p in enumerate(p_values) if not _missing(p)]
+    adjusted: list[float | None] = [None] * len(p_values)
+    m = len(present)
+    running = 1.0
+    for rank, (i, p) in reversed(list(enumerate(sorted(present, key=lambda x: x[1]), start=1))):
+        running = min(running, p * m / rank)
+        adjusted[i] = running
+    return adjusted
+
+
+def verdict(difference: float, p_adjusted: float | None, min_difference: float) -> str:
+    """'improvement' or 'decline' only when the adjusted p is under 0.05 and the change is at
+    least the minimal important difference; otherwise 'no clear change'."""
+    if _missing(p_adjusted) or p_adjusted >= 0.05 or abs(difference) < min_difference:
+        return "no clear change"
+    return "improvement" if difference > 0 else "decline"
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFrame:
-    """Change of every scale of the whole-wave group between two waves (labels)."""
+CHANGE_COLUMNS = [
+    "scale_type",
+    "scale",
+    "from",
+    "to",
+    "mean_from",
+    "mean_to",
+    "difference",
+    "n_matched",
+    "test",
+    "p_value",
+    "p_adjusted",
+    "cohens_d",
+    "effect",
+    "verdict",
+]
+
+
+def wave_changes(
+    stats: pd.DataFrame, wave_from: str, wave_to: str, matched: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Change of every scale of the whole-wave group between two waves (labels), DESIGN.md 3.
+
+    Per scale: difference of means, p, Cohen's d and its size in words (`effect`). The same
+    people often answer both waves: with `matched` (matched_pairs: respondents matched by
+    their respondent key, at least the suppression threshold of them) the test is Derrick et
+    al.'s (2017) partially overlapping samples t-test, else Welch's (`test` says which,
+    `n_matched` how many were matched).
+    The scales of the comparison (conditions and principles, the indices having no test of
+    their own) are one family: their p-values are adjusted for the false discovery rate
+    (Benjamini-Hochberg, `p_adjusted`). A change is an improvement or a decline only when its
+    adjusted p is under 0.05 and it is at least COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE."""
     whole = stats[stats["group"] == ALL_GROUP]
     a = whole[whole["wave"] == wave_from].set_index("scale")
     b = whole[whole["wave"] == wave_to].set_index("scale")
+    pairs = {}
+    if matched is not None and len(matched):
+        found = matched[(matched["wave_from"] == wave_from) & (matched["wave_to"] == wave_to)]
+        pairs = {
+            row.scale: (0 if _missing(row.n_paired) else int(row.n_paired), row.r)
+            for row in found.itertuples()
+        }
     rows = []
     for scale in [s for s in b.index if s in a.index and s not in INDEX_OF.values()]:
         x, y = a.loc[scale], b.loc[scale]
         if _missing(x["mean"]) or _missing(y["mean"]):
             continue
-        change = welch_change(int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"])
+        n_paired, r = pairs.get(scale, (0, None))
+        if n_paired and not is_small(n_paired) and not _missing(r):
+            test = "partially overlapping t-test"
+            change = overlapping_change(
+                int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"], n_paired, r
+            )
+        else:
+            test, n_paired = "Welch's t-test", 0
+            change = welch_change(int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"])
         rows.append(
             {
                 "scale_type": y["scale_type"],
@@ -212,33 +392,94 @@ def wave_changes(stats: pd.DataFrame, wave_from: str, wave_to: str) -> pd.DataFr
                 "mean_from": x["mean"],
                 "mean_to": y["mean"],
                 "difference": change.difference,
+                "n_matched": n_paired,
+                "test": test,
                 "p_value": change.p_value,
                 "cohens_d": change.cohens_d,
-                "verdict": change.verdict,
+                "effect": effect_words(change.cohens_d),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "scale_type",
-            "scale",
-            "from",
-            "to",
-            "mean_from",
-            "mean_to",
-            "difference",
-            "p_value",
-            "cohens_d",
-            "verdict",
-        ],
-    )
+    adjusted = benjamini_hochberg([row["p_value"] for row in rows])
+    smallest = min_important_difference()
+    for row, p in zip(rows, adjusted, strict=True):
+        row["p_adjusted"] = p
+        row["verdict"] = verdict(row["difference"], p, smallest)
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
-def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:
+def successive_changes(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.DataFrame:
     """wave_changes between each wave and the one before it, all waves."""
     order = stats.drop_duplicates("wave").sort_values("wave_order")["wave"].tolist()
-    frames = [wave_changes(stats, a, b) for a, b in zip(order, order[1:], strict=False)]
+    frames = [wave_changes(stats, a, b, matched) for a, b in zip(order, order[1:], strict=False)]
     return pd.concat(frames, ignore_index=True) if frames else wave_changes(stats, "", "")
+
+
+def comparisons(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The latest wave against the previous wave and against the first wave (DESIGN.md 3: the
+    change since the start is often the larger one), each one family for the false discovery
+    rate; column `comparison` says which ('previous wave', 'first wave'). With two waves the
+    first is the previous, given once."""
+    order = stats.drop_duplicates("wave").sort_values("wave_order")["wave"].tolist()
+    frames = []
+    if len(order) >= 2:
+        previous = wave_changes(stats, order[-2], order[-1], matched)
+        frames.append(previous.assign(comparison="previous wave"))
+    if len(order) >= 3:
+        first = wave_changes(stats, order[0], order[-1], matched)
+        frames.append(first.assign(comparison="first wave"))
+    if not frames:
+        return wave_changes(stats, "", "").assign(comparison=None)
+    return pd.concat(frames, ignore_index=True)
+
+
+# Respondents matched across two waves by their respondent key (a key given to more than one
+# respondent of a wave is ambiguous and left out), per scale: how many, and the correlation of
+# their two scores.
+_MATCHED_PAIRS = (
+    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
+    + """,
+keyed AS (
+    SELECT wave_id, grp AS respondent_key, scale, score FROM respondent_scores
+    WHERE grp IS NOT NULL
+    QUALIFY count(*) OVER (PARTITION BY wave_id, grp, scale_type, scale) = 1
+)
+SELECT a.wave_id AS wave_from_id, b.wave_id AS wave_to_id, a.scale,
+       count(*) AS n_paired, corr(a.score, b.score) AS r
+FROM keyed a JOIN keyed b
+  ON a.respondent_key = b.respondent_key AND a.scale = b.scale AND a.wave_id <> b.wave_id
+GROUP BY ALL
+"""
+)
+
+
+@guarded(Permission.VIEW)
+def matched_pairs(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """Per pair of waves (wave_from before wave_to, labels) and scale: respondents matched by
+    their respondent key (n_paired) and the correlation r of their two scale scores, for
+    wave_changes. For a funder, no r of fewer matched respondents than the threshold (and
+    wave_changes uses matched respondents only from the threshold up, for every reader)."""
+
+    def compute() -> pd.DataFrame:
+        answers = STORE_ANSWERS_SQL.format(groups="p.respondent_key AS grp", wave_filter="")
+        raw = store.read_df("WITH " + answers + _MATCHED_PAIRS.removeprefix("\nWITH "), {
+            "initiative": initiative_id
+        })  # fmt: skip
+        waves = store.waves(initiative_id)
+        label = dict(zip(waves["id"], waves["label"], strict=True))
+        order = {wave_id: k for k, wave_id in enumerate(waves["id"])}
+        raw = raw[raw["wave_from_id"].map(order) < raw["wave_to_id"].map(order)]
+        return pd.DataFrame(
+            {
+                "wave_from": raw["wave_from_id"].map(label),
+                "wave_to": raw["wave_to_id"].map(label),
+                "scale": raw["scale"],
+                "n_paired": raw["n_paired"].astype(int),
+                "r": raw["r"],
+            }
+        ).reset_index(drop=True)
+
+    pairs = store.cached("matched pairs", (initiative_id,), compute)
+    return conceal(pairs, user, n_column="n_paired", statistics=("r",))
 
 
 # -- breakdowns and suppression ----------------------------------------------------------------
@@ -247,28 +488,23 @@ def successive_changes(stats: pd.DataFrame) -> pd.DataFrame:
 @guarded(Permission.VIEW)
 def breakdown_statistics(store: Store, user: User, initiative_id: int, by: str) -> pd.DataFrame:
     """Scale statistics by sector, role or organisation with their totals, suppressed (for
-    everyone); a funder also does not see the size of a hidden group, nor organisations."""
+    everyone: scoring.suppressed_breakdown); a funder also does not see the size of a hidden
+    group, nor organisations."""
     if by is None or by not in BREAKDOWNS:
         raise ValueError(f"breakdown must be one of sector, role, organisation, not {by!r}")
     if by == "organisation":
         require(user, Permission.VIEW_DETAIL, initiative_id)
-    min_n = suppression_threshold()
-
-    def compute() -> pd.DataFrame:
-        groups = stored_statistics(store, initiative_id, by)
-        total = stored_statistics(store, initiative_id, None)
-        return suppress(pd.concat([total, groups], ignore_index=True), min_n)
-
-    return conceal(store.cached("breakdown", (initiative_id, by, min_n), compute), user)
+    return conceal(suppressed_breakdown(store, initiative_id, by), user)
 
 
 def _wave_breakdown_statistics(
     store: Store, initiative_id: int, wave_id: int
 ) -> tuple[pd.DataFrame, ...]:
-    """initiative_statistics by each of PAIRED_BREAKDOWNS (sector, role) of one wave, not
-    suppressed, from one pass over that wave's answers; cached per data version."""
-    bands, min_n = Bands.from_settings(), suppression_threshold()
-    return stored_paired_statistics(store, initiative_id, bands, min_n, wave_id)
+    """The sector and role breakdowns (PAIRED_BREAKDOWNS) of one wave, suppressed together,
+    not concealed, from one pass over that wave's answers; cached per data version."""
+    return tuple(
+        suppressed_breakdown(store, initiative_id, by, wave_id) for by in PAIRED_BREAKDOWNS
+    )
 
 
 @guarded(Permission.VIEW)
@@ -277,14 +513,10 @@ def wave_breakdowns(
 ) -> dict[str, pd.DataFrame]:
     """breakdown_statistics by sector and by role of one wave only, concealed for `user` (the
     overview's highlights look at the latest wave): one pass over that wave's answers instead
-    of every wave's."""
+    of every wave's. The suppression of a wave depends on that wave's figures only, so these
+    are the rows breakdown_statistics gives for the wave."""
     paired = _wave_breakdown_statistics(store, initiative_id, wave_id)
-    total = stored_statistics(store, initiative_id, None)
-    total = total[total["wave_id"] == wave_id]
-    return {
-        by: conceal(suppress(pd.concat([total, groups], ignore_index=True)), user)
-        for by, groups in zip(PAIRED_BREAKDOWNS, paired, strict=True)
-    }
+    return {by: conceal(frame, user) for by, frame in zip(PAIRED_BREAKDOWNS, paired, strict=True)}
 
 
 @guarded(Permission.VIEW)
@@ -298,9 +530,29 @@ def prepare_wave(store: Store, user: User, initiative_id: int, wave_id: int) -> 
 # -- perception gaps ---------------------------------------------------------------------------
 
 
+GAP_COLUMNS = [
+    "wave",
+    "wave_order",
+    "scale_type",
+    "scale",
+    "gap",
+    "highest",
+    "highest_mean",
+    "highest_n",
+    "lowest",
+    "lowest_mean",
+    "lowest_n",
+    "p_value",
+    "flagged",
+]
+
+
 def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
-    """Per wave and scale: highest minus lowest mean among unsuppressed groups, with the two
-    groups, flagged at COMMON_MEASURE_GAP_FLAG or more. `breakdown` is suppressed already."""
+    """Per wave and scale: highest minus lowest mean among the groups shown (not suppressed),
+    with the two groups and their n. Flagged when the gap is at least COMMON_MEASURE_GAP_FLAG
+    and the two groups differ (Welch's t-test, p < 0.05): a large gap between two small, spread
+    out groups is noise. An index (no respondent-level sd) has no test and is never flagged.
+    `breakdown` is suppressed already."""
     flag = gap_flag()
     groups = breakdown[(breakdown["group"] != ALL_GROUP) & ~breakdown["suppressed"]]
     rows = []
@@ -311,6 +563,10 @@ def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
         high = cells.loc[cells["mean"].astype(float).idxmax()]
         low = cells.loc[cells["mean"].astype(float).idxmin()]
         gap = float(high["mean"]) - float(low["mean"])
+        test = welch_change(
+            _count(low["n"]), float(low["mean"]), _number(low.get("sd")),
+            _count(high["n"]), float(high["mean"]), _number(high.get("sd")),
+        )  # fmt: skip
         rows.append(
             {
                 "wave": wave,
@@ -320,26 +576,23 @@ def perception_gaps(breakdown: pd.DataFrame) -> pd.DataFrame:
                 "gap": gap,
                 "highest": high["group"],
                 "highest_mean": float(high["mean"]),
+                "highest_n": high["n"],
                 "lowest": low["group"],
                 "lowest_mean": float(low["mean"]),
-                "flagged": gap >= flag,
+                "lowest_n": low["n"],
+                "p_value": test.p_value,
+                "flagged": bool(gap >= flag and test.p_value is not None and test.p_value < 0.05),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "wave",
-            "wave_order",
-            "scale_type",
-            "scale",
-            "gap",
-            "highest",
-            "highest_mean",
-            "lowest",
-            "lowest_mean",
-            "flagged",
-        ],
-    )
+    return pd.DataFrame(rows, columns=GAP_COLUMNS)
+
+
+def _number(value: object) -> float:
+    return float("nan") if _missing(value) or pd.isna(value) else float(value)
+
+
+def _count(value: object) -> int:
+    return 0 if _missing(value) or pd.isna(value) else int(value)
 
 
 # -- participation and diversity ---------------------------------------------------------------

@@ -18,12 +18,13 @@ from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.scoring import Bands
 from analytics.measures.statistics import (
     breakdown_statistics,
+    matched_pairs,
     participation,
     reliability,
     successive_changes,
     wave_changes,
 )
-from analytics.measures.suppression import conceal, suppression_threshold
+from analytics.measures.suppression import conceal, is_small, suppression_threshold
 from analytics.reports.content import (
     HIDDEN,
     NONE_SHOWN,
@@ -36,6 +37,11 @@ from analytics.store.connection import Store
 from analytics.views.overview import overview
 
 # -- the figures: every call to the analytics layer, in one place -------------------------------
+
+
+# The summary's headline figures rest on at least this many respondents (DESIGN.md section 3's
+# threshold protects people; this one keeps a handful of answers from making the headline).
+HEADLINE_MIN_N = 10
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Figures:
     indicators: pd.DataFrame
     observations: dict[int, pd.DataFrame]
     phases: pd.DataFrame
+    matched: pd.DataFrame  # respondents matched across waves, for the tests of change
     stage: CurrentStage
     health_checks: pd.DataFrame  # concealed for the reader (health.health_checks)
     entries: pd.DataFrame  # what emerged, concealed for the reader (outcomes.entries)
@@ -84,6 +91,7 @@ def gather_figures(store: Store, user: User, initiative_id: int) -> Figures:
             int(i): observations(store, user, initiative_id, int(i)) for i in defined["id"]
         },
         phases=initiative_phases(store, user, initiative_id),
+        matched=matched_pairs(store, user, initiative_id),
         stage=current_stage(store, user, initiative_id),
         health_checks=health_checks(store, user, initiative_id),
         entries=entries(store, user, initiative_id),
@@ -115,11 +123,16 @@ class ReportContext:
         self.as_of = as_of
         self.min_n = suppression_threshold()
         self.bands = Bands.from_settings()
-        self.changes = successive_changes(stats) if len(labels) >= 2 else None
+        matched = figures.matched
+        self.changes = successive_changes(stats, matched) if len(labels) >= 2 else None
         self.latest_changes = (
-            wave_changes(stats, labels[-2], labels[-1])
+            wave_changes(stats, labels[-2], labels[-1], matched)
             if len(labels) >= 2
             else wave_changes(stats, "", "")
+        )
+        # The change since the first wave of the period, often the larger one (DESIGN.md 3).
+        self.first_changes = (
+            wave_changes(stats, labels[0], labels[-1], matched) if len(labels) >= 3 else None
         )
         self.period_milestones = figures.milestones[
             [
@@ -168,4 +181,14 @@ class ReportContext:
     def n(self, row: pd.Series | None) -> str:
         if row is None:
             return NONE_SHOWN
-        return f"fewer than {self.min_n}" if self.hidden(row) else count_text(row["n"])
+        return HIDDEN if self.hidden(row) else count_text(row["n"])
+
+    def headline(self, row: pd.Series | None) -> bool:
+        """Whether a figure may headline the summary: shown to this reader and resting on at
+        least HEADLINE_MIN_N respondents (a smaller group's figure stays in the tables)."""
+        return (
+            row is not None
+            and not self.hidden(row)
+            and not is_missing(row["mean"])
+            and not is_small(row["n"], HEADLINE_MIN_N)
+        )

@@ -252,6 +252,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (
         3,
+        "the time a password was last set, to end the sessions signed in before",
+        ["ALTER TABLE users ADD COLUMN password_changed_at TIMESTAMP"],
+    ),
+    (
+        4,
         "the broker's view: phase models, health checks, what emerged",
         [
             # Phases belong to a phase model now, with a note and who recorded them. The FSG

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -36,9 +37,26 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def plotly_text(value: object) -> str:
+    """Text from a user or a file, for any Plotly label, name, tick or hover value: shown as
+    typed, never as Plotly's HTML subset (links, images, bold)."""
+    return html.escape(str(value), quote=False)
+
+
+def plotly_texts(values) -> list[str]:
+    return [plotly_text(v) for v in values]
+
+
+def with_plotly_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """`frame` with the text of `columns` made literal for Plotly (for customdata)."""
+    return frame.assign(**{c: frame[c].map(plotly_text) for c in columns if c in frame})
+
+
 def wrap_label(text: str, width: int = 18, joiner: str = "<br>") -> str:
     """Break a long label over lines of at most `width` characters (words are never split),
-    joined for Plotly (<br>) or for matplotlib (a newline), so that it is never cut off."""
+    joined for Plotly (<br>) or for matplotlib (a newline), so that it is never cut off. The
+    text is literal: escaped for Plotly's HTML, and its dollar signs for matplotlib's maths."""
+    text = str(text)
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -47,6 +65,10 @@ def wrap_label(text: str, width: int = 18, joiner: str = "<br>") -> str:
         else:
             line = f"{line} {word}".strip()
     lines.append(line)
+    if joiner == "<br>":
+        lines = plotly_texts(lines)
+    else:
+        lines = [part.replace("$", r"\$") for part in lines]
     return joiner.join(lines)
 
 
@@ -89,7 +111,7 @@ def radar(changes: pd.DataFrame, scale_type: str) -> go.Figure:
             go.Scatterpolar(
                 r=[*values, values[0]],
                 theta=[*labels, labels[0]],
-                name=f"{wave}",
+                name=plotly_text(wave),
                 line=dict(color=colour, width=3, dash=dash),
                 marker=dict(size=7, symbol="circle" if dash == "solid" else "diamond"),
                 fill="toself" if dash == "solid" else "none",
@@ -157,7 +179,9 @@ def trend_grid(
                 name="Mean" if key not in INDEX_OF.values() else "Index",
                 showlegend=i == 0 or key in INDEX_OF.values(),
                 legendgroup=colour,
-                customdata=data[["wave", "n", "ci_low", "ci_high"]].to_numpy(),
+                customdata=with_plotly_text(data, "wave")[
+                    ["wave", "n", "ci_low", "ci_high"]
+                ].to_numpy(),
                 hovertemplate=(
                     "<b>%{customdata[0]}</b><br>mean %{y:.2f}<br>n = %{customdata[1]}"
                     "<br>95% CI %{customdata[2]:.2f} to %{customdata[3]:.2f}<extra></extra>"
@@ -211,8 +235,8 @@ def trend_grid(
 LIKERT_COLOURS = ["#b35806", "#f1a340", "#d9d9d9", "#998ec3", "#542788"]
 LIKERT_WORDS = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
 VERDICT_STYLE = {
-    "improvement": ("triangle-up", OKABE_ITO["blue"], "Real improvement (p < 0.05)"),
-    "decline": ("triangle-down", OKABE_ITO["vermillion"], "Real decline (p < 0.05)"),
+    "improvement": ("triangle-up", OKABE_ITO["blue"], "Real improvement (adjusted p < 0.05)"),
+    "decline": ("triangle-down", OKABE_ITO["vermillion"], "Real decline (adjusted p < 0.05)"),
 }
 
 
@@ -240,7 +264,7 @@ def scale_trend(
             name="Mean",
             line=dict(color=LATEST_COLOUR, width=3),
             marker=dict(size=8),
-            customdata=data[["wave", "n"]].to_numpy(),
+            customdata=with_plotly_text(data, "wave")[["wave", "n"]].to_numpy(),
             hovertemplate="<b>%{customdata[0]}</b><br>mean %{y:.2f}, n = %{customdata[1]}"
             "<extra></extra>",
         )
@@ -259,7 +283,9 @@ def scale_trend(
                 mode="markers",
                 marker=dict(symbol=symbol, size=15, color=colour),
                 name=label,
-                customdata=rows[["from", "difference", "p_value"]].to_numpy(),
+                customdata=with_plotly_text(rows, "from")[
+                    ["from", "difference", "p_value"]
+                ].to_numpy(),
                 hovertemplate="since %{customdata[0]}: %{customdata[1]:+.2f} "
                 "(p = %{customdata[2]:.3f})<extra></extra>",
             )
@@ -372,7 +398,7 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
         go.Heatmap(
             z=z,
             x=[wrap_label(s, 14) for s in scales],
-            y=groups,
+            y=plotly_texts(groups),
             text=text,
             texttemplate="%{text}",
             zmin=1,
@@ -420,7 +446,7 @@ def _per_wave_layout(
         height=380,
         margin=dict(l=60, r=60, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=dict(tickvals=dates, ticktext=labels),
+        xaxis=dict(tickvals=dates, ticktext=plotly_texts(labels)),
     )
     add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75))
     return fig
@@ -479,7 +505,7 @@ def sector_mix_chart(
             go.Bar(
                 x=pd.to_datetime(rows["opened_on"]),
                 y=rows["active_partners"],
-                name=sector,
+                name=plotly_text(sector),
                 marker_color=colour,
             )
         )
@@ -612,6 +638,7 @@ def milestone_timeline(
                 customdata=rows.reindex(columns=["status", "owner"])
                 .astype(object)
                 .fillna("")
+                .map(plotly_text)
                 .to_numpy(),
                 hovertemplate="%{y}<br>due %{x|%d %b %Y}<br>%{customdata[0]}, "
                 "%{customdata[1]}<extra></extra>",
@@ -772,7 +799,7 @@ def indicator_chart(
         ),
         font=FONT,
         height=330,
-        yaxis=dict(title=row["unit"] or "Value"),
+        yaxis=dict(title=plotly_text(row["unit"] or "Value")),
         xaxis=dict(tickformat="%b<br>%Y"),
         margin=dict(l=60, r=20, t=60, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
@@ -830,7 +857,7 @@ def timeline_chart(
             name="Milestones done (cumulative)",
             mode="lines+markers",
             line=dict(color=OKABE_ITO["green"], width=3, shape="hv"),
-            customdata=done["title"],
+            customdata=done["title"].map(plotly_text),
             hovertemplate="%{customdata}<br>%{x|%d %b %Y}<extra></extra>",
         ),
         row=2,
@@ -856,7 +883,7 @@ def timeline_chart(
             go.Scatter(
                 x=points["observed_on"],
                 y=points["progress"],
-                name=name,
+                name=plotly_text(name),
                 mode="lines+markers",
                 line=dict(color=colour, width=2),
             ),
@@ -910,7 +937,7 @@ def _add_entries(fig: go.Figure, entries: pd.DataFrame, row: int) -> None:
                         color=colour,
                         line=dict(width=1.5, color=colour),
                     ),
-                    customdata=shown["title"],
+                    customdata=shown["title"].map(plotly_text),
                     hovertemplate="%{customdata}<br>%{x|%d %b %Y}<extra></extra>",
                     showlegend=len(shown) > 0,
                 ),

@@ -14,7 +14,12 @@ from analytics.instrument import scale_label
 from analytics.measures.indicators import indicator_statuses, observations
 from analytics.measures.milestones import milestones
 from analytics.measures.scoring import STAT_FIGURES, initiative_statistics
-from analytics.measures.statistics import breakdown_statistics
+from analytics.measures.statistics import (
+    CHANGE_COLUMNS,
+    breakdown_statistics,
+    comparisons,
+    matched_pairs,
+)
 from analytics.measures.suppression import conceal, suppress
 from analytics.store.connection import Store
 
@@ -112,6 +117,19 @@ def scores_export(
         if column in stats.columns:
             table[column] = stats[column]
     return conceal(table.reset_index(drop=True), user)
+
+
+@guarded(Permission.VIEW)
+def changes_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """One row per scale and comparison (the latest wave against the previous and against the
+    first wave): means, difference, the test (partially overlapping or Welch's), p, the
+    Benjamini-Hochberg adjusted p, Cohen's d and its size in words, and the verdict; from the
+    whole-wave figures the reader may see."""
+    stats = initiative_statistics(store, user, initiative_id)
+    table = comparisons(stats, matched_pairs(store, user, initiative_id))
+    table["scale_label"] = [scale_label(s) for s in table["scale"]]
+    front = ["comparison", "from", "to", "scale_type", "scale", "scale_label"]
+    return table[front + [c for c in CHANGE_COLUMNS if c not in front]].reset_index(drop=True)
 
 
 @guarded(Permission.VIEW)

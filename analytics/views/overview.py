@@ -15,6 +15,8 @@ from analytics.measures.scoring import initiative_statistics, latest_changes
 from analytics.measures.statistics import (
     breakdown_statistics,
     gap_flag,
+    matched_pairs,
+    min_important_difference,
     perception_gaps,
     prepare_wave,
     reliability,
@@ -129,6 +131,7 @@ class Highlights:
     """What the overview flags for the latest wave."""
 
     real_changes: pd.DataFrame  # scales whose change from the previous wave is real
+    first_changes: pd.DataFrame  # the latest wave against the first (3 waves or more)
     unreliable: pd.DataFrame  # scales with Cronbach's alpha below the threshold
     largest_gap: pd.Series | None  # the largest flagged perception gap (sector or role)
 
@@ -141,6 +144,7 @@ def highlights(store: Store, user: User, initiative_id: int) -> Highlights:
         gap_flag(),
         reliability_threshold(),
         suppression_threshold(),
+        min_important_difference(),
     )
     return store.cached(
         "highlights",
@@ -153,12 +157,18 @@ def _highlights(store: Store, user: User, initiative_id: int) -> Highlights:
     wave_rows = store.waves(initiative_id)
     waves = wave_rows["label"].tolist()
     stats = initiative_statistics(store, user, initiative_id)
+    matched = matched_pairs(store, user, initiative_id) if len(waves) >= 2 else None
     changes = (
-        wave_changes(stats, waves[-2], waves[-1])
+        wave_changes(stats, waves[-2], waves[-1], matched)
         if len(waves) >= 2
         else wave_changes(stats, "", "")
     )
     real = changes[changes["verdict"] != "no clear change"].reset_index(drop=True)
+    first = (
+        wave_changes(stats, waves[0], waves[-1], matched)
+        if len(waves) >= 3
+        else wave_changes(stats, "", "")
+    )
     if waves:
         # Only the latest wave is flagged: read only its answers (a new process's first page).
         latest_id = int(wave_rows["id"].iloc[-1])
@@ -179,4 +189,24 @@ def _highlights(store: Store, user: User, initiative_id: int) -> Highlights:
     flagged = pd.concat(gaps, ignore_index=True)
     flagged = flagged[flagged["scale_type"] != "index"]
     largest = None if flagged.empty else flagged.sort_values("gap", ascending=False).iloc[0]
-    return Highlights(real, unreliable.reset_index(drop=True), largest)
+    return Highlights(real, first, unreliable.reset_index(drop=True), largest)
+
+
+def first_wave_words(first_changes: pd.DataFrame) -> str | None:
+    """The change since the first wave in a sentence: how many scales improved or declined
+    clearly (adjusted p < 0.05 and at least the minimal important difference), the largest
+    change with its effect in words; None without a first-wave comparison."""
+    if first_changes.empty:
+        return None
+    row = first_changes.iloc[0]
+    up = int((first_changes["verdict"] == "improvement").sum())
+    down = int((first_changes["verdict"] == "decline").sum())
+    largest = first_changes.loc[first_changes["difference"].abs().idxmax()]
+    counts = [f"{up} improved clearly" if up else "", f"{down} declined clearly" if down else ""]
+    summary = " and ".join(c for c in counts if c) or "none changed clearly"
+    effect = f", a {largest['effect']} effect" if largest["effect"] else ""
+    return (
+        f"Since the first wave ({row['from']}): of {len(first_changes)} scales, {summary}; "
+        f"the largest change is {scale_label(largest['scale'])} "
+        f"({largest['difference']:+.2f}{effect})."
+    )

@@ -11,7 +11,7 @@ from analytics.access.permissions import User
 from analytics.instrument import INDEX_OF
 from analytics.measures.indicators import ON_TRACK, indicator_statuses
 from analytics.measures.milestones import delivery, milestones
-from analytics.measures.statistics import participation, wave_changes
+from analytics.measures.statistics import matched_pairs, participation, wave_changes
 from analytics.measures.suppression import is_small
 from analytics.store.connection import Store
 from analytics.views.overview import overview
@@ -38,8 +38,9 @@ COLUMNS = [
 
 def portfolio(store: Store, user: User, as_of: dt.date | None = None) -> pd.DataFrame:
     """One row per initiative `user` is granted, by name: each index in the latest wave
-    (mean), its change since the previous wave and the real changes (Welch, p < 0.05) among
-    its five scales in words; the share of done milestones done on time; indicators on track
+    (mean), its change since the previous wave and the real changes among its five scales in
+    words (statistics.wave_changes: BH-adjusted p < 0.05 and the minimal important difference);
+    the share of done milestones done on time; indicators on track
     (k of n); the latest wave's respondents and responding of active partners, and its date.
     For a funder, a wave of fewer respondents than the suppression threshold shows no figure."""
     as_of = as_of or dt.date.today()
@@ -72,7 +73,12 @@ def _row(store: Store, user: User, initiative_id: int, as_of: dt.date) -> dict:
     if latest is not None:
         row["active_partners"] = int(latest["active_partners"])
     changes = (
-        wave_changes(view.statistics, view.previous_wave, view.latest_wave)
+        wave_changes(
+            view.statistics,
+            view.previous_wave,
+            view.latest_wave,
+            matched_pairs(store, user, initiative_id),
+        )
         if view.previous_wave
         else None
     )

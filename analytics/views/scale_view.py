@@ -11,11 +11,16 @@ from analytics.instrument import INDEX_OF, SCALE_TYPES, scale_label
 from analytics.measures.groups import ALL_GROUP
 from analytics.measures.scoring import initiative_statistics
 from analytics.measures.statistics import (
+    CHECK_REVERSED,
+    RELIABLE,
+    UNCERTAIN,
     breakdown_statistics,
     item_distributions,
+    matched_pairs,
     perception_gaps,
     reliability,
     reliability_threshold,
+    reliability_verdict,
     successive_changes,
 )
 from analytics.store.connection import Store
@@ -56,7 +61,7 @@ def scale_view(
     items = store.instrument_items(initiative_id)
     items = items[items[scale_type] == scale][["item_id", "text", "reverse"]].reset_index(drop=True)
     stats = initiative_statistics(store, user, initiative_id)
-    changes = successive_changes(stats)
+    changes = successive_changes(stats, matched_pairs(store, user, initiative_id))
     alpha = reliability(store, user, initiative_id)
     waves = store.waves(initiative_id)["label"].tolist()
     return ScaleView(
@@ -95,23 +100,43 @@ def _round(value: object, digits: int = 2) -> float | None:
     return round(float(value), digits)
 
 
-def reliability_words(alpha: float | None, complete: int) -> str:
-    """The reliability of a scale in words for a non-statistician."""
+def reliability_words(
+    alpha: float | None,
+    complete: int,
+    low: float | None = None,
+    high: float | None = None,
+) -> str:
+    """The reliability of a scale in words for a non-statistician, from alpha and its 95%
+    interval (statistics.reliability_verdict)."""
     threshold = reliability_threshold()
-    if alpha is None:
+    if alpha is None or pd.isna(alpha):
         return (
             f"Not enough complete answers ({complete}) to judge whether the statements "
             "hang together."
         )
-    if alpha >= threshold:
+    if low is None or pd.isna(low) or high is None or pd.isna(high):
+        low = high = alpha  # no interval given: judge the point estimate
+    verdict = reliability_verdict(float(alpha), float(low), float(high), threshold)
+    figure = f"Cronbach's alpha {alpha:.2f}, 95% interval {low:.2f} to {high:.2f}"
+    if verdict == CHECK_REVERSED:
         return (
-            f"The statements hang together well (Cronbach's alpha {alpha:.2f}, at least "
-            f"{threshold:.2f} is good): the score can be trusted as one measure."
+            f"The statements pull against each other ({figure}): check that the "
+            "reverse-coded (negatively worded) statements are marked as such."
+        )
+    if verdict == RELIABLE:
+        return (
+            f"The statements hang together well ({figure}, at least {threshold:.2f} is "
+            "good): the score can be trusted as one measure."
+        )
+    if verdict == UNCERTAIN:
+        return (
+            f"Too few answers to be sure the statements hang together ({figure}, around "
+            f"{threshold:.2f}): treat the score with some care."
         )
     return (
-        f"The statements do not hang together well (Cronbach's alpha {alpha:.2f}, below "
-        f"{threshold:.2f}): partners may read them differently, so treat the score with care "
-        "and look at the statements one by one."
+        f"The statements do not hang together well ({figure}, below {threshold:.2f}): "
+        "partners may read them differently, so treat the score with care and look at the "
+        "statements one by one."
     )
 
 

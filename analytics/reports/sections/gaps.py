@@ -7,7 +7,7 @@ import pandas as pd
 
 from analytics.instrument import scale_label
 from analytics.measures.statistics import gap_flag, perception_gaps
-from analytics.reports.content import Section, Table, change_text, mean_text
+from analytics.reports.content import Section, Table, change_text, count_text, mean_text, p_text
 from analytics.reports.context import ReportContext
 
 
@@ -35,9 +35,10 @@ def section(ctx: ReportContext) -> Section:
     gaps = _gap_rows(ctx).sort_values("gap", ascending=False)
     paragraphs = [
         f"For each scale in {ctx.latest_wave}: the highest minus the lowest mean among the "
-        f"sectors (or roles) with at least {ctx.min_n} respondents; {flag:.1f} or more is "
-        "flagged. Groups too small to show are left out, with the next-smallest group when "
-        "one alone would be."
+        f"sectors (or roles) shown; a gap of {flag:.1f} or more is flagged when the two groups "
+        "differ by Welch's t-test (p < 0.05). Groups too small to show are left out, with "
+        "more groups beside them where needed, so that the hidden ones hold at least "
+        f"{ctx.min_n} respondents together."
     ]
     flagged = gaps[gaps["flagged"]]
     paragraphs.append(
@@ -50,16 +51,17 @@ def section(ctx: ReportContext) -> Section:
             scale_label(r.scale),
             r.breakdown,
             change_text(r.gap).lstrip("+"),
-            f"{r.highest} ({mean_text(r.highest_mean)})",
-            f"{r.lowest} ({mean_text(r.lowest_mean)})",
+            f"{r.highest} ({mean_text(r.highest_mean)}, n {count_text(r.highest_n)})",
+            f"{r.lowest} ({mean_text(r.lowest_mean)}, n {count_text(r.lowest_n)})",
+            p_text(r.p_value),
             "flagged" if r.flagged else "",
         ]
         for r in gaps.itertuples()
     ]
     table = Table(
         f"Gaps by sector and role in {ctx.latest_wave}",
-        ["Scale", "By", "Gap", "Highest", "Lowest", ""],
+        ["Scale", "By", "Gap", "Highest", "Lowest", "p", "Flag"],
         rows,
-        widths=[2.6, 0.9, 0.7, 2.7, 3.1, 1],
+        widths=[2.4, 0.8, 0.6, 2.6, 2.8, 0.8, 0.9],
     )
     return Section(title, paragraphs, tables=[table] if rows else [])

@@ -46,28 +46,30 @@ def section(ctx: ReportContext) -> Section:
         "answers hung together well."
     )
     paragraphs = [
-        f"Cronbach's alpha says whether a scale's statements measure one thing; below "
-        f"{threshold:.2f} is flagged. It is computed over respondents who answered every "
-        "statement of the scale (at least three).",
+        "Cronbach's alpha says whether a scale's statements measure one thing. It is computed "
+        "over respondents who answered every statement of the scale (at least three), with its "
+        f"95% interval (Feldt): 'unreliable' when the whole interval is below {threshold:.2f}, "
+        "'uncertain' when it straddles it; a negative alpha usually means a reverse-worded "
+        "statement was not turned round.",
         words,
     ]
     rows = []
     for r in latest.itertuples():
         if ctx.user.aggregated_only and is_missing(r.complete_cases):
-            cases, value, verdict = f"fewer than {ctx.min_n}", HIDDEN, NONE_SHOWN
+            cases, value, verdict = HIDDEN, HIDDEN, NONE_SHOWN
         else:
             cases = count_text(r.complete_cases)
-            value = NONE_SHOWN if is_missing(r.alpha) else f"{float(r.alpha):.2f}"
-            verdict = (
-                "not enough answers"
+            value = (
+                NONE_SHOWN
                 if is_missing(r.alpha)
-                else ("flagged" if r.unreliable else "good")
+                else f"{float(r.alpha):.2f} ({float(r.alpha_low):.2f} to {float(r.alpha_high):.2f})"
             )
+            verdict = "not enough answers" if is_missing(r.alpha) else str(r.reliability)
         rows.append([scale_label(r.scale), count_text(r.items), cases, value, verdict])
     table = Table(
         f"Cronbach's alpha in {ctx.latest_wave}",
-        ["Scale", "Statements", "Complete answers", "Alpha", "Reliability"],
+        ["Scale", "Statements", "Complete answers", "Alpha (95% interval)", "Reliability"],
         rows,
-        widths=[3, 1.2, 1.6, 1, 1.6],
+        widths=[2.8, 1.1, 1.4, 2.2, 2.4],
     )
     return Section(title, paragraphs, tables=[table])

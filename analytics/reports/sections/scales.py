@@ -24,20 +24,31 @@ from analytics.reports.context import ReportContext
 from analytics.views.charts import OKABE_ITO
 
 
-def real_changes_words(ctx: ReportContext, scale_type: str) -> str:
-    """The sentence naming the scales of the family that changed clearly since the wave before."""
-    if ctx.previous_wave is None:
-        return "There is no earlier wave in the period to compare with."
-    rows = ctx.latest_changes[ctx.latest_changes["scale_type"] == scale_type]
+def _change_words(changes: pd.DataFrame, scale_type: str, since: str) -> str:
+    rows = changes[changes["scale_type"] == scale_type]
     real = rows[rows["verdict"] != "no clear change"]
     family = "conditions" if scale_type == "condition" else "principles"
     if real.empty:
-        return f"None of the {family} changed clearly since {ctx.previous_wave}."
+        return f"None of the {family} changed clearly since {since}."
     parts = [
-        f"{scale_label(r.scale)} ({r.verdict}, {change_text(r.difference)})"
+        f"{scale_label(r.scale)} ({r.verdict}, {change_text(r.difference)}, "
+        f"{r.effect or 'negligible'} effect)"
         for r in real.itertuples()
     ]
-    return f"Real changes among the {family} since {ctx.previous_wave}: {'; '.join(parts)}."
+    return f"Real changes among the {family} since {since}: {'; '.join(parts)}."
+
+
+def real_changes_words(ctx: ReportContext, scale_type: str) -> str:
+    """The sentences naming the scales of the family that changed clearly since the wave
+    before and, with three waves or more, since the first wave of the period: a change is real
+    when its false-discovery-adjusted p is under 0.05 and it is at least the minimal important
+    difference; its size is said in words (Cohen's d)."""
+    if ctx.previous_wave is None:
+        return "There is no earlier wave in the period to compare with."
+    words = _change_words(ctx.latest_changes, scale_type, ctx.previous_wave)
+    if ctx.first_changes is not None:
+        words += " " + _change_words(ctx.first_changes, scale_type, ctx.labels[0])
+    return words
 
 
 def section(ctx: ReportContext, scale_type: str) -> Section:
@@ -56,7 +67,8 @@ def section(ctx: ReportContext, scale_type: str) -> Section:
         [_trend_panel(ctx, key) for key in keys],
         columns=3,
         caption="Lines: the mean; shaded: its 95% confidence interval; triangles: a real "
-        "improvement (up) or decline (down) from the wave before (p < 0.05).",
+        "improvement (up) or decline (down) from the wave before (adjusted p < 0.05 and at "
+        "least the minimal important difference).",
     )
     latest = Table(
         f"{family} in {ctx.latest_wave}",
@@ -68,11 +80,16 @@ def section(ctx: ReportContext, scale_type: str) -> Section:
             "Band",
             "n",
             "Change",
-            "p-value",
+            "p (adj.)",
             "Verdict",
         ],
         [_latest_row(ctx, key) for key in keys],
-        note=f"Change: since {ctx.previous_wave}." if ctx.previous_wave else "",
+        note=(
+            f"Change: since {ctx.previous_wave}; p adjusted for the false discovery rate "
+            "across the scales of the comparison; the verdict names the effect size."
+            if ctx.previous_wave
+            else ""
+        ),
         widths=[3.1, 0.9, 1.6, 1.5, 1.3, 0.8, 1.1, 1.1, 2.1],
     )
     waves = ctx.labels[-8:]
@@ -106,9 +123,16 @@ def _latest_row(ctx: ReportContext, key: str) -> list[str]:
         row["band"] or NONE_SHOWN,
         count_text(row["n"]),
         change_text(c["difference"]) if c is not None else _index_change(ctx, key),
-        p_text(c["p_value"]) if c is not None else NONE_SHOWN,
-        c["verdict"] if c is not None else NONE_SHOWN,
+        p_text(c["p_adjusted"]) if c is not None else NONE_SHOWN,
+        _verdict_text(c) if c is not None else NONE_SHOWN,
     ]
+
+
+def _verdict_text(change: pd.Series) -> str:
+    if is_missing(change["p_adjusted"]):
+        return NONE_SHOWN
+    effect = change["effect"] if isinstance(change["effect"], str) else "negligible"
+    return f"{change['verdict']} ({effect})"
 
 
 def _index_change(ctx: ReportContext, key: str) -> str:

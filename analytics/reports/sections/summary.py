@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.instrument import INDEX_OF, scale_label
+from analytics.measures.suppression import HIDDEN_WORDS, is_small
 from analytics.reports.content import Section, change_text, date_text, is_missing, mean_text
-from analytics.reports.context import ReportContext
+from analytics.reports.context import HEADLINE_MIN_N, ReportContext
 from analytics.reports.sections import gaps, indicators, milestones, reliability, scales
 
 
@@ -40,19 +41,29 @@ def section(ctx: ReportContext) -> Section:
     for scale_type, index in INDEX_OF.items():
         row = ctx.row(latest, index)
         label = scale_label(index)
-        if row is None or is_missing(row["mean"]):
+        if row is None or is_missing(row["mean"]) and not ctx.hidden(row):
             paragraphs.append(f"The {label} has no value in {latest}.")
             continue
-        sentence = f"The {label} was {mean_text(row['mean'])} ({row['band']}) in {latest}"
-        before = ctx.row(previous, index)
-        if before is not None and not is_missing(before["mean"]):
-            sentence += (
-                f", {change_text(float(row['mean']) - float(before['mean']))} since {previous}"
+        if not ctx.headline(row):
+            paragraphs.append(
+                f"The {label} of {latest} rests on too few respondents for a headline "
+                f"(fewer than {HEADLINE_MIN_N}, or {HIDDEN_WORDS}); the "
+                "tables below show what may be shown. " + scales.real_changes_words(ctx, scale_type)
             )
+            continue
+        sentence = f"The {label} was {mean_text(row['mean'])} ({row['band']}) in {latest}"
+        changes = [
+            f"{change_text(float(row['mean']) - float(before['mean']))} since {wave}"
+            for wave in dict.fromkeys(w for w in (previous, ctx.labels[0]) if w != latest)
+            if ctx.headline(before := ctx.row(wave, index))
+        ]
+        if changes:
+            sentence += ", " + " and ".join(changes)
         paragraphs.append(sentence + ". " + scales.real_changes_words(ctx, scale_type))
     latest_scales = ctx.stats[
         (ctx.stats["wave"] == latest) & (ctx.stats["scale_type"] != "index")
     ].dropna(subset=["mean"])
+    latest_scales = latest_scales[[ctx.headline(r) for _, r in latest_scales.iterrows()]]
     if len(latest_scales) >= 2:
         ordered = latest_scales.assign(m=latest_scales["mean"].astype(float)).sort_values("m")
         high, low = ordered.iloc[-1], ordered.iloc[0]
@@ -68,7 +79,9 @@ def section(ctx: ReportContext) -> Section:
             f"{latest}: {', '.join(flagged)}."
         )
     gap = gaps.largest_gap(ctx)
-    if gap is not None:
+    if gap is not None and not (
+        is_small(gap["highest_n"], HEADLINE_MIN_N) or is_small(gap["lowest_n"], HEADLINE_MIN_N)
+    ):
         paragraphs.append(
             f"The largest perception gap in {latest} was on {scale_label(gap['scale'])} by "
             f"{gap['breakdown']}: {gap['highest']} rated it {mean_text(gap['highest_mean'])}, "
