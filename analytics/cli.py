@@ -141,6 +141,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
     report.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD)")
     report.add_argument("--db", type=Path)
+
+    demo = commands.add_parser(
+        "demo", help="build the demo database (three initiatives, one account per role)"
+    )
+    demo.add_argument("--db", type=Path, required=True, help="a new database file")
+
+    outcomes = commands.add_parser("outcomes", help="what emerged: outcomes and decisions")
+    outcome_commands = outcomes.add_subparsers(dest="outcomes_command", required=True)
+    outcomes_export = outcome_commands.add_parser(
+        "export", help="print the log of outcomes and decisions, one row per entry"
+    )
+    checks = commands.add_parser("health-checks", help="partnership health checks")
+    check_commands = checks.add_subparsers(dest="checks_command", required=True)
+    checks_export = check_commands.add_parser(
+        "export", help="print every health check, one row per check and principle or question"
+    )
+    for export in (outcomes_export, checks_export):
+        export.add_argument("--initiative", required=True)
+        export.add_argument("--format", choices=("csv", "json"), default="csv")
+        export.add_argument("--db", type=Path)
     return parser
 
 
@@ -394,6 +414,59 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         forget_store(store.path)
 
 
+def _write_table(table: pd.DataFrame, fmt: str, out: TextIO) -> None:
+    if fmt == "csv":
+        neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
+    else:
+        records = json.loads(table.to_json(orient="records", date_format="iso"))
+        out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+
+
+def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from analytics.demo.fill import fill_if_new
+
+    if args.db.exists():
+        raise UsageError(f"{args.db} exists already; the demo fills a new database only")
+    store = _store(args.db, must_exist=False)
+    try:
+        fill_if_new(store)
+        out.write(f"Wrote the demo database to {args.db}.\n")
+        return 0
+    finally:
+        forget_store(store.path)
+
+
+def run_outcomes_export(args: argparse.Namespace, out: TextIO) -> int:
+    from analytics.measures.outcomes import entries, export_frame
+
+    store = _store(args.db, must_exist=True)
+    try:
+        initiative_id = _initiative_id(store, args.initiative)
+        table = export_frame(entries(store, cli_user(), initiative_id))
+        if args.format == "json":
+            table["date"] = [d.isoformat() for d in table["date"]]
+        _write_table(table, args.format, out)
+        return 0
+    finally:
+        forget_store(store.path)
+
+
+def run_health_checks_export(args: argparse.Namespace, out: TextIO) -> int:
+    from analytics.measures.health import COLUMNS, health_checks
+
+    store = _store(args.db, must_exist=True)
+    try:
+        initiative_id = _initiative_id(store, args.initiative)
+        checks = health_checks(store, cli_user(), initiative_id)
+        table = checks[[c for c in COLUMNS if c in checks.columns]].copy()
+        if args.format == "json":
+            table["date"] = [d.isoformat() for d in table["date"]]
+        _write_table(table, args.format, out)
+        return 0
+    finally:
+        forget_store(store.path)
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO = sys.stdout,
@@ -412,6 +485,12 @@ def main(
             return run_users(args, out, err, stdin)
         if args.command == "report":
             return run_report(args, out)
+        if args.command == "demo":
+            return run_demo(args, out)
+        if args.command == "outcomes":
+            return run_outcomes_export(args, out)
+        if args.command == "health-checks":
+            return run_health_checks_export(args, out)
         return run_scores(args, out)
     except UsageError as error:
         err.write(f"error: {error}\n")

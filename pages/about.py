@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import settings
 from analytics.ingest.commit import instrument_items
 from analytics.instrument import scale_label
+from analytics.measures.phases import phase_models
 from analytics.measures.scoring import Bands
 from analytics.measures.statistics import (
     gap_flag,
@@ -16,7 +17,7 @@ from analytics.measures.statistics import (
 )
 from analytics.measures.suppression import HIDDEN_WORDS, suppression_threshold
 from ui.auth import page_user
-from ui.components import initiative_picker, store
+from ui.components import initiative_picker, literal, store
 
 
 def _render_method() -> None:
@@ -95,6 +96,81 @@ and the five **partnering principles**.
     )
 
 
+def _render_brokering() -> None:
+    st.subheader("The broker's view: phases, health checks, what emerged")
+    st.markdown(
+        """
+Collective Impact gives an initiative its *why* and *what* (the five conditions); partnership
+brokering is the *how*: a go-between who builds and strengthens the partnership throughout its
+life cycle, serving and leading as its needs change.
+
+- **Phase models.** An initiative is told in one of three models, chosen by its backbone;
+  changing model keeps the history of every model, each shown in its own. Every chart over time
+  shades the current model's phases.
+- **Health check.** At any time, not only in survey waves, the broker (alone or with a partners'
+  meeting) rates each partnering principle and the current stage's key questions red, amber or
+  green, with a sentence and a next step. A check *disagrees* with the latest survey when it says
+  amber or red where the survey's band is *strength*, or green where it is *concern*: worth
+  raising with partners, not a verdict on either.
+- **What emerged.** Outcomes nobody planned, after outcome harvesting's questions (what changed,
+  for whom, when and where; why it matters; how the initiative contributed; who can confirm it),
+  and decisions ("we noticed..., we decided..."), tagged to conditions, principles and the phase.
+- **What funders see.** Confirmed outcomes only, without the names of people (who can confirm
+  them, who recorded them; an entry that names people is left out), and the health checks'
+  ratings of the principles without what was said. A backbone may mark an entry *shareable*:
+  funders then see it whole.
+"""
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Model": model.name,
+                    "Stage": stage.name,
+                    "Phases": ", ".join(stage.phases),
+                    "What it asks of the broker": stage.asks,
+                }
+                for model in phase_models().values()
+                for stage in model.stages
+            ]
+        ),
+        hide_index=True,
+        key="about.phase_models",
+    )
+    st.markdown("**Sources**")
+    for model in phase_models().values():
+        st.markdown(f"- {literal(model.name)}: {literal(model.source)}.")
+    st.markdown(
+        "- "
+        + literal(
+            "Partnership Brokers Association, What is a partnership broker? and Brokering "
+            "(partnershipbrokers.org/w/brokering/): the broker as an active go-between who "
+            "serves and leads as the partnership's needs change over its life cycle."
+        )
+    )
+    st.markdown(
+        "- "
+        + literal(
+            "The Partnering Initiative, The Partnering Cycle and Partnering Principles "
+            "(archive.thepartneringinitiative.org/the-partnering-cycle-and-partnering-principles/)."
+        )
+    )
+    st.markdown(
+        "- "
+        + literal(
+            "Kauffman Foundation, Collective Impact Toolkit (kauffman.org/collective-impact-"
+            "toolkit), summarising the Collective Impact Forum's five phases."
+        )
+    )
+    st.markdown(
+        "- "
+        + literal(
+            "R. Wilson-Grau and H. Britt, Outcome Harvesting (Ford Foundation, 2012; revised "
+            "2013): the questions of an outcome description."
+        )
+    )
+
+
 def _render_settings() -> None:
     st.subheader("Settings")
     st.caption("Set each as an environment variable or a top-level key of .streamlit/secrets.toml.")
@@ -119,6 +195,7 @@ def main() -> None:
     user = page_user()
     st.title("About and method")
     _render_method()
+    _render_brokering()
     _render_settings()
     st.subheader("The survey items")
     picked = initiative_picker(db, user)

@@ -17,7 +17,7 @@ from analytics.measures.indicators import (
     observations,
     observations_from_csv,
 )
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.phases import phases as initiative_phases
 from analytics.views import charts
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store

@@ -21,7 +21,7 @@ from analytics.measures.milestones import (
     partner_names,
     save_milestones,
 )
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.phases import phases as initiative_phases
 from analytics.store.schema import MILESTONE_STATUSES, PHASES
 from analytics.views import charts
 from analytics.views.exports import csv_bytes

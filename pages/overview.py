@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from analytics.instrument import CONDITIONS, INDICES, PRINCIPLES, scale_label
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.suppression import small_group_words
 from analytics.views import charts
 from analytics.views.overview import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.access.permissions import Permission
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.statistics import (
     non_responding_partners,
     participation,

@@ -1,4 +1,5 @@
-"""Timeline: partnership scores, milestones, indicators and phases on one time axis."""
+"""Timeline: partnership scores, milestones, indicators, what emerged and phases on one time
+axis."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from analytics.access.permissions import Permission, User
 from analytics.errors import ImportRefused
 from analytics.measures.groups import ALL_GROUP
 from analytics.measures.indicators import progress_points
-from analytics.measures.milestones import milestones, start_phase
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.milestones import milestones
+from analytics.measures.outcomes import entries, export_frame, filter_entries
+from analytics.measures.phases import current_model, start_phase
+from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.scoring import initiative_statistics
-from analytics.store.schema import PHASES
+from analytics.store.schema import ENTRY_KINDS
 from analytics.views import charts
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
@@ -28,24 +31,48 @@ def main() -> None:
         return
     initiative_id, name = picked
     st.caption(
-        "What happened when: the partnership's scores, the milestones delivered and "
-        "the outcome indicators, over the initiative's phases (shaded)."
+        "What happened when: the partnership's scores, the milestones delivered, "
+        "the outcome indicators and what emerged, over the initiative's phases (shaded)."
     )
     stats = initiative_statistics(db, user, initiative_id)
     indices = stats[(stats["group"] == ALL_GROUP) & (stats["scale_type"] == "index")]
     done = milestones(db, user, initiative_id)
     progress = progress_points(db, user, initiative_id)
     phases = initiative_phases(db, user, initiative_id)
-    figure = charts.timeline_chart(indices, done, progress, phases, dt.date.today())
-    table = phases.rename(columns={"phase": "Phase", "start_date": "From", "end_date": "To"})
+    log = entries(db, user, initiative_id)
+    kinds = st.multiselect(
+        "What emerged: show",
+        ENTRY_KINDS,
+        default=list(ENTRY_KINDS),
+        key="timeline.kinds",
+        help="Outcomes nobody planned and the decisions partners took; an open diamond is an "
+        "outcome not yet confirmed.",
+    )
+    shown = filter_entries(log, kinds=kinds)
+    figure = charts.timeline_chart(indices, done, progress, phases, dt.date.today(), shown)
+    table = phases.rename(
+        columns={
+            "phase": "Phase",
+            "start_date": "From",
+            "end_date": "To",
+            "note": "Note",
+            "recorded_by": "Recorded by",
+        }
+    )
     chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")
+    st.subheader("What emerged")
+    if shown.empty:
+        st.caption("Nothing to show.")
+    else:
+        st.dataframe(export_frame(shown), hide_index=True, key="timeline.entries")
     if user.may(Permission.MANAGE, initiative_id):
         _render_new_phase(db, user, initiative_id)
 
 
 def _render_new_phase(db, user: User, initiative_id: int) -> None:
+    model = current_model(db, user, initiative_id)
     with st.expander("Start a new phase"), st.form("timeline.phase"):
-        phase = st.selectbox("Phase", PHASES, key="timeline.phase.name")
+        phase = st.selectbox(f"Phase ({model.name})", model.phases, key="timeline.phase.name")
         start = st.date_input("From", dt.date.today(), key="timeline.phase.start")
         if st.form_submit_button("Start this phase"):
             try:

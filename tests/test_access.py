@@ -108,7 +108,15 @@ def _frames(result) -> list[pd.DataFrame]:
 def _reads(store, user: User, initiative_id: int):
     """Every read a funder may make, called once each (name -> result)."""
     from analytics.ingest.commit import initiative_instrument, instrument_items
-    from analytics.measures import indicators, milestones, scoring, statistics
+    from analytics.measures import (
+        health,
+        indicators,
+        milestones,
+        outcomes,
+        phases,
+        scoring,
+        statistics,
+    )
     from analytics.views import exports, overview, portfolio, scale_view
 
     view = scale_view.scale_view(store, user, initiative_id, "principle", "equity")
@@ -178,9 +186,20 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.milestones.milestones": lambda: milestones.milestones(
             store, user, initiative_id
         ),
-        "analytics.measures.milestones.phases": lambda: milestones.phases(
+        "analytics.measures.phases.phases": lambda: phases.phases(store, user, initiative_id),
+        "analytics.measures.phases.current_model": lambda: phases.current_model(
             store, user, initiative_id
         ),
+        "analytics.measures.phases.current_stage": lambda: phases.current_stage(
+            store, user, initiative_id
+        ),
+        "analytics.measures.health.health_checks": lambda: health.health_checks(
+            store, user, initiative_id
+        ),
+        "analytics.measures.health.check_against_survey": lambda: health.check_against_survey(
+            store, user, initiative_id
+        ),
+        "analytics.measures.outcomes.entries": lambda: outcomes.entries(store, user, initiative_id),
         "analytics.ingest.commit.initiative_instrument": lambda: initiative_instrument(
             store, user, initiative_id
         ),
@@ -307,7 +326,8 @@ def test_no_one_reads_an_initiative_they_were_not_granted(demo_store, riverside,
 
 
 def test_writes_need_the_right_role_and_change_nothing_when_refused(writable_demo_store):
-    from analytics.measures.milestones import milestones, save_milestones, start_phase
+    from analytics.measures.milestones import milestones, save_milestones
+    from analytics.measures.phases import start_phase
 
     store = writable_demo_store
     riverside = store.initiative_id(RIVERSIDE)

@@ -25,8 +25,8 @@ from analytics.measures.milestones import (
     import_milestones_csv,
     milestones,
     save_milestones,
-    start_phase,
 )
+from analytics.measures.phases import start_phase
 from tests.test_imports import GOOD, _prepare
 from tests.users import ADMIN, as_role
 
@@ -66,7 +66,7 @@ def test_every_write_adds_an_audit_entry_naming_its_author(writable_demo_store):
             [("2025-01-01", 12)], user=backbone,
         ),
         "start phase": lambda: start_phase(
-            store, riverside, "sustain action and impact", dt.date(2030, 1, 1), user=backbone
+            store, riverside, "institutionalising", dt.date(2030, 1, 1), user=backbone
         ),
         "add user": lambda: add_user(
             store, ADMIN, NewAccount("zoe", "funder", (RIVERSIDE,)), "long enough pass"

@@ -151,7 +151,9 @@ def test_northgate_stalls_with_an_equity_gap(demo_store, northgate):
 
 def test_coastal_is_early_in_its_life(demo_store, coastal):
     phases = demo_store.read_df(
-        "SELECT phase FROM phases WHERE initiative_id = ? AND end_date IS NULL", [coastal]
+        "SELECT phase FROM phases WHERE initiative_id = ? AND end_date IS NULL"
+        " AND phase_model = 'fsg'",
+        [coastal],
     )
     assert phases["phase"].tolist() == ["organise for impact"]
     start = demo_store.read_one("SELECT start_date FROM initiatives WHERE id = ?", [coastal])

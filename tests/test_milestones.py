@@ -196,7 +196,7 @@ def test_csv_export_imports_back_and_bad_csv_changes_nothing(writable_demo_store
 
 
 def test_a_new_phase_closes_the_open_one(writable_demo_store):
-    from analytics.measures.milestones import start_phase
+    from analytics.measures.phases import start_phase
 
     store = writable_demo_store
     initiative = store.initiative_id("Coastal Youth Employment Compact")

@@ -17,6 +17,7 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/milestones.py", "Milestones", ":material/flag:", Permission.VIEW),
     ("pages/indicators.py", "Outcome indicators", ":material/monitoring:", Permission.VIEW),
     ("pages/timeline.py", "Timeline", ":material/timeline:", Permission.VIEW),
+    ("pages/brokering.py", "Brokering", ":material/diversity_3:", Permission.VIEW_DETAIL),
     ("pages/reports.py", "Reports and exports", ":material/description:", Permission.VIEW),
     ("pages/upload.py", "Upload", ":material/upload_file:", Permission.IMPORT),
     ("pages/audit.py", "Audit log", ":material/history:", Permission.AUDIT),

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.access.permissions import User
 from analytics.instrument import SCALE_TYPES
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.suppression import small_group_words, suppression_threshold
 from analytics.views import charts
 from analytics.views.scale_view import (

@@ -21,6 +21,7 @@ class Permission(StrEnum):
     VIEW = "view the initiative's aggregated results"
     VIEW_DETAIL = "see organisations, partners and unsuppressed small groups"
     IMPORT = "upload surveys and undo imports"
+    RECORD = "record health checks, outcomes and decisions"
     MANAGE = "manage milestones, indicators and phases"
     AUDIT = "read the audit log"
     ADMINISTER = "manage users and instruments"
@@ -33,18 +34,22 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW,
             Permission.VIEW_DETAIL,
             Permission.IMPORT,
+            Permission.RECORD,
             Permission.MANAGE,
             Permission.AUDIT,
         }
     ),
-    "broker": frozenset({Permission.VIEW, Permission.VIEW_DETAIL, Permission.IMPORT}),
+    "broker": frozenset(
+        {Permission.VIEW, Permission.VIEW_DETAIL, Permission.IMPORT, Permission.RECORD}
+    ),
     "funder": frozenset({Permission.VIEW}),
 }
 
 ROLE_DESCRIPTIONS = {
     "admin": "everything: every initiative, users and instruments",
     "backbone": "their initiatives: every page, milestones, indicators, phases and imports",
-    "broker": "their initiatives: uploads, mappings, import history and undo, dashboards",
+    "broker": "their initiatives: uploads, mappings, import history and undo, dashboards, "
+    "health checks, outcomes and decisions",
     "funder": "the initiatives they fund: aggregated results, impact and reports",
 }
 
@@ -58,6 +63,9 @@ ROW_LEVEL_COLUMNS = frozenset(
         "partner",
         "owner",
         "notes",
+        "note",
+        "next_step",
+        "recorded_by",
         "file_name",
         "imported_by",
         "undone_by",

@@ -11,10 +11,20 @@ import numpy as np
 import pandas as pd
 
 from analytics.access.accounts import NewAccount, hash_password, insert_account
-from analytics.demo.stories import PartnerNames, Story, load_partner_names, load_stories
+from analytics.demo.stories import (
+    DemoBrokering,
+    PartnerNames,
+    Story,
+    load_brokering,
+    load_partner_names,
+    load_stories,
+)
 from analytics.instrument import CONDITIONS, PRINCIPLES, Item, load_instrument_csv
+from analytics.measures.health import Rating, insert_health_check
+from analytics.measures.outcomes import insert_entry
+from analytics.measures.phases import phase_model_of, stage_on
 from analytics.store.connection import Store, scalar
-from analytics.store.schema import SECTORS
+from analytics.store.schema import DEFAULT_PHASE_MODEL, SECTORS
 
 DEMO_SEED = 20261126
 DEMO_ACTOR = "demo generator"
@@ -307,6 +317,55 @@ def _fill_story(
     )
 
 
+DEMO_BROKER = "Demo broker"
+
+
+def _fill_brokering(cursor: duckdb.DuckDBPyConnection, plan: DemoBrokering, story: Story) -> None:
+    """The broker's view of one initiative (brokering.toml): its phases in the other models,
+    the model it is told in now, its health checks and what emerged. Draws nothing at random."""
+    initiative_id = int(scalar(cursor, "SELECT id FROM initiatives WHERE name = ?", [plan.name]))
+    cursor.executemany(
+        "INSERT INTO phases (initiative_id, phase_model, phase, start_date, end_date, note,"
+        " recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[initiative_id, *phase, DEMO_BROKER] for phase in plan.phases],
+    )
+    cursor.execute(
+        "INSERT INTO initiative_phase_models (initiative_id, phase_model) VALUES (?, ?)",
+        [initiative_id, plan.model],
+    )
+    model = phase_model_of(plan.model)
+    dated = [(p.phase, p.start, p.end) for p in plan.phases if p.model == plan.model]
+    if plan.model == DEFAULT_PHASE_MODEL:
+        dated = story.phases
+    history = pd.DataFrame(dated, columns=["phase", "start_date", "end_date"])
+    for check in plan.health_checks:
+        stage = stage_on(history, model, check.held_on)
+        questions = stage.stage.questions if stage.stage else ()
+        ratings = [Rating(key, *check.principles[key]) for key in PRINCIPLES]
+        ratings += [Rating(q, *r) for q, r in zip(questions, check.stage, strict=False)]
+        insert_health_check(
+            cursor,
+            initiative_id,
+            check.held_on,
+            model.key,
+            stage.phase,
+            check.run_by,
+            DEMO_BROKER,
+            ratings,
+        )
+    for entry, shareable in plan.entries:
+        phase = stage_on(history, model, entry.happened_on).phase
+        insert_entry(cursor, initiative_id, entry, model.key, phase, DEMO_BROKER, shareable)
+    Store.audit(
+        cursor,
+        DEMO_ACTOR,
+        "demo: broker's view",
+        initiative_id,
+        f"{len(plan.health_checks)} health checks, {len(plan.entries)} entries",
+        len(plan.entries),
+    )
+
+
 # One account per role, only ever created here, in a database filled with the demo. Their
 # passwords are public (the sign-in page lists them); COMMON_MEASURE_DEMO_ACCOUNTS turns them off.
 DEMO_ACCOUNTS: list[tuple[NewAccount, str]] = [
@@ -350,6 +409,8 @@ def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
         for account, _ in DEMO_ACCOUNTS:
             insert_account(cursor, account, hashed[account.login], is_demo=True)
         Store.audit(cursor, DEMO_ACTOR, "demo: add demo accounts", None, "", len(DEMO_ACCOUNTS))
+        for plan in load_brokering():  # after the rest: the tables above stay as they were
+            _fill_brokering(cursor, plan, {s.name: s for s in stories}[plan.name])
 
 
 def fill_if_new(store: Store, seed: int = DEMO_SEED) -> bool:

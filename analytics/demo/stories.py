@@ -1,5 +1,6 @@
 """The demo's stories and partner names, kept as data next to this module (stories.toml,
-names.toml) and read into the typed values that analytics.demo.fill generates a database from."""
+names.toml, and the broker's view in brokering.toml) and read into the typed values that
+analytics.demo.fill generates a database from."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
+from analytics.instrument import PRINCIPLES
+from analytics.measures.outcomes import Entry
 from analytics.store.schema import SECTORS
 
 STORIES_FILE = Path(__file__).parent / "stories.toml"
@@ -168,3 +171,90 @@ def load_partner_names(path: Path = NAMES_FILE) -> PartnerNames:
     data = _read(path)
     _known_keys(str(path.name), data, {"places", "surnames", "patterns"})
     return PartnerNames(data["places"], data["surnames"], data["patterns"])
+
+
+# -- the broker's view (issue 15): brokering.toml ------------------------------------------------
+
+BROKERING_FILE = Path(__file__).parent / "brokering.toml"
+_BROKERING_KEYS = {"name", "model", "phases", "health_check", "entry"}
+_DEMO_PHASE_KEYS = {"model", "phase", "start", "note"}
+_CHECK_KEYS = {"held_on", "run_by", "stage", *PRINCIPLES}
+_ENTRY_KEYS = {*Entry.__dataclass_fields__, "shareable"}
+
+
+class DemoPhase(NamedTuple):
+    model: str
+    phase: str
+    start: dt.date
+    end: dt.date | None  # the day before the model's next phase; None: still open
+    note: str
+
+
+class DemoHealthCheck(NamedTuple):
+    held_on: dt.date
+    run_by: str
+    principles: dict[str, tuple[str, str, str]]  # key -> (rating, sentence, next step)
+    stage: list[tuple[str, str, str]]  # the stage's questions, in order
+
+
+@dataclass
+class DemoBrokering:
+    name: str
+    model: str
+    phases: list[DemoPhase]
+    health_checks: list[DemoHealthCheck]
+    entries: list[tuple[Entry, bool]]  # (entry, shareable)
+
+
+def _rating(values: list[str]) -> tuple[str, str, str]:
+    rating, note, step = (*values, "", "")[:3]
+    return (rating, note, step)
+
+
+def _demo_phases(where: str, rows: list[dict[str, Any]]) -> list[DemoPhase]:
+    phases = []
+    for row in rows:
+        _known_keys(f"{where} phase", row, _DEMO_PHASE_KEYS)
+    for model in dict.fromkeys(row["model"] for row in rows):
+        mine = sorted((r for r in rows if r["model"] == model), key=lambda r: r["start"])
+        for this, following in zip(mine, [*mine[1:], None], strict=True):
+            end = following["start"] - dt.timedelta(days=1) if following else None
+            phases.append(DemoPhase(model, this["phase"], this["start"], end, this.get("note", "")))
+    return phases
+
+
+def _demo_entry(where: str, row: dict[str, Any]) -> tuple[Entry, bool]:
+    _known_keys(f"{where} entry", row, _ENTRY_KEYS)
+    fields = {k: v for k, v in row.items() if k != "shareable"}
+    for tags in ("conditions", "principles"):
+        fields[tags] = tuple(fields.get(tags, ()))
+    return Entry(**fields), bool(row.get("shareable", False))
+
+
+def load_brokering(path: Path = BROKERING_FILE) -> list[DemoBrokering]:
+    """The broker's view of each demo initiative, in the file's order."""
+    out = []
+    for row in _read(path)["initiative"]:
+        where = row.get("name", "an initiative")
+        _known_keys(where, row, _BROKERING_KEYS)
+        checks = []
+        for check in row.get("health_check", []):
+            _known_keys(f"{where} health check", check, _CHECK_KEYS)
+            checks.append(
+                DemoHealthCheck(
+                    check["held_on"],
+                    check.get("run_by", "broker"),
+                    {key: _rating(check[key]) for key in PRINCIPLES if key in check},
+                    [_rating(values) for values in check.get("stage", [])],
+                )
+            )
+        out.append(
+            DemoBrokering(
+                name=row["name"],
+                model=row["model"],
+                phases=_demo_phases(where, row.get("phases", [])),
+                health_checks=checks,
+                entries=[_demo_entry(where, entry) for entry in row.get("entry", [])],
+            )
+        )
+    return out

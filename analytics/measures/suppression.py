@@ -292,3 +292,24 @@ def conceal_alpha(alpha: pd.DataFrame, user: User) -> pd.DataFrame:
     if user.aggregated_only:
         shown["unreliable"] = shown["unreliable"] & shown["alpha"].notna()
     return shown
+
+
+def conceal_entries(entries: pd.DataFrame, user: User) -> pd.DataFrame:
+    """What `user` may see of the log of what emerged (outcomes and decisions).
+
+    A funder sees the confirmed outcomes that name no one, without who can confirm them;
+    an entry a backbone has marked shareable is shown whole (decision, unconfirmed or naming
+    people as it may be). Who recorded an entry is never shown to a funder. Others see the
+    log as it is.
+    """
+    if not user.aggregated_only:
+        return entries
+    shareable = entries["shareable"].fillna(False).astype(bool)
+    plain = (
+        (entries["kind"] == "outcome")
+        & entries["confirmed"].fillna(False).astype(bool)
+        & ~entries["names_people"].fillna(False).astype(bool)
+    )
+    shown = entries[shareable | plain].copy()
+    shown.loc[~shown["shareable"].astype(bool), "confirmed_by"] = ""
+    return conceal(shown, user).reset_index(drop=True)

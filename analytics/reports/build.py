@@ -15,6 +15,7 @@ from analytics.reports.sections import (
     method,
     milestones,
     participation,
+    partnership,
     reliability,
     scales,
     summary,
@@ -42,6 +43,7 @@ def report_content(
         participation.section(ctx),
         milestones.section(ctx),
         indicators.section(ctx),
+        partnership.section(ctx),
         method.section(ctx),
     ]
     return ReportContent(

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded
+from analytics.measures.health import health_checks
 from analytics.measures.indicators import indicators, observations
 from analytics.measures.milestones import milestones
-from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.outcomes import entries
+from analytics.measures.phases import CurrentStage, current_stage
+from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.scoring import Bands
 from analytics.measures.statistics import (
     breakdown_statistics,
@@ -55,6 +58,9 @@ class Figures:
     observations: dict[int, pd.DataFrame]
     phases: pd.DataFrame
     matched: pd.DataFrame  # respondents matched across waves, for the tests of change
+    stage: CurrentStage
+    health_checks: pd.DataFrame  # concealed for the reader (health.health_checks)
+    entries: pd.DataFrame  # what emerged, concealed for the reader (outcomes.entries)
 
 
 def largest_shown(frame: pd.DataFrame, *columns: str) -> float:
@@ -86,6 +92,9 @@ def gather_figures(store: Store, user: User, initiative_id: int) -> Figures:
         },
         phases=initiative_phases(store, user, initiative_id),
         matched=matched_pairs(store, user, initiative_id),
+        stage=current_stage(store, user, initiative_id),
+        health_checks=health_checks(store, user, initiative_id),
+        entries=entries(store, user, initiative_id),
     )
 
 

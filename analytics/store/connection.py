@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from analytics import settings
 from analytics.instrument import Item, load_instrument_csv
-from analytics.store.schema import MIGRATIONS
+from analytics.store.schema import DEFAULT_PHASE_MODEL, MIGRATIONS
 
 DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
 
@@ -306,12 +306,22 @@ class Store:
             [initiative_id],
         )
 
-    def phases(self, initiative_id: int) -> pd.DataFrame:
-        """The initiative's dated phases in order (an open phase has no end date)."""
-        frame = self.read_df(
-            "SELECT phase, start_date, end_date FROM phases WHERE initiative_id = ?"
-            " ORDER BY start_date",
+    def phase_model(self, initiative_id: int) -> str:
+        """The key of the phase model the initiative is told in (FSG's when none was chosen)."""
+        found = self.read_one(
+            "SELECT phase_model FROM initiative_phase_models WHERE initiative_id = ?",
             [initiative_id],
+        )
+        return DEFAULT_PHASE_MODEL if found is None else str(found)
+
+    def phases(self, initiative_id: int, phase_model: str | None = None) -> pd.DataFrame:
+        """The initiative's dated phases in order (an open phase has no end date), in its
+        current phase model or in `phase_model`; with who recorded each and their note."""
+        model = self.phase_model(initiative_id) if phase_model is None else phase_model
+        frame = self.read_df(
+            "SELECT phase, start_date, end_date, note, recorded_by FROM phases"
+            " WHERE initiative_id = ? AND phase_model = ? ORDER BY start_date",
+            [initiative_id, model],
         )
         for column in ("start_date", "end_date"):
             frame[column] = pd.to_datetime(frame[column]).dt.date

@@ -11,6 +11,12 @@ PHASES = ("initiate action", "organise for impact", "sustain action and impact")
 MILESTONE_STATUSES = ("planned", "in progress", "done", "blocked", "dropped")
 ROLES = ("admin", "backbone", "broker", "funder")
 POLARITIES = ("higher", "lower")
+# Issue 15: the broker's view. Phase names depend on the initiative's phase model (data/
+# phase_models.toml) and are checked in analytics.measures.phases, not here.
+DEFAULT_PHASE_MODEL = "fsg"  # an initiative without a chosen model; PHASES are its phases
+HEALTH_RATINGS = ("red", "amber", "green")
+HEALTH_CHECK_RUN_BY = ("broker", "partners meeting")
+ENTRY_KINDS = ("outcome", "decision")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -248,5 +254,80 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         3,
         "the time a password was last set, to end the sessions signed in before",
         ["ALTER TABLE users ADD COLUMN password_changed_at TIMESTAMP"],
+    ),
+    (
+        4,
+        "the broker's view: phase models, health checks, what emerged",
+        [
+            # Phases belong to a phase model now, with a note and who recorded them. The FSG
+            # CHECK goes: DuckDB cannot drop a constraint, so the table is rebuilt (nothing
+            # references it) and its rows copied as FSG phases.
+            f"""CREATE TABLE phases_v3 (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_phase'),
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id),
+                phase_model VARCHAR NOT NULL DEFAULT 'fsg',
+                phase VARCHAR NOT NULL,
+                start_date DATE NOT NULL,
+                end_date DATE,
+                note VARCHAR NOT NULL DEFAULT '',
+                recorded_by VARCHAR NOT NULL DEFAULT '',
+                CHECK (end_date IS NULL OR end_date >= start_date),
+                CHECK (phase_model <> 'fsg' OR phase IN {_in(PHASES)})
+            )""",
+            """INSERT INTO phases_v3 (id, initiative_id, phase, start_date, end_date)
+                SELECT id, initiative_id, phase, start_date, end_date FROM phases""",
+            "DROP TABLE phases",
+            "ALTER TABLE phases_v3 RENAME TO phases",
+            # Apart from initiatives, as initiative_instruments: no row means FSG's model.
+            """CREATE TABLE initiative_phase_models (
+                initiative_id INTEGER PRIMARY KEY REFERENCES initiatives(id),
+                phase_model VARCHAR NOT NULL
+            )""",
+            "CREATE SEQUENCE seq_health_check START 1",
+            f"""CREATE TABLE health_checks (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_health_check'),
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id),
+                held_on DATE NOT NULL,
+                phase_model VARCHAR NOT NULL,
+                phase VARCHAR,
+                run_by VARCHAR NOT NULL CHECK (run_by IN {_in(HEALTH_CHECK_RUN_BY)}),
+                recorded_by VARCHAR NOT NULL,
+                recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            f"""CREATE TABLE health_check_ratings (
+                health_check_id INTEGER NOT NULL REFERENCES health_checks(id),
+                position INTEGER NOT NULL,
+                topic VARCHAR NOT NULL,
+                is_principle BOOLEAN NOT NULL,
+                rating VARCHAR NOT NULL CHECK (rating IN {_in(HEALTH_RATINGS)}),
+                note VARCHAR NOT NULL DEFAULT '',
+                next_step VARCHAR NOT NULL DEFAULT '',
+                PRIMARY KEY (health_check_id, topic)
+            )""",
+            "CREATE SEQUENCE seq_emergent_entry START 1",
+            f"""CREATE TABLE emergent_entries (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_emergent_entry'),
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id),
+                kind VARCHAR NOT NULL CHECK (kind IN {_in(ENTRY_KINDS)}),
+                happened_on DATE NOT NULL,
+                title VARCHAR NOT NULL,
+                change VARCHAR NOT NULL DEFAULT '',
+                for_whom VARCHAR NOT NULL DEFAULT '',
+                place VARCHAR NOT NULL DEFAULT '',
+                significance VARCHAR NOT NULL DEFAULT '',
+                contribution VARCHAR NOT NULL DEFAULT '',
+                decided VARCHAR NOT NULL DEFAULT '',
+                confirmed_by VARCHAR NOT NULL DEFAULT '',
+                confirmed BOOLEAN NOT NULL DEFAULT false,
+                conditions VARCHAR[] NOT NULL DEFAULT [],
+                principles VARCHAR[] NOT NULL DEFAULT [],
+                phase_model VARCHAR,
+                phase VARCHAR,
+                names_people BOOLEAN NOT NULL DEFAULT false,
+                shareable BOOLEAN NOT NULL DEFAULT false,
+                recorded_by VARCHAR NOT NULL,
+                recorded_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+        ],
     ),
 ]

@@ -564,7 +564,11 @@ def add_phase_bands(
     end_default = until or dt.date.today()
     axes = axes or ["x"]
     shapes, notes = list(fig.layout.shapes or []), list(fig.layout.annotations or [])
-    for phase in phases.itertuples():
+    # FSG's phases keep their tints; other models' phases take the tints in turn, so that
+    # neighbours differ.
+    tints = list(PHASE_FILL.values())
+    own = set(phases["phase"]) <= set(PHASE_FILL)
+    for number, phase in enumerate(phases.itertuples()):
         end = (
             phase.end_date
             if phase.end_date is not None and not pd.isna(phase.end_date)
@@ -581,7 +585,7 @@ def add_phase_bands(
                     x1=end,
                     y0=0,
                     y1=1,
-                    fillcolor=PHASE_FILL.get(phase.phase, "rgba(0,0,0,0.05)"),
+                    fillcolor=PHASE_FILL[phase.phase] if own else tints[number % len(tints)],
                     line=dict(width=0),
                     layer="below",
                 )
@@ -596,7 +600,7 @@ def add_phase_bands(
                         xanchor="left",
                         yanchor="top",
                         xshift=3,
-                        yshift=-2,
+                        yshift=-2 - 14 * (number % 2),  # neighbours' names on two lines
                         showarrow=False,
                         text=phase.phase.capitalize(),
                         font=dict(size=11, color="#444"),
@@ -809,19 +813,25 @@ def timeline_chart(
     indicator_points: pd.DataFrame,
     phases: pd.DataFrame | None,
     until: object,
+    entries: pd.DataFrame | None = None,
 ) -> go.Figure:
     """One time axis, three rows: the two indices; milestones done (cumulative) and due; each
-    indicator's progress from baseline (0%) to target (100%)."""
+    indicator's progress from baseline (0%) to target (100%); with `entries`, a fourth row of
+    what emerged (outcomes and decisions, as the reader may see them)."""
+    lanes = 3 if entries is None else 4
+    titles = [
+        "Partnership indices (1-5)",
+        "Milestones",
+        "Outcome indicators: progress from baseline to target",
+        "What emerged",
+    ]
     fig = make_subplots(
-        rows=3,
+        rows=lanes,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.09,
-        subplot_titles=[
-            "Partnership indices (1-5)",
-            "Milestones",
-            "Outcome indicators: progress from baseline to target",
-        ],
+        vertical_spacing=0.09 if lanes == 3 else 0.07,
+        subplot_titles=titles[:lanes],
+        row_heights=None if lanes == 3 else [0.3, 0.25, 0.3, 0.15],
     )
     for key, colour in (
         ("collective_impact", OKABE_ITO["blue"]),
@@ -881,15 +891,57 @@ def timeline_chart(
             col=1,
         )
     fig.add_hline(y=100, line=dict(color=OKABE_ITO["green"], dash="dot"), row=3, col=1)
+    if entries is not None:
+        _add_entries(fig, entries, row=4)
     fig.add_vline(x=until, line=dict(color="#000000", width=1.5, dash="dash"))
-    add_phase_bands(fig, phases, until=until, axes=["x", "x2", "x3"])
+    add_phase_bands(fig, phases, until=until, axes=["x", "x2", "x3", "x4"][:lanes])
     fig.update_yaxes(range=[1, 5], row=1, col=1)
     fig.update_yaxes(title_text="% of the way", row=3, col=1)
     fig.update_xaxes(tickformat="%b<br>%Y")
     fig.update_layout(
         font=FONT,
-        height=960,
+        height=960 if lanes == 3 else 1120,
         margin=dict(l=60, r=20, t=60, b=150),
-        legend=dict(orientation="h", yanchor="top", y=-0.07, x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.07 if lanes == 3 else -0.06, x=0),
     )
     return fig
+
+
+ENTRY_MARKERS = {  # (lane, symbol, colour): confirmed outcomes filled, others open
+    "outcome": ("Outcome", "diamond", OKABE_ITO["green"]),
+    "decision": ("Decision", "circle", OKABE_ITO["black"]),
+}
+
+
+def _add_entries(fig: go.Figure, entries: pd.DataFrame, row: int) -> None:
+    """One marker per outcome or decision on its date, in a lane of its kind; the title on
+    hover. An outcome not yet confirmed is drawn open."""
+    for kind, (lane, symbol, colour) in ENTRY_MARKERS.items():
+        mine = entries[entries["kind"] == kind]
+        if kind == "outcome":
+            groups = [(True, "confirmed"), (False, "not yet confirmed")]
+        else:
+            groups = [(None, "")]
+        for confirmed, words in groups:
+            shown = mine if confirmed is None else mine[mine["confirmed"].astype(bool) == confirmed]
+            name = f"{lane}s{' ' + words if words else ''}"
+            fig.add_trace(
+                go.Scatter(
+                    x=pd.to_datetime(shown["date"]),
+                    y=[lane] * len(shown),
+                    name=name,
+                    mode="markers",
+                    marker=dict(
+                        symbol=symbol if confirmed is not False else f"{symbol}-open",
+                        size=13,
+                        color=colour,
+                        line=dict(width=1.5, color=colour),
+                    ),
+                    customdata=shown["title"].map(plotly_text),
+                    hovertemplate="%{customdata}<br>%{x|%d %b %Y}<extra></extra>",
+                    showlegend=len(shown) > 0,
+                ),
+                row=row,
+                col=1,
+            )
+    fig.update_yaxes(categoryorder="array", categoryarray=["Decision", "Outcome"], row=row, col=1)
