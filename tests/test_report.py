@@ -282,3 +282,17 @@ def test_cli_usage_errors(cli_db, tmp_path, args, reason):
     )
     assert code == 2
     assert reason in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+def test_an_initiative_without_waves_gets_a_report(writable_demo_store):
+    """A new initiative has no survey wave yet: its report says so (an empty list of waves
+    used to select no columns of the waves table, and the report failed)."""
+    from analytics.store.connection import Store
+
+    store = writable_demo_store
+    with store.transaction() as cursor:
+        Store.create_initiative(cursor, "Just Started", Store.default_instrument_in(cursor))
+    initiative_id = store.initiative_id("Just Started")
+    content = report_content(store, ADMIN, initiative_id)
+    assert "has no survey wave" in content.sections[0].paragraphs[0]
+    assert report_pdf(store, ADMIN, initiative_id).startswith(b"%PDF")

@@ -608,6 +608,18 @@ def shannon_evenness(counts: list[int] | pd.Series) -> float | None:
     return float(-(shares * np.log(shares)).sum() / math.log(len(values)))
 
 
+PARTICIPATION_COLUMNS = [
+    "wave",
+    "opened_on",
+    "respondents",
+    "responding_partners",
+    "active_partners",
+    "response_rate",
+    "evenness_responding",
+    "evenness_active",
+]
+
+
 @guarded(Permission.VIEW)
 def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Per wave: respondents, responding partners, active partners (joined on or before the
@@ -647,7 +659,7 @@ def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
         )
     # A funder sees how many took part only when the wave is large enough to be shown.
     shown = conceal(
-        pd.DataFrame(rows),
+        pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS),
         user,
         n_column="respondents",
         statistics=("responding_partners", "response_rate", "evenness_responding"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded
@@ -148,7 +149,10 @@ class ReportContext:
         """Everything the report of one initiative over `period` says to `user`, from the
         analytics layer (which refuses a reader without the grant)."""
         figures = gather_figures(store, user, initiative_id)
-        waves = figures.waves[[period.contains(d) for d in figures.waves["opened_on"]]]
+        # .loc with a boolean array: an empty list would select no columns, not no rows.
+        waves = figures.waves.loc[
+            np.array([period.contains(d) for d in figures.waves["opened_on"]], dtype=bool)
+        ]
         labels = waves["label"].tolist()
         stats = conceal(figures.statistics[figures.statistics["wave"].isin(labels)], user)
         as_of = min(period.end or dt.date.today(), dt.date.today())
