@@ -121,7 +121,9 @@ def partner_measures(ties: pd.DataFrame, organisations: list | None = None) -> p
     betweenness = nx.betweenness_centrality(graph) if nodes else {}
     undirected = graph.to_undirected()
     if undirected.number_of_edges():
-        eigenvector = nx.eigenvector_centrality_numpy(undirected)
+        # Power iteration (networkx shifts it by the identity, so it converges on bipartite
+        # graphs too), from the same start vector every time: the same graph, the same values.
+        eigenvector = nx.eigenvector_centrality(undirected, max_iter=5000, tol=1e-10)
     else:
         eigenvector = dict.fromkeys(nodes, 0.0)
     received = ties.groupby("target")[["trust", "value"]].mean()
