@@ -37,7 +37,7 @@ COLLABORATION_LEVELS: dict[int, str] = {
 }
 RATING_RANGE = (1, 4)
 _LEVEL_BY_NAME = {name: level for level, name in COLLABORATION_LEVELS.items()}
-_LEADING_LEVEL = re.compile(r"^([0-5])\s*(?:[-\u2013:.)=]|$)")
+_LEADING_LEVEL = re.compile(r"^([0-5])(?:\s*[-\u2013:.)=])?\s+(?=[^\d\s])")
 _INTEGER = re.compile(r"^\d+(\.0+)?$")
 # A roster column names its partner in brackets (Google Forms grids, SurveyMonkey matrices as
 # read by layouts), after " - " (Qualtrics), or after "with" ("...your work with Partner A?").
