@@ -127,12 +127,12 @@ LONG = (
     b"Alpha Trust,Gamma Group,collaboration,,,,\n"
 )
 ROSTER = (
-    "Timestamp,Your organisation,How would you describe your work with each partner? "
-    "[Alpha Trust],How would you describe your work with each partner? [Beta Council],"
-    "How would you describe your work with each partner? [Gamma Group]\n"
-    "2026/03/01 10:00:00,alpha trust,,Coordination,1 - Networking\n"
-    "2026/03/02 11:00:00,Gamma Group,Collaboration,Don't know,\n"
-).encode()
+    b"Timestamp,Your organisation,How would you describe your work with each partner? "
+    b"[Alpha Trust],How would you describe your work with each partner? [Beta Council],"
+    b"How would you describe your work with each partner? [Gamma Group]\n"
+    b"2026/03/01 10:00:00,alpha trust,,Coordination,1 - Networking\n"
+    b"2026/03/02 11:00:00,Gamma Group,Collaboration,Don't know,\n"
+)
 
 
 def _import(store, data: bytes, name: str, wave: str, create: bool = True):
@@ -230,3 +230,31 @@ def test_levels_read_as_numbers_or_names(text, level):
 @pytest.mark.parametrize("text", ["6", "-1", "2.5", "partnership", "=1+1"])
 def test_anything_else_is_not_a_level(text):
     assert isinstance(parse_level(text), str)
+
+
+# -- the demo's networks ---------------------------------------------------------------------
+
+
+def _measure(store, initiative_id: int, measure: str) -> list[float]:
+    found = net.network_measures(store, ADMIN, initiative_id)
+    return found.loc[found["measure"] == measure, "value"].tolist()
+
+
+def test_riverside_densifies_and_comes_to_trust_more(demo_store, riverside):
+    density = _measure(demo_store, riverside, "density")
+    assert len(density) >= 3 and density == sorted(density) and density[-1] > 3 * density[0]
+    trust = _measure(demo_store, riverside, "mean_trust")
+    assert trust[-1] > trust[0] + 0.5
+
+
+def test_northgates_community_organisations_stay_on_the_edge(demo_store, northgate):
+    partners = net.network_partners(demo_store, ADMIN, northgate)
+    for _wave, group in partners.groupby("wave"):
+        community = group[group["sector"] == "community member"]
+        others = group[group["sector"] != "community member"]
+        assert len(community) and community["on_edge"].all()
+        assert others["on_edge"].mean() < 0.4
+
+
+def test_coastal_is_sparse(demo_store, coastal):
+    assert max(_measure(demo_store, coastal, "density")) < 0.05

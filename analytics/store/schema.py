@@ -266,7 +266,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             # the undo deletes by import_id.
             """CREATE TABLE network_ties (
                 network_wave_id INTEGER NOT NULL,
-                import_id INTEGER NOT NULL,
+                import_id INTEGER,  -- NULL for the demo's ties, as for its respondents
                 source_partner_id INTEGER NOT NULL,
                 target_partner_id INTEGER NOT NULL,
                 level UTINYINT NOT NULL CHECK (level BETWEEN 0 AND 5),
