@@ -198,6 +198,9 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.wave_breakdowns": lambda: statistics.wave_breakdowns(
             store, user, initiative_id, tiny_wave
         ),
+        "analytics.views.exports.network_export": lambda: exports.network_export(
+            store, user, initiative_id
+        ),
         "analytics.measures.network.network_waves": lambda: network.network_waves(
             store, user, initiative_id
         ),

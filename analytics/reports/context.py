@@ -12,6 +12,7 @@ from analytics.access.permissions import Permission, User, guarded
 from analytics.measures.indicators import indicators, observations
 from analytics.measures.milestones import milestones
 from analytics.measures.milestones import phases as initiative_phases
+from analytics.measures.network import network_measures, network_waves
 from analytics.measures.scoring import Bands
 from analytics.measures.statistics import (
     breakdown_statistics,
@@ -48,6 +49,8 @@ class Figures:
     indicators: pd.DataFrame
     observations: dict[int, pd.DataFrame]
     phases: pd.DataFrame
+    network_waves: pd.DataFrame  # label, opened_on
+    network: pd.DataFrame  # wave, measure, value: network-level only, for every reader
 
 
 def largest_shown(frame: pd.DataFrame, *columns: str) -> float:
@@ -78,6 +81,8 @@ def gather_figures(store: Store, user: User, initiative_id: int) -> Figures:
             int(i): observations(store, user, initiative_id, int(i)) for i in defined["id"]
         },
         phases=initiative_phases(store, user, initiative_id),
+        network_waves=network_waves(store, user, initiative_id),
+        network=network_measures(store, user, initiative_id),
     )
 
 
