@@ -6,6 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.access.permissions import Permission
+from analytics.errors import ImportRefused
+from analytics.ingest.network import commit_network, prepare_network, read_network
+from analytics.ingest.reading import UnreadableFile
 from analytics.measures.network import (
     network_map,
     network_measures,
@@ -21,7 +24,7 @@ from analytics.views.network_view import (
     network_trend_figure,
 )
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
 
 WAVE_KEY = "network.wave"
 
@@ -99,6 +102,31 @@ def _render_detail(db, user, initiative_id: int, wave: str) -> None:
     st.dataframe(table, hide_index=True, key="network.partners")
 
 
+def _render_upload(db, user, initiative_id: int) -> None:
+    with st.expander("Import a network file", icon=":material/upload_file:"):
+        st.caption(
+            "Our template (respondent_organisation, partner_organisation, level 0-5, optional "
+            "frequency, trust and value 1-4) or a survey tool's export with a roster question "
+            "(one column per partner). New organisations are added as partners."
+        )
+        upload = st.file_uploader("Network file", type=["csv", "xlsx"], key="network.file")
+        wave = st.text_input("Network wave", key="network.new_wave")
+        if not st.button("Import", key="network.import", disabled=upload is None or not wave):
+            return
+        try:
+            data = upload.getvalue()
+            prepared = prepare_network(read_network(data, upload.name), data)
+            result = commit_network(db, initiative_id, prepared, user=user, wave=wave)
+        except (ImportRefused, UnreadableFile) as error:
+            show_refusal(error, "Nothing was imported: ")
+            return
+        st.success(
+            f"Imported {result.ties} relationships into {literal(result.wave)}"
+            + (f"; added {len(result.partners_added)} partners" if result.partners_added else "")
+            + "."
+        )
+
+
 def main() -> None:
     db = store()
     user = page_user()
@@ -107,11 +135,13 @@ def main() -> None:
     if picked is None:
         return
     initiative_id, name = picked
+    if user.may(Permission.IMPORT, initiative_id):
+        _render_upload(db, user, initiative_id)
     waves = network_waves(db, user, initiative_id)["label"].tolist()
     if not waves:
         st.info(
-            "No network wave yet. Upload a network file (our template or a roster question of "
-            "your survey tool) on the Upload page, or with `python -m analytics import-network`."
+            "No network wave yet. Import a network file (our template or a roster question of "
+            "your survey tool) above, or with `python -m analytics import-network`."
         )
         return
     wave = _render_map(db, user, initiative_id, name, waves)

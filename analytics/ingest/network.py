@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analytics.access.permissions import Permission, User, require
@@ -177,14 +178,15 @@ def _prepare_long(table: Table, problems: _Problems) -> pd.DataFrame:
         (names["respondent_organisation"], names["partner_organisation"]),
         problems,
     )
-    levels = []
-    for i, text in enumerate(data[names["level"]]):
-        level = parse_level(text)
-        if level is None:
-            problems.add(int(rows.iat[i]), names["level"], text, "no level given")
-        elif isinstance(level, str):
-            problems.add(int(rows.iat[i]), names["level"], text, level)
-        levels.append(level if isinstance(level, int) else None)
+    # Each distinct cell is read once: a file of 20,000 ties has a handful of distinct levels.
+    level_column = data[names["level"]]
+    read = {text: parse_level(text) for text in level_column.unique()}
+    parsed = level_column.map(read)
+    for i in np.flatnonzero(~parsed.map(lambda v: isinstance(v, int)).to_numpy(dtype=bool)):
+        text = level_column.iat[i]
+        reason = read[text] if isinstance(read[text], str) else "no level given"
+        problems.add(int(rows.iat[i]), names["level"], text, reason)
+    levels = [v if isinstance(v, int) else None for v in parsed]
     ratings = {}
     for kind in ("trust", "value"):
         columns = [
@@ -192,13 +194,12 @@ def _prepare_long(table: Table, problems: _Problems) -> pd.DataFrame:
         ]
         given = pd.DataFrame(index=data.index)
         for column in columns:
-            parsed = []
-            for i, text in enumerate(data[column]):
-                rating = _rating(text)
-                if isinstance(rating, str):
-                    problems.add(int(rows.iat[i]), column, text, rating)
-                parsed.append(rating if isinstance(rating, float) else None)
-            given[column] = pd.Series(parsed, index=data.index, dtype="float64")
+            read_rating = {text: _rating(text) for text in data[column].unique()}
+            values = data[column].map(read_rating)
+            bad = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            for i in np.flatnonzero(bad):
+                problems.add(int(rows.iat[i]), column, data[column].iat[i], values.iat[i])
+            given[column] = pd.to_numeric(values.where(~bad), errors="coerce").astype("float64")
         ratings[kind] = given.mean(axis=1) if columns else pd.Series(float("nan"), data.index)
     frequency = (
         data[names["frequency"]].str.strip().replace("", None)

@@ -23,6 +23,7 @@ from analytics.store.connection import Store
 STRONG_LEVEL = 2  # cooperation or more: a partner with no such tie is "on the edge"
 MISMATCH_GAP = 2  # A rates the tie two or more levels higher than B rates it
 LAYOUT_SEED = 16
+LAYOUT_ITERATIONS, LAYOUT_ITERATIONS_LARGE, LARGE_NETWORK = 50, 15, 300
 NETWORK_MEASURES = (
     "organisations",
     "ties",
@@ -184,7 +185,17 @@ def stable_layout(ties: pd.DataFrame, seed: int = LAYOUT_SEED) -> dict[object, t
     graph.add_edges_from(zip(strong["source"], strong["target"], strict=True))
     if not graph.number_of_nodes():
         return {}
-    positions = nx.spring_layout(graph, seed=seed, k=1.6 / math.sqrt(graph.number_of_nodes()))
+    # "force" (Fruchterman-Reingold) at every size: networkx's default switches to an energy
+    # method from 500 nodes, which is slower. A network that large is a dense cloud whatever
+    # the layout does: fewer iterations keep its first draw near the 2 s of issue 16.
+    n = graph.number_of_nodes()
+    positions = nx.spring_layout(
+        graph,
+        seed=seed,
+        k=1.6 / math.sqrt(n),
+        method="force",
+        iterations=LAYOUT_ITERATIONS if n < LARGE_NETWORK else LAYOUT_ITERATIONS_LARGE,
+    )
     return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
 
 
@@ -324,20 +335,28 @@ def network_map(store: Store, user: User, initiative_id: int) -> tuple[pd.DataFr
     positions = store.cached("network.layout", (initiative_id,), lambda: stable_layout(ties))
     nodes, edges = [], []
     for label, wave_ties in _by_wave(store, initiative_id):
-        graph = tie_graph(wave_ties)
+        strong = wave_ties[wave_ties["level"] >= 1]
+        # Ties either way, a pair counted once (the undirected graph's degree).
+        pairs = pd.DataFrame(
+            {
+                "a": strong[["source", "target"]].min(axis=1),
+                "b": strong[["source", "target"]].max(axis=1),
+            }
+        ).drop_duplicates()
+        degree = pd.concat([pairs["a"], pairs["b"]]).value_counts()
         strongest = strongest_levels(wave_ties)
-        frame = pd.DataFrame({"node": list(graph.nodes)})
+        frame = pd.DataFrame({"node": strongest.index.to_numpy()})
         frame["wave"] = label
         frame["name"] = frame["node"].map(partners["name"])
         frame["sector"] = frame["node"].map(partners["sector"])
         frame["x"] = frame["node"].map(lambda n: positions[n][0])
         frame["y"] = frame["node"].map(lambda n: positions[n][1])
-        frame["degree"] = [graph.to_undirected(as_view=True).degree(n) for n in frame["node"]]
-        frame["on_edge"] = frame["node"].map(strongest).fillna(0) < STRONG_LEVEL
+        frame["degree"] = frame["node"].map(degree).fillna(0).astype(int)
+        frame["on_edge"] = frame["node"].map(strongest) < STRONG_LEVEL
         nodes.append(frame)
-        strong = wave_ties[wave_ties["level"] >= 1][["source", "target", "level"]].copy()
-        strong["wave"] = label
-        edges.append(strong)
+        kept = strong[["source", "target", "level"]].copy()
+        kept["wave"] = label
+        edges.append(kept)
     columns = ["wave", "node", "name", "sector", "x", "y", "degree", "on_edge"]
     node_frame = (
         pd.concat(nodes, ignore_index=True)[columns] if nodes else pd.DataFrame(columns=columns)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -22,14 +23,13 @@ LABELLED_NODES = 6  # the most connected organisations carry their name on a nam
 _EDGE_COLOUR = "rgba(60,60,60,{alpha})"
 
 
-def _edge_trace(edges: pd.DataFrame, level: int) -> go.Scattergl | go.Scatter:
+def _edge_trace(edges: pd.DataFrame, level: int) -> go.Scatter:
     chosen = edges[edges["level"] == level]
-    xs, ys = [], []
-    for sx, sy, tx, ty in chosen[["source_x", "source_y", "target_x", "target_y"]].itertuples(
-        index=False
-    ):
-        xs += [sx, tx, None]
-        ys += [sy, ty, None]
+    # One polyline per level: each tie's two ends, then a gap (NaN) before the next tie.
+    xs = np.full(len(chosen) * 3, np.nan)
+    ys = np.full(len(chosen) * 3, np.nan)
+    xs[0::3], xs[1::3] = chosen["source_x"].to_numpy(), chosen["target_x"].to_numpy()
+    ys[0::3], ys[1::3] = chosen["source_y"].to_numpy(), chosen["target_y"].to_numpy()
     return go.Scatter(
         x=xs,
         y=ys,
