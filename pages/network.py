@@ -16,7 +16,7 @@ from analytics.measures.network import (
     network_partners,
     network_waves,
 )
-from analytics.measures.suppression import small_group_words
+from analytics.measures.suppression import suppression_threshold
 from analytics.views.network_view import (
     map_table,
     measures_wide,
@@ -38,13 +38,13 @@ def _render_map(db, user, initiative_id: int, name: str, waves: list[str]) -> st
     nodes, edges = network_map(db, user, initiative_id)
     if user.aggregated_only:
         st.caption(
-            "Organisations are not named on this map, and a sector with "
-            f"{small_group_words()} in a wave is not shown."
+            "Organisations are not named on this map (they are numbered), and a sector with "
+            f"fewer than {suppression_threshold()} organisations in a wave is not shown."
         )
     else:
         st.caption(
             "Each dot is an organisation, sized by its ties and coloured by sector; a line is a "
-            "tie someone reported, wider the closer the work. Organisations circled in red have "
+            "tie someone reported, wider the closer the work. Organisations circled in black have "
             "no tie at cooperation or more. Hover for names."
         )
     chart_with_data(
@@ -110,7 +110,7 @@ def _render_upload(db, user, initiative_id: int) -> None:
             "(one column per partner). New organisations are added as partners."
         )
         upload = st.file_uploader("Network file", type=["csv", "xlsx"], key="network.file")
-        wave = st.text_input("Network wave", key="network.new_wave")
+        wave = st.text_input("Wave label for this file", key="network.new_wave")
         if not st.button("Import", key="network.import", disabled=upload is None or not wave):
             return
         try:

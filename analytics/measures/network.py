@@ -24,6 +24,7 @@ STRONG_LEVEL = 2  # cooperation or more: a partner with no such tie is "on the e
 MISMATCH_GAP = 2  # A rates the tie two or more levels higher than B rates it
 LAYOUT_SEED = 16
 LAYOUT_ITERATIONS, LAYOUT_ITERATIONS_LARGE, LARGE_NETWORK = 50, 15, 300
+LONER_RING = 1.15  # where organisations without any tie stand, around the others
 NETWORK_MEASURES = (
     "organisations",
     "ties",
@@ -178,25 +179,32 @@ def tie_changes(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[set, set
 
 def stable_layout(ties: pd.DataFrame, seed: int = LAYOUT_SEED) -> dict[object, tuple[float, float]]:
     """Positions of every organisation of every wave, from one seeded spring layout of all
-    waves' ties together: an organisation stays in its place as the wave changes."""
+    waves' ties together: an organisation stays in its place as the wave changes. Those with no
+    tie at level 1 or more in any wave stand on a ring around the rest (a spring layout would
+    push them far out and squeeze everyone else into the middle)."""
     graph = nx.Graph()
-    graph.add_nodes_from(sorted(set(ties["source"]) | set(ties["target"])))
     strong = ties[ties["level"] >= 1]
     graph.add_edges_from(zip(strong["source"], strong["target"], strict=True))
-    if not graph.number_of_nodes():
-        return {}
-    # "force" (Fruchterman-Reingold) at every size: networkx's default switches to an energy
-    # method from 500 nodes, which is slower. A network that large is a dense cloud whatever
-    # the layout does: fewer iterations keep its first draw near the 2 s of issue 16.
+    loners = sorted((set(ties["source"]) | set(ties["target"])) - set(graph.nodes))
+    positions: dict[object, tuple[float, float]] = {}
     n = graph.number_of_nodes()
-    positions = nx.spring_layout(
-        graph,
-        seed=seed,
-        k=1.6 / math.sqrt(n),
-        method="force",
-        iterations=LAYOUT_ITERATIONS if n < LARGE_NETWORK else LAYOUT_ITERATIONS_LARGE,
-    )
-    return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
+    if n:
+        # "force" (Fruchterman-Reingold) at every size: networkx's default switches to an
+        # energy method from 500 nodes, which is slower. A network that large is a dense cloud
+        # whatever the layout does: fewer iterations keep its first draw near issue 16's 2 s.
+        laid = nx.spring_layout(
+            graph.subgraph(sorted(graph.nodes)),
+            seed=seed,
+            k=2.6 / math.sqrt(n),
+            method="force",
+            iterations=LAYOUT_ITERATIONS if n < LARGE_NETWORK else LAYOUT_ITERATIONS_LARGE,
+        )
+        radius = max((math.hypot(x, y) for x, y in laid.values()), default=1.0) or 1.0
+        positions = {node: (float(x) / radius, float(y) / radius) for node, (x, y) in laid.items()}
+    for k, node in enumerate(loners):
+        angle = 2 * math.pi * k / len(loners) + math.pi / 2
+        positions[node] = (LONER_RING * math.cos(angle), LONER_RING * math.sin(angle))
+    return positions
 
 
 # -- reads over the store -------------------------------------------------------------------------

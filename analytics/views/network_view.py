@@ -18,8 +18,7 @@ from analytics.store.schema import SECTORS
 from analytics.views.charts import FONT, OKABE_ITO, SECTOR_COLOURS
 
 SECTOR_COLOUR = dict(zip(SECTORS, SECTOR_COLOURS, strict=True))
-HIDDEN_COLOUR = "#DDDDDD"
-LABELLED_NODES = 6  # the most connected organisations carry their name on a named map
+HIDDEN_COLOUR = "#C4C4C4"
 _EDGE_COLOUR = "rgba(60,60,60,{alpha})"
 
 
@@ -53,12 +52,12 @@ def network_map_figure(nodes: pd.DataFrame, edges: pd.DataFrame, wave: str) -> g
         if (shown_edges["level"] == level).any():
             fig.add_trace(_edge_trace(shown_edges, level))
     top = max(int(shown_nodes["degree"].max()), 1) if len(shown_nodes) else 1
-    labelled = set(shown_nodes.nlargest(LABELLED_NODES, "degree")["node"])
     for sector in [*SECTORS, HIDDEN_SECTOR]:
         group = shown_nodes[shown_nodes["sector"] == sector]
         if group.empty:
             continue
         named = group["name"].fillna("").astype(str)
+        ring = "#7A7A7A" if sector == HIDDEN_SECTOR else "white"  # pale dots need an outline
         who = [
             html.escape(name) if name else f"Organisation {node}"
             for name, node in zip(named, group["node"], strict=True)
@@ -67,26 +66,20 @@ def network_map_figure(nodes: pd.DataFrame, edges: pd.DataFrame, wave: str) -> g
             f"{w}<br>{html.escape(sector)}<br>{degree} ties{'<br>on the edge' if edge else ''}"
             for w, degree, edge in zip(who, group["degree"], group["on_edge"], strict=True)
         ]
-        text = [
-            html.escape(name) if name and node in labelled else ""
-            for name, node in zip(named, group["node"], strict=True)
-        ]
         fig.add_trace(
             go.Scatter(
                 x=group["x"],
                 y=group["y"],
-                mode="markers+text",
-                text=text,
-                textposition="top center",
-                textfont=dict(size=11),
+                # Names on hover only: printed beside dots they cover each other in the middle.
+                mode="markers",
                 hovertext=hover,
                 hoverinfo="text",
                 marker=dict(
-                    size=[8 + 22 * math.sqrt(d / top) for d in group["degree"]],
+                    size=[7 + 15 * math.sqrt(d / top) for d in group["degree"]],
                     color=SECTOR_COLOUR.get(sector, HIDDEN_COLOUR),
                     line=dict(
-                        width=[2.5 if e else 1 for e in group["on_edge"]],
-                        color=[OKABE_ITO["vermillion"] if e else "white" for e in group["on_edge"]],
+                        width=[2 if e else 1 for e in group["on_edge"]],
+                        color=[OKABE_ITO["black"] if e else ring for e in group["on_edge"]],
                     ),
                 ),
                 name=html.escape(sector),
@@ -94,10 +87,21 @@ def network_map_figure(nodes: pd.DataFrame, edges: pd.DataFrame, wave: str) -> g
                 legendgrouptitle_text="Sector",
             )
         )
-    axis = dict(visible=False, range=[-1.15, 1.15], fixedrange=False)
+    if shown_nodes["on_edge"].any():  # a legend entry for the black ring
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker=dict(size=10, color="white", line=dict(width=2, color=OKABE_ITO["black"])),
+                name="ringed: no tie at level 2+",
+                legendgroup="sectors",
+            )
+        )
+    axis = dict(visible=False, range=[-1.3, 1.3], fixedrange=False)
     fig.update_layout(
         font=FONT,
-        height=620,
+        height=600,
         margin=dict(l=10, r=10, t=40, b=10),
         title=dict(text=f"Who works with whom: {html.escape(wave)}", x=0),
         xaxis=axis,
