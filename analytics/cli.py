@@ -131,6 +131,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     password.add_argument("login")
     password.add_argument("--db", type=Path)
+    net_imp = commands.add_parser(
+        "import-network", help="import one partner network file (template or roster question)"
+    )
+    net_imp.add_argument("file", type=Path, help="CSV or XLSX")
+    net_imp.add_argument("--initiative", required=True, help="initiative name")
+    net_imp.add_argument("--wave", required=True, help="network wave label")
+    net_imp.add_argument("--create", action="store_true", help="create the initiative if unknown")
+    net_imp.add_argument("--db", type=Path)
+
+    net = commands.add_parser("network", help="print the partner network's measures")
+    net.add_argument("--initiative", required=True)
+    net.add_argument("--wave", help="only this network wave")
+    net.add_argument("--partners", action="store_true", help="one row per wave and partner")
+    net.add_argument("--format", choices=("csv", "json"), default="csv")
+    net.add_argument("--db", type=Path)
+
     report = commands.add_parser("report", help="write the report of an initiative")
     report.add_argument("--initiative", required=True)
     report.add_argument("--format", choices=("html", "pdf"), required=True)
@@ -289,6 +305,101 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         forget_store(store.path)
 
 
+def run_import_network(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from analytics.ingest.network import commit_network, prepare_network, read_network
+
+    store = _store(args.db, must_exist=False)
+    try:
+        if store.initiative_id(args.initiative) is None and not args.create:
+            raise UsageError(
+                f"there is no initiative named {args.initiative!r}; add --create to create it"
+            )
+        try:
+            data = args.file.read_bytes()
+        except OSError as error:
+            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+        try:
+            table = read_network(data, args.file.name)
+            prepared = prepare_network(table, data)
+        except UnreadableFile as error:
+            raise UsageError(str(error)) from None
+        except ImportRefused as error:
+            raise UsageError(f"{args.file.name}: {error}") from None
+        _progress(err)(
+            0.2, f"Read {args.file.name}: {prepared.layout_name}, {len(table.data)} rows"
+        )
+        if prepared.problem_count:
+            err.write(
+                f"{args.file.name}: {prepared.problem_count} problem(s); nothing was imported.\n"
+            )
+            _print_table(prepared.problems_frame(), out)
+            return 1
+        try:
+            result = commit_network(
+                store,
+                Target(args.initiative, create=args.create),
+                prepared,
+                user=cli_user(),
+                wave=args.wave,
+            )
+        except ImportRefused as error:
+            err.write(f"{args.file.name}: {error}\n")
+            if error.problems:
+                _print_table(pd.DataFrame([p.as_dict() for p in error.problems]), out)
+            return 1
+        added = result.partners_added
+        out.write(
+            f"Imported {args.file.name} ({prepared.layout_name}; {table.grid.describe()}) into "
+            f"{args.initiative!r}, network wave {result.wave}: {result.ties} relationships "
+            f"among {result.organisations} organisations; import {result.import_id}.\n"
+            + (
+                f"Added {len(added)} organisation(s) as partners (sector 'other'): "
+                f"{', '.join(added)}.\n"
+                if added
+                else "Every organisation was already a partner.\n"
+            )
+        )
+        return 0
+    finally:
+        forget_store(store.path)
+
+
+NETWORK_COLUMNS = ["initiative", "wave", "measure", "value"]
+NETWORK_PARTNER_COLUMNS = [
+    "initiative",
+    "wave",
+    "partner",
+    "in_degree",
+    "out_degree",
+    "betweenness",
+    "eigenvector",
+]
+
+
+def run_network(args: argparse.Namespace, out: TextIO) -> int:
+    from analytics.measures.network import network_measures, network_partners
+
+    store = _store(args.db, must_exist=True)
+    try:
+        initiative_id = _initiative_id(store, args.initiative)
+        user = cli_user()
+        if args.partners:
+            table = network_partners(store, user, initiative_id)
+            columns = NETWORK_PARTNER_COLUMNS
+        else:
+            table = network_measures(store, user, initiative_id)
+            columns = NETWORK_COLUMNS
+        if args.wave is not None:
+            if args.wave not in set(table["wave"]):
+                raise UsageError(f"{args.initiative!r} has no network wave {args.wave!r}")
+            table = table[table["wave"] == args.wave]
+        table = table.assign(initiative=args.initiative)[columns].copy()
+        _write_table(table, args.format, out)
+        return 0
+    finally:
+        forget_store(store.path)
+
+
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
     # Imported here: the statistics bring scipy, which an import does not need.
     from analytics.views.exports import changes_export, scores_export
@@ -309,11 +420,7 @@ def run_scores(args: argparse.Namespace, out: TextIO) -> int:
                     raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
                 stats = stats[stats["wave"] == args.wave]
             table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
-        if args.format == "csv":
-            neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
-        else:
-            records = json.loads(table.to_json(orient="records"))
-            out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        _write_table(table, args.format, out)
         return 0
     except AccessDenied as error:
         raise UsageError(str(error)) from None
@@ -415,6 +522,8 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _write_table(table: pd.DataFrame, fmt: str, out: TextIO) -> None:
+    """A table on standard output: CSV safe to open in a spreadsheet, or JSON records (dates
+    as ISO text)."""
     if fmt == "csv":
         neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
     else:
@@ -491,6 +600,10 @@ def main(
             return run_outcomes_export(args, out)
         if args.command == "health-checks":
             return run_health_checks_export(args, out)
+        if args.command == "import-network":
+            return run_import_network(args, out, err)
+        if args.command == "network":
+            return run_network(args, out)
         return run_scores(args, out)
     except UsageError as error:
         err.write(f"error: {error}\n")

@@ -19,7 +19,7 @@ from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import propose_mapping
 from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
-from analytics.measures import milestones, scoring, statistics, suppression
+from analytics.measures import milestones, network, scoring, statistics, suppression
 from analytics.measures.suppression import conceal
 from tests.users import ADMIN, as_role
 
@@ -112,6 +112,7 @@ def _reads(store, user: User, initiative_id: int):
         health,
         indicators,
         milestones,
+        network,
         outcomes,
         phases,
         scoring,
@@ -225,6 +226,18 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.wave_breakdowns": lambda: statistics.wave_breakdowns(
             store, user, initiative_id, tiny_wave
         ),
+        "analytics.views.exports.network_export": lambda: exports.network_export(
+            store, user, initiative_id
+        ),
+        "analytics.measures.network.network_waves": lambda: network.network_waves(
+            store, user, initiative_id
+        ),
+        "analytics.measures.network.network_measures": lambda: network.network_measures(
+            store, user, initiative_id
+        ),
+        "analytics.measures.network.network_map": lambda: dict(
+            zip(("nodes", "edges"), network.network_map(store, user, initiative_id), strict=True)
+        ),
     }
     return {name: call() for name, call in calls.items()}
 
@@ -305,8 +318,20 @@ def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
         lambda s, u, i: commit.import_history(s, u, i),
         lambda s, u, i: scoring.initiative_statistics(s, u, i, by="organisation"),
         lambda s, u, i: statistics.breakdown_statistics(s, u, i, "organisation"),
+        lambda s, u, i: network.network_partners(s, u, i),
+        lambda s, u, i: network.network_mismatches(s, u, i),
+        lambda s, u, i: network.network_tie_changes(s, u, i),
     ],
-    ids=["partners to follow up", "partner names", "import history", "by org", "breakdown"],
+    ids=[
+        "partners to follow up",
+        "partner names",
+        "import history",
+        "by org",
+        "breakdown",
+        "network partners",
+        "network mismatches",
+        "network tie changes",
+    ],
 )
 def test_a_funder_is_refused_identities_and_imports(demo_store, riverside, call):
     with pytest.raises(AccessDenied):
@@ -440,3 +465,43 @@ def test_undo_does_not_tell_whether_another_initiatives_import_exists(writable_d
     assert messages[0] == messages[1]
     with pytest.raises(AccessDenied):
         undo_import(store, as_role("funder", store.initiative_id(COASTAL)), coastal_import)
+
+
+def test_no_partner_name_reaches_a_funder_in_the_network(demo_store, riverside):
+    """The map, its table and CSV, the figure, the measures over waves and the CLI's rows: a
+    funder gets no organisation's name, no partner id, and no sector under the threshold."""
+    from analytics.views.exports import csv_bytes
+    from analytics.views.network_view import (
+        map_table,
+        measures_wide,
+        network_map_figure,
+        network_trend_figure,
+    )
+
+    funder = as_role("funder", riverside)
+    names = demo_store.read_df("SELECT name FROM partners WHERE initiative_id = ?", [riverside])
+    nodes, edges = network.network_map(demo_store, funder, riverside)
+    measures = network.network_measures(demo_store, funder, riverside)
+    seen = [
+        nodes.to_csv(),
+        edges.to_csv(),
+        measures.to_csv(),
+        csv_bytes(measures_wide(measures)).decode(),
+        network_trend_figure(measures).to_json(),
+    ]
+    for wave in network.network_waves(demo_store, funder, riverside)["label"]:
+        seen.append(network_map_figure(nodes, edges, wave).to_json())
+        seen.append(csv_bytes(map_table(nodes, wave)).decode())
+    text = "\n".join(seen)
+    leaked = [name for name in names["name"] if name in text]
+    assert not leaked, f"a funder sees partner names {leaked[:3]}"
+    assert (nodes["name"] == "").all()
+    counts = nodes.groupby(["wave", "sector"])["node"].count()
+    shown = counts[counts.index.get_level_values("sector") != network.HIDDEN_SECTOR]
+    assert (shown >= suppression.suppression_threshold()).all()
+    backbone_nodes, _ = network.network_map(demo_store, as_role("backbone", riverside), riverside)
+    assert set(backbone_nodes["name"]) <= set(names["name"])
+    assert (backbone_nodes["name"] != "").all()
+    # The funder's node numbers are not the partner ids (same place, another number).
+    pairs = nodes.merge(backbone_nodes, on=["wave", "x", "y"], suffixes=("", "_id"))
+    assert len(pairs) == len(nodes) and (pairs["node"] == pairs["node_id"]).mean() < 0.2

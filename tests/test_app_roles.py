@@ -22,6 +22,7 @@ VIEWING = [
     "pages/conditions.py",
     "pages/principles.py",
     "pages/participation.py",
+    "pages/network.py",
     "pages/milestones.py",
     "pages/indicators.py",
     "pages/timeline.py",

@@ -445,3 +445,69 @@ def test_users_refusals_exit_2_with_a_reason_and_change_nothing(db, args, stdin,
 def test_users_role_must_be_one_of_the_four(db, capsys):
     code, _out, _err = users(db, "add", "x1", "--role", "chief", stdin="long enough pass\n")
     assert code == 2 and "invalid choice: 'chief'" in capsys.readouterr().err
+
+
+# -- the partner network ---------------------------------------------------------------------
+
+NETWORK = ROOT / "tests" / "fixtures" / "network"
+
+
+def test_import_network_creates_lists_added_partners_and_prints_measures(db):
+    code, out, err = run(
+        "import-network", NETWORK / "template.csv", "--initiative", "Bay", "--wave", "N1",
+        "--create", "--db", db,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "5 relationships among 3 organisations" in out
+    assert "Added 3 organisation(s) as partners" in out and "Bay Youth Club" in out
+    code, out, err = run(
+        "import-network", NETWORK / "roster_google_forms.csv", "--initiative", "Bay", "--wave",
+        "N2", "--db", db,
+    )  # fmt: skip
+    assert code == 0, err
+    # "Town Council" is a new name ("=Town Council" is another); "Bay Youth Club" is known.
+    assert "Added 1 organisation(s) as partners (sector 'other'): Town Council." in out
+    code, out, _err = run("network", "--initiative", "Bay", "--db", db)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["initiative", "wave", "measure", "value"]
+    measures = {r["measure"] for r in rows}
+    assert {"organisations", "ties", "density", "reciprocity", "degree_centralisation"} <= measures
+    assert {"mean_trust", "mean_value"} <= measures
+    first = {r["measure"]: r["value"] for r in rows if r["wave"] == "N1"}
+    assert float(first["ties"]) == 4 and float(first["density"]) == pytest.approx(4 / 6)
+    assert float(first["mean_trust"]) == pytest.approx(13 / 4)
+    code, out, _err = run(
+        "network", "--initiative", "Bay", "--wave", "N1", "--partners", "--db", db
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == [
+        "initiative", "wave", "partner", "in_degree", "out_degree", "betweenness", "eigenvector",
+    ]  # fmt: skip
+    assert {r["wave"] for r in rows} == {"N1"} and len(rows) == 3
+    assert "'=Town Council" in {r["partner"] for r in rows}  # neutralised for spreadsheets
+    code, out, _err = run("network", "--initiative", "Bay", "--format", "json", "--db", db)
+    assert code == 0 and {"initiative", "wave", "measure", "value"} == set(json.loads(out)[0])
+
+
+def test_import_network_problems_exit_1_and_change_nothing(db, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent_organisation,partner_organisation,level\nA,B,9\nA,C,two\n")
+    run("import-network", NETWORK / "template.csv", "--initiative", "Bay", "--wave", "N1",
+        "--create", "--db", db)  # fmt: skip
+    before = counts(db)
+    code, out, err = run("import-network", bad, "--initiative", "Bay", "--wave", "N2", "--db", db)
+    assert code == 1 and "2 problem(s)" in err and "a level runs from 0 to 5" in out
+    assert counts(db) == before
+
+
+def test_import_network_usage_errors_exit_2(db, tmp_path):
+    args = ["--initiative", "Nope", "--wave", "N1", "--db", db]
+    assert run("import-network", NETWORK / "template.csv", *args)[0] == 2  # no --create
+    assert run("import-network", tmp_path / "missing.csv", *args, "--create")[0] == 2
+    survey = tmp_path / "survey.csv"
+    survey.write_text("respondent_id,CA1\nr1,4\n")
+    assert run("import-network", survey, *args, "--create")[0] == 2  # not a network file
+    assert run("import-network", NETWORK / "template.csv", "--initiative", "X")[0] == 2  # no wave
+    run("import-network", NETWORK / "template.csv", "--initiative", "Bay", "--wave", "N1",
+        "--create", "--db", db)  # fmt: skip
+    assert run("network", "--initiative", "Bay", "--wave", "Nope", "--db", db)[0] == 2

@@ -97,4 +97,4 @@ def test_reports_page_prepares_a_report_and_offers_exports(demo_db_path, monkeyp
     assert not app.exception
     labels = [b.label for b in app.get("download_button")]
     assert "Download the PDF report" in labels
-    assert labels.count("CSV") == 4 and labels.count("XLSX") == 4
+    assert labels.count("CSV") == 5 and labels.count("XLSX") == 5  # network measures too

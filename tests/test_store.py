@@ -36,6 +36,8 @@ DOMAIN_TABLES = {
     "audit_log",
     "data_version",
     "schema_migrations",
+    "network_waves",
+    "network_ties",
 }
 
 

@@ -14,6 +14,7 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/conditions.py", "Conditions", ":material/account_tree:", Permission.VIEW),
     ("pages/principles.py", "Principles", ":material/handshake:", Permission.VIEW),
     ("pages/participation.py", "Participation", ":material/groups:", Permission.VIEW),
+    ("pages/network.py", "Partner network", ":material/hub:", Permission.VIEW),
     ("pages/milestones.py", "Milestones", ":material/flag:", Permission.VIEW),
     ("pages/indicators.py", "Outcome indicators", ":material/monitoring:", Permission.VIEW),
     ("pages/timeline.py", "Timeline", ":material/timeline:", Permission.VIEW),

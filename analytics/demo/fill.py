@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.access.accounts import NewAccount, hash_password, insert_account
+from analytics.demo.network import fill_networks
 from analytics.demo.stories import (
     DemoBrokering,
     PartnerNames,
@@ -406,6 +407,8 @@ def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
         instrument_id = store.default_instrument_in(cursor)
         for story in stories:
             _fill_story(cursor, rng, story, instrument_id, items, partner_names)
+        # After every survey table, from a random stream of its own: those tables are unchanged.
+        fill_networks(cursor)
         for account, _ in DEMO_ACCOUNTS:
             insert_account(cursor, account, hashed[account.login], is_demo=True)
         Store.audit(cursor, DEMO_ACTOR, "demo: add demo accounts", None, "", len(DEMO_ACCOUNTS))

@@ -12,9 +12,20 @@ import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded, require
 from analytics.errors import ImportProblem, ImportRefused
+from analytics.ingest.partners import PARTNER_KEYS_SQL
 from analytics.ingest.validate import MAX_PROBLEMS_KEPT, POLICIES, PreparedImport, Progress
 from analytics.instrument import Item
 from analytics.store.connection import Store, scalar
+
+# Respondents with their partner, by the one matching rule of analytics.ingest.partners.
+_INSERT_RESPONDENTS_SQL = (
+    "INSERT INTO respondents (id, wave_id, import_id, respondent_key, partner_id,"  # noqa: S608
+    " organisation, sector, role, submitted_at)"
+    " SELECT f.id, f.wave_id, ?, f.respondent_key, p.id, f.organisation, f.sector,"
+    " f.role, f.submitted_at FROM import_people f LEFT JOIN ("
+    + PARTNER_KEYS_SQL
+    + ") p ON p.name_key = lower(trim(f.organisation))"
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class Target:
     instrument_name: str | None = None
 
 
-def _resolve_target(cursor, target: Target, user: User) -> int:
+def resolve_target(cursor, target: Target, user: User) -> int:
     """The target's initiative id, created (and its instrument set) when asked: creating an
     initiative or changing its instrument is an admin's; importing needs IMPORT."""
     if target.instrument is not None:
@@ -142,6 +153,20 @@ def _refuse_respondents_already_imported(cursor, prepared: PreparedImport) -> No
     )
 
 
+def refuse_same_file(cursor, initiative_id: int, sha256: str, file_name: str) -> None:
+    """The same file (by its SHA-256) twice into one initiative is refused, survey or network."""
+    duplicate = scalar(
+        cursor,
+        "SELECT id FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
+        [initiative_id, sha256],
+    )
+    if duplicate is not None:
+        raise ImportRefused(
+            f"{file_name} was already imported into this initiative "
+            f"(import {duplicate}); undo that import first to import it again"
+        )
+
+
 def commit_import(
     store: Store,
     target: int | Target,
@@ -169,18 +194,9 @@ def commit_import(
     if prepared.respondents.empty:
         raise ImportRefused(f"{prepared.file_name} has no respondent with an answer to import")
     with store.transaction() as cursor:
-        initiative_id = target if isinstance(target, int) else _resolve_target(cursor, target, user)
+        initiative_id = target if isinstance(target, int) else resolve_target(cursor, target, user)
         require(user, Permission.IMPORT, initiative_id)
-        duplicate = scalar(
-            cursor,
-            "SELECT id FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
-            [initiative_id, prepared.sha256],
-        )
-        if duplicate is not None:
-            raise ImportRefused(
-                f"{prepared.file_name} was already imported into this initiative "
-                f"(import {duplicate}); undo that import first to import it again"
-            )
+        refuse_same_file(cursor, initiative_id, prepared.sha256, prepared.file_name)
         if progress:
             progress(0.75, "Writing respondents")
         wave_ids, created = _wave_ids(cursor, initiative_id, prepared)
@@ -216,13 +232,7 @@ def commit_import(
         cursor.register("import_people", people)
         _refuse_respondents_already_imported(cursor, prepared)
         cursor.execute(
-            "INSERT INTO respondents (id, wave_id, import_id, respondent_key, partner_id,"
-            " organisation, sector, role, submitted_at)"
-            " SELECT f.id, f.wave_id, ?, f.respondent_key, p.id, f.organisation, f.sector,"
-            " f.role, f.submitted_at FROM import_people f"
-            " LEFT JOIN (SELECT lower(trim(name)) AS name_key, min(id) AS id FROM partners"
-            "  WHERE initiative_id = ? GROUP BY 1) p"
-            "  ON p.name_key = lower(trim(f.organisation))",
+            _INSERT_RESPONDENTS_SQL,
             [import_id, initiative_id],
         )
         cursor.unregister("import_people")
@@ -261,10 +271,12 @@ def commit_import(
 
 def undo_import(store: Store, user: User, import_id: int) -> int:
     """Remove every respondent and answer of an import, and the waves it created that are now
-    empty; keep the import's record (marked undone) and audit it. Returns respondents removed."""
+    empty; keep the import's record (marked undone) and audit it. Returns respondents removed
+    (for a network import: its ties, the network waves and partners it added)."""
     with store.transaction() as cursor:
         found = cursor.execute(
-            "SELECT initiative_id, undone_at, waves_created, file_name FROM imports WHERE id = ?",
+            "SELECT initiative_id, undone_at, waves_created, file_name, kind, partners_created"
+            " FROM imports WHERE id = ?",
             [import_id],
         ).fetchall()
         # One answer whether the import does not exist or is another initiative's, so that the
@@ -272,9 +284,13 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
         if not found or not user.may(Permission.IMPORT, found[0][0]):
             require(user, Permission.IMPORT)
             raise ImportRefused(f"there is no import {import_id} that you may undo")
-        initiative_id, undone_at, waves_created, file_name = found[0]
+        initiative_id, undone_at, waves_created, file_name, kind, partners_created = found[0]
         if undone_at is not None:
             raise ImportRefused(f"import {import_id} was already undone on {undone_at:%Y-%m-%d}")
+        if kind == "network":
+            removed = _remove_network_import(cursor, import_id, partners_created or [])
+            _mark_undone(cursor, user, import_id, initiative_id, file_name, removed, kind)
+            return removed
         removed = int(
             scalar(cursor, "SELECT count(*) FROM respondents WHERE import_id = ?", [import_id])
         )
@@ -290,17 +306,45 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
                 " (SELECT 1 FROM respondents WHERE wave_id = ?)",
                 [wave_id, wave_id],
             )
+        _mark_undone(cursor, user, import_id, initiative_id, file_name, removed, kind)
+    return removed
+
+
+def _mark_undone(cursor, user, import_id, initiative_id, file_name, removed, kind) -> None:
+    cursor.execute(
+        "UPDATE imports SET undone_at = now(), undone_by = ? WHERE id = ?",
+        [user.login, import_id],
+    )
+    Store.audit(
+        cursor,
+        user.login,
+        f"undo {kind} import",
+        initiative_id,
+        f"{file_name} (import {import_id})",
+        removed,
+    )
+
+
+def _remove_network_import(cursor, import_id: int, partners_created: list[int]) -> int:
+    """A network import's ties, the network waves it created (when now empty) and the partners
+    it added (unless something else now refers to them). Returns the ties removed."""
+    removed = int(
+        scalar(cursor, "SELECT count(*) FROM network_ties WHERE import_id = ?", [import_id])
+    )
+    cursor.execute("DELETE FROM network_ties WHERE import_id = ?", [import_id])
+    cursor.execute(
+        "DELETE FROM network_waves w WHERE created_by_import = ? AND NOT EXISTS"
+        " (SELECT 1 FROM network_ties t WHERE t.network_wave_id = w.id)",
+        [import_id],
+    )
+    for partner_id in partners_created:
         cursor.execute(
-            "UPDATE imports SET undone_at = now(), undone_by = ? WHERE id = ?",
-            [user.login, import_id],
-        )
-        Store.audit(
-            cursor,
-            user.login,
-            "undo survey import",
-            initiative_id,
-            f"{file_name} (import {import_id})",
-            removed,
+            "DELETE FROM partners WHERE id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM network_ties WHERE ? IN"
+            "  (source_partner_id, target_partner_id))"
+            " AND NOT EXISTS (SELECT 1 FROM respondents WHERE partner_id = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM milestones WHERE owner_partner_id = ?)",
+            [partner_id, partner_id, partner_id, partner_id],
         )
     return removed
 

@@ -183,6 +183,22 @@ GENERIC = Layout("generic", "Spreadsheet with one header row", 1, lambda rows: T
 LAYOUT_BY_KEY = {layout.key: layout for layout in [*LAYOUTS, GENERIC]}
 
 
+# The partner network's own template (issue 16): one row per reported relationship. Kept out of
+# LAYOUTS: a survey upload is never read as a network file, nor the other way round.
+NETWORK_LONG = Layout(
+    "network_long",
+    "Common Measure network template (long)",
+    1,
+    _first_row_has("respondent_organisation", "partner_organisation", "level"),
+)
+
+
+def detect_network_layout(grid: Grid) -> Layout:
+    """The network template, else the survey tool's layout (a roster question inside it)."""
+    head = grid.frame.head(1).astype(str).values.tolist()
+    return NETWORK_LONG if NETWORK_LONG.detect(head) else detect_layout(grid)
+
+
 def detect_layout(grid: Grid) -> Layout:
     head = grid.frame.head(4).astype(str).values.tolist()
     for layout in LAYOUTS:

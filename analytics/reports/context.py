@@ -13,6 +13,7 @@ from analytics.access.permissions import Permission, User, guarded
 from analytics.measures.health import health_checks
 from analytics.measures.indicators import indicators, observations
 from analytics.measures.milestones import milestones
+from analytics.measures.network import network_measures, network_waves
 from analytics.measures.outcomes import entries
 from analytics.measures.phases import CurrentStage, current_stage
 from analytics.measures.phases import phases as initiative_phases
@@ -62,6 +63,8 @@ class Figures:
     stage: CurrentStage
     health_checks: pd.DataFrame  # concealed for the reader (health.health_checks)
     entries: pd.DataFrame  # what emerged, concealed for the reader (outcomes.entries)
+    network_waves: pd.DataFrame  # label, opened_on
+    network: pd.DataFrame  # wave, measure, value: network-level only, for every reader
 
 
 def largest_shown(frame: pd.DataFrame, *columns: str) -> float:
@@ -96,6 +99,8 @@ def gather_figures(store: Store, user: User, initiative_id: int) -> Figures:
         stage=current_stage(store, user, initiative_id),
         health_checks=health_checks(store, user, initiative_id),
         entries=entries(store, user, initiative_id),
+        network_waves=network_waves(store, user, initiative_id),
+        network=network_measures(store, user, initiative_id),
     )
 
 

@@ -330,4 +330,40 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        5,
+        "partner network waves and ties",
+        [
+            # Network waves have their own table, apart from the survey's `waves`: every survey
+            # figure (participation, trends, changes, the report) reads `waves` as "a round of
+            # the partner survey", and a network round with no survey answers would show there
+            # as an empty survey wave. The two rounds also keep their own calendars.
+            "CREATE SEQUENCE seq_network_wave START 1",
+            """CREATE TABLE network_waves (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_network_wave'),
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id),
+                label VARCHAR NOT NULL,
+                opened_on DATE NOT NULL,
+                created_by_import INTEGER,  -- removed with that import's undo when left empty
+                UNIQUE (initiative_id, label)
+            )""",
+            # One row per reported relationship: the respondent organisation's view of its tie
+            # with a partner. No foreign keys, as for respondents: the importer checks them and
+            # the undo deletes by import_id.
+            """CREATE TABLE network_ties (
+                network_wave_id INTEGER NOT NULL,
+                import_id INTEGER,  -- NULL for the demo's ties, as for its respondents
+                source_partner_id INTEGER NOT NULL,
+                target_partner_id INTEGER NOT NULL,
+                level UTINYINT NOT NULL CHECK (level BETWEEN 0 AND 5),
+                frequency VARCHAR,
+                trust DOUBLE CHECK (trust BETWEEN 1 AND 4),
+                value DOUBLE CHECK (value BETWEEN 1 AND 4),
+                CHECK (source_partner_id <> target_partner_id)
+            )""",
+            # What a network import added, so that its undo removes exactly that.
+            "ALTER TABLE imports ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'survey'",
+            "ALTER TABLE imports ADD COLUMN partners_created INTEGER[] NOT NULL DEFAULT []",
+        ],
+    ),
 ]

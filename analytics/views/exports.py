@@ -13,6 +13,7 @@ from analytics.access.permissions import AccessDenied, Permission, User, guarded
 from analytics.instrument import scale_label
 from analytics.measures.indicators import indicator_statuses, observations
 from analytics.measures.milestones import milestones
+from analytics.measures.network import network_measures
 from analytics.measures.scoring import STAT_FIGURES, initiative_statistics
 from analytics.measures.statistics import (
     CHANGE_COLUMNS,
@@ -51,7 +52,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 # -- the initiative's data as downloads, for one reader (issue 7) ------------------------------
 
-EXPORT_KINDS = ("scores", "milestones", "indicators", "responses")
+EXPORT_KINDS = ("scores", "milestones", "indicators", "network", "responses")
 FORMATS = ("csv", "xlsx")
 MIME_TYPES = {
     "csv": "text/csv",
@@ -170,6 +171,13 @@ def responses_export(store: Store, user: User, initiative_id: int) -> pd.DataFra
     )
 
 
+@guarded(Permission.VIEW)
+def network_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+    """The partner network's measures, one row per network wave and measure (wave, measure,
+    value): network-level figures only, the same for every reader."""
+    return network_measures(store, user, initiative_id)
+
+
 def available_exports(user: User) -> tuple[str, ...]:
     """The kinds of export this reader may download."""
     if user.has(Permission.VIEW_DETAIL):
@@ -186,6 +194,7 @@ def export_file(
         "scores": scores_export,
         "milestones": milestones_export,
         "indicators": indicators_export,
+        "network": network_export,
         "responses": responses_export,
     }
     if kind not in tables:

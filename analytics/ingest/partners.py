@@ -1,0 +1,35 @@
+"""Organisation names of an upload to the initiative's partners: the one matching rule every
+import uses (the survey's respondents, the network's organisations): case and outer spaces
+aside, the first partner of that name."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# The initiative's partners by their name key (parameter: the initiative id), to join on
+# `name_key = lower(trim(<name>))`.
+PARTNER_KEYS_SQL = (
+    "SELECT lower(trim(name)) AS name_key, min(id) AS id FROM partners"
+    " WHERE initiative_id = ? GROUP BY 1"
+)
+
+
+def match_partners(
+    cursor: duckdb.DuckDBPyConnection, initiative_id: int, names: list[str]
+) -> dict[str, int | None]:
+    """Each name's partner id, or None when no partner of the initiative has that name."""
+    if not names:
+        return {}
+    frame = pd.DataFrame({"name": list(dict.fromkeys(names))})
+    cursor.register("match_names", frame)
+    try:
+        rows = cursor.execute(
+            "SELECT f.name, p.id FROM match_names f LEFT JOIN ("  # noqa: S608 (constants)
+            + PARTNER_KEYS_SQL
+            + ") p ON p.name_key = lower(trim(f.name))",
+            [initiative_id],
+        ).fetchall()
+    finally:
+        cursor.unregister("match_names")
+    return {name: (None if pid is None else int(pid)) for name, pid in rows}
