@@ -267,7 +267,9 @@ def test_respondent_fields_are_checked():
     )
     prepared = _prepare(data)
     reasons = {(p.row, p.column): p.reason for p in prepared.problems}
-    assert reasons[(2, "sector")].startswith("not a sector")
+    # Issue 14: a sector no rule places is unspecified with a warning, never a problem.
+    assert (2, "sector") not in reasons
+    assert "'Martians'" in " ".join(prepared.warnings)
     assert reasons[(2, "submitted_at")] == "not a date and time"
     assert "earlier row" in reasons[(3, "respondent_id")]
     kept = prepared.respondents.set_index("respondent_key")

@@ -13,6 +13,7 @@ import pandas as pd
 from analytics.access.permissions import Permission, User, guarded
 from analytics.ingest.answers import normalise_label
 from analytics.ingest.layouts import Table
+from analytics.ingest.values import DEFAULT_CHOICES, VALUE_FIELDS, ValueMap, looks_like
 from analytics.instrument import Item
 from analytics.store.connection import Store
 
@@ -81,6 +82,7 @@ class Mapping:
     missing_codes: list[int] = field(default_factory=list)  # numeric codes that mean N/A
     item_column: str | None = None  # long layout: the column naming the item
     value_column: str | None = None  # long layout: the column holding the answer
+    values: ValueMap = field(default_factory=dict)  # the broker's value map (values.py)
 
     @property
     def is_long(self) -> bool:
@@ -98,6 +100,7 @@ class Mapping:
             missing_codes=[int(c) for c in raw.get("missing_codes", [])],
             item_column=raw.get("item_column"),
             value_column=raw.get("value_column"),
+            values={f: dict(m) for f, m in raw.get("values", {}).items()},
         )
 
     def restricted_to(self, labels: list[str]) -> Mapping:
@@ -109,6 +112,7 @@ class Mapping:
             missing_codes=list(self.missing_codes),
             item_column=self.item_column if self.item_column in present else None,
             value_column=self.value_column if self.value_column in present else None,
+            values={f: dict(m) for f, m in self.values.items()},
         )
 
 
@@ -148,8 +152,11 @@ def _match_field(texts: list[str]) -> tuple[str, int] | None:
     return None
 
 
-def propose_mapping(table: Table, items: list[Item]) -> Mapping:
-    """Items by id or statement in a header row; respondent fields by their common headers.
+def propose_mapping(
+    table: Table, items: list[Item], choices: dict[str, list[str]] | None = None
+) -> Mapping:
+    """Items by id or statement in a header row; respondent fields by their common headers,
+    or sector and role by their answers (`choices`: the initiative's lists).
 
     An item is matched to one column at most (the first); a field to its best-ranked column.
     """
@@ -173,8 +180,33 @@ def propose_mapping(table: Table, items: list[Item]) -> Mapping:
         found = _match_field(table.header_texts(label))
         if found and (found[0] not in best or found[1] < best[found[0]][0]):
             best[found[0]] = (found[1], label)
+    # A column whose answers look like sectors (or roles, when the initiative lists them) is
+    # that field even when its header does not say so ("Which of the following best describes
+    # your organisation?"); it beats a header that only contains a field's word.
+    choices_of = {**DEFAULT_CHOICES, **(choices or {})}
+    for name in VALUE_FIELDS:
+        if name in best:
+            continue
+        candidates = []
+        for label in table.labels:
+            if label in mapping.items or label in (mapping.item_column, mapping.value_column):
+                continue
+            taken = [f for f, (rank, lab) in best.items() if lab == label]
+            if any(best[f][0] < _BY_ANSWERS for f in taken):
+                continue
+            share = looks_like(table.data[label], name, choices_of[name])
+            if share:
+                candidates.append((-share, table.data[label].nunique(), label, taken))
+        if candidates:
+            _share, _n, label, taken = min(candidates, key=lambda c: c[:2])
+            for f in taken:
+                del best[f]
+            best[name] = (_BY_ANSWERS, label)
     mapping.fields = {name: label for name, (_rank, label) in best.items()}
     return mapping
+
+
+_BY_ANSWERS = 50  # the rank of a field proposed from its answers: after exact header names
 
 
 # -- the mapping as a table a person edits -------------------------------------------------------
@@ -268,10 +300,15 @@ def saved_mapping(store: Store, user: User, initiative_id: int, key: str) -> Map
 
 @guarded(Permission.IMPORT)
 def mapping_for(
-    store: Store, user: User, initiative_id: int, table: Table, items: list[Item]
+    store: Store,
+    user: User,
+    initiative_id: int,
+    table: Table,
+    items: list[Item],
+    choices: dict[str, list[str]] | None = None,
 ) -> tuple[Mapping, bool]:
     """The saved mapping of this survey in this initiative (True), else a proposal (False)."""
     saved = saved_mapping(store, user, initiative_id, survey_key(table))
     if saved is not None:
         return saved.restricted_to(table.labels), True
-    return propose_mapping(table, items), False
+    return propose_mapping(table, items, choices), False

@@ -19,35 +19,23 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import ImportProblem, ImportRefused
-from analytics.ingest.answers import normalise_label, parse_answer
+from analytics.ingest.answers import parse_answer
 from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
 from analytics.ingest.mapping import FIELDS, Mapping, survey_key
 from analytics.ingest.reading import read_grid
+from analytics.ingest.values import (
+    DEFAULT_CHOICES,
+    VALUE_FIELDS,
+    Placement,
+    answer_key,
+    place_answers,
+    value_map_frame,
+)
 from analytics.instrument import Item
-from analytics.store.schema import SECTORS
 
 POLICIES = ("reject", "missing")
 MAX_PROBLEMS_KEPT = 10_000  # a file with more problems keeps the first ones and the count
-
-SECTOR_ALIASES: dict[str, str] = {
-    **{s: s for s in SECTORS},
-    "non-profit": "nonprofit",
-    "non profit": "nonprofit",
-    "not-for-profit": "nonprofit",
-    "not for profit": "nonprofit",
-    "voluntary sector": "nonprofit",
-    "charity": "nonprofit",
-    "public sector": "government",
-    "local government": "government",
-    "private sector": "business",
-    "private": "business",
-    "funder": "philanthropy",
-    "foundation": "philanthropy",
-    "community": "community member",
-    "community members": "community member",
-    "community_member": "community member",
-}
 
 Progress = Callable[[float, str], None]
 
@@ -67,6 +55,12 @@ class PreparedImport:
     problem_count: int
     invalid_cells: int
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)  # sector and role answers
+    warnings: list[str] = field(default_factory=list)  # what imports but deserves a look
+
+    def value_map(self) -> pd.DataFrame:
+        """Each distinct sector and role answer, its count and where it goes."""
+        return value_map_frame(self.placements)
 
     def answer_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """The answers as two respondent-by-item arrays, in the order of `values`' columns:
@@ -128,6 +122,7 @@ class _Problems:
             self.kept.append(ImportProblem(row, column, text[:200], reason))
 
 
+DATE_ORDERS = ("dmy", "mdy", "ymd")  # how a date like 04/03/2026 is read when the file cannot tell
 _FULL_DATE = r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
 _ZONE = r"\s+([A-Z]{2,5})?([+-]\d{1,2}(:?\d{2})?)?$"
 
@@ -136,14 +131,21 @@ def _parse_times(column: pd.Series, month_first: bool) -> pd.Series:
     """Timestamps from the tools' formats. A value needs a full date (day, month, year); the
     order of a date like 04/03/2026 comes from the file itself when one value shows it (a part
     above 12), else from the layout (`month_first` for US-style exports). Each distinct text
-    is parsed once."""
+    is parsed once. AM and PM are honoured in every format ("08:10:00 PM" is 20:10)."""
     codes, distinct = pd.factorize(column, use_na_sentinel=False)
     parsed = _parse_distinct_times(pd.Series(distinct, dtype=object).astype(str), month_first)
     return pd.Series(parsed.to_numpy()[codes], index=column.index)
 
 
+_MERIDIEM = r"\s*([AaPp])\.?\s?[Mm]\.?$"
+
+
 def _parse_distinct_times(column: pd.Series, month_first: bool) -> pd.Series:
-    text = column.str.strip().str.replace(_ZONE, "", regex=True)
+    # AM/PM taken off and applied after parsing: pandas drops it in some formats (and the
+    # zone pattern would take "PM" for a zone).
+    text = column.str.strip()
+    meridiem = text.str.extract(_MERIDIEM)[0].str.lower()
+    text = text.str.replace(_MERIDIEM, "", regex=True).str.replace(_ZONE, "", regex=True)
     full = text.str.match(_FULL_DATE).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.where(full), errors="coerce", format="ISO8601", utc=True)
     rest = parsed.isna() & full
@@ -161,8 +163,26 @@ def _parse_distinct_times(column: pd.Series, month_first: bool) -> pd.Series:
         parsed[rest] = pd.to_datetime(
             text[rest], errors="coerce", format="mixed", dayfirst=day_first, utc=True
         )
+    hours = parsed.dt.hour
+    clock12 = meridiem.notna() & hours.between(1, 12)
+    shift = np.where(meridiem.eq("p") & hours.lt(12), 12, 0) - np.where(
+        meridiem.eq("a") & hours.eq(12), 12, 0
+    )
+    parsed = parsed.where(~clock12, parsed + pd.to_timedelta(shift, unit="h"))
+    # A meridiem on an hour above 12 ("13:10 PM") is not a time.
+    parsed = parsed.where(~(meridiem.notna() & hours.gt(12)))
     parsed = parsed.where(parsed.dt.year.between(1900, 2100))
     return parsed.dt.tz_convert(None)
+
+
+def month_first(table: Table, date_order: str | None = None) -> bool:
+    """Whether 04/03/2026 is the 3rd of April: the broker's date order, else the tool's."""
+    if date_order is None:
+        return table.layout.month_first
+    if date_order not in DATE_ORDERS:
+        orders = ", ".join(DATE_ORDERS)
+        raise ImportRefused(f"the date order is one of {orders}, not {date_order!r}")
+    return date_order == "mdy"
 
 
 def suggested_wave(table: Table, mapping: Mapping) -> str | None:
@@ -186,10 +206,16 @@ def validate(
     wave: str | None = None,
     missing_codes: list[int] | tuple[int, ...] = (),
     progress: Progress | None = None,
+    choices: dict[str, list[str]] | None = None,
+    date_order: str | None = None,
 ) -> PreparedImport:
     """Check every mapped cell of the table against the instrument `items` and build what
-    would be stored. Raises ImportRefused when the mapping cannot work at all."""
+    would be stored. `choices` are the initiative's lists of sectors and roles (default
+    values.DEFAULT_CHOICES); `date_order` (DATE_ORDERS) reads dates the file cannot settle,
+    else the tool's convention. Raises ImportRefused when the mapping cannot work at all."""
     problems = _Problems()
+    placements: list[Placement] = []
+    warnings: list[str] = []
     codes = frozenset(int(c) for c in [*mapping.missing_codes, *missing_codes])
     frame, rows = table.data, table.row_numbers
     for number, text, reason in table.grid.bad_rows:
@@ -224,7 +250,10 @@ def validate(
         mapping,
         _wave_label(wave) if wave else wave,
         problems,
-        table.layout.month_first,
+        month_first(table, date_order),
+        choices,
+        placements,
+        warnings,
     )
 
     key = respondents["respondent_key"]
@@ -257,6 +286,8 @@ def validate(
         problem_count=problems.count,
         invalid_cells=invalid_cells,
         skipped=sorted(skipped),
+        placements=placements,
+        warnings=warnings,
     )
 
 
@@ -320,8 +351,15 @@ def _respondent_fields(
     wave: str | None,
     problems: _Problems,
     month_first: bool = False,
+    choices_of: dict[str, list[str]] | None = None,
+    placements: list[Placement] | None = None,
+    warnings: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Respondent id, organisation, sector, role, submitted at and wave, each checked."""
+    """Respondent id, organisation, sector, role, submitted at and wave, each checked; sector
+    and role answers placed on the initiative's lists (values.py)."""
+    choices_of = choices_of or {}
+    placements = [] if placements is None else placements
+    warnings = [] if warnings is None else warnings
     max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
     out = pd.DataFrame({"row": rows.astype(int)})
     for name in FIELDS:
@@ -335,20 +373,23 @@ def _respondent_fields(
         out[name] = column.where(~too_long, "")
     out = out.rename(columns={"respondent_id": "respondent_key"})
 
-    sector_text = out["sector"]
-    codes, parsed = by_distinct(
-        sector_text, lambda s: (SECTOR_ALIASES.get(normalise_label(s)) if s else None, None)
-    )
-    sectors = pd.Series(np.array([p[0] for p in parsed], dtype=object)[codes], index=out.index)
-    unknown = sector_text.ne("") & sectors.isna()
-    for row, value in zip(rows[unknown], sector_text[unknown], strict=True):
-        problems.add(
-            int(row),
-            mapping.fields["sector"],
-            value,
-            f"not a sector; use one of {', '.join(SECTORS)}",
-        )
-    out["sector"] = sectors
+    for name in VALUE_FIELDS:
+        choices = list(choices_of.get(name, DEFAULT_CHOICES[name]))
+        if not choices:
+            continue  # kept as answered
+        found = place_answers(out[name], name, choices, mapping.values.get(name, {}))
+        placements.extend(found)
+        place = {answer_key(p.answer): p.value for p in found}
+        codes, parsed = by_distinct(out[name], lambda s, place=place: place.get(answer_key(s)))
+        out[name] = pd.Series(np.array(parsed, dtype=object)[codes], index=out.index)
+        unplaced = [p for p in found if p.value is None]
+        if unplaced:
+            shown = ", ".join(repr(p.answer) for p in unplaced[:10])
+            more = f" and {len(unplaced) - 10} more" if len(unplaced) > 10 else ""
+            warnings.append(
+                f"{sum(p.count for p in unplaced)} respondent(s) have no {name} "
+                f"(unspecified): no rule or value map places {shown}{more}"
+            )
 
     submitted = _parse_times(out["submitted_at"], month_first)
     unparsed = out["submitted_at"].ne("") & submitted.isna()
@@ -359,8 +400,8 @@ def _respondent_fields(
     out["wave"] = out["wave"].where(out["wave"].ne(""), wave or "")
     for row in rows[out["wave"].eq("")]:
         problems.add(int(row), mapping.fields.get("wave"), "", "no wave label")
-    for name in ("organisation", "role"):
-        out[name] = out[name].where(out[name].ne(""), None)
+    for name in ("organisation", "sector", "role"):
+        out[name] = out[name].where(out[name].notna() & out[name].ne(""), None)
     return out
 
 
