@@ -3,6 +3,7 @@ whole; the import history and the initiative's instrument as the upload page rea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -142,6 +143,113 @@ def _refuse_respondents_already_imported(cursor, prepared: PreparedImport) -> No
     )
 
 
+DUPLICATES = ("refuse", "skip")  # what to do with rows already in the wave
+
+
+@dataclass(frozen=True)
+class AlreadyStored:
+    """What of a prepared import is already in the initiative, found before the Import button:
+    the same file (an import not undone), and rows equal to rows already in their wave."""
+
+    same_file_import: int | None
+    duplicate_rows: list[tuple[int, int]]  # (row of the file, import that holds it)
+
+    def refusal(self, file_name: str) -> str | None:
+        """The one-line reason the import cannot go ahead as it is, if any."""
+        if self.same_file_import is not None:
+            return (
+                f"{file_name} was already imported into this initiative "
+                f"(import {self.same_file_import}); undo that import first to import it again"
+            )
+        return None
+
+
+def _signatures(people: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
+    """One text per respondent: wave, submission time, organisation and every answer."""
+    answers = values.astype("string").fillna("")
+    parts = [
+        people["wave"].astype(str),
+        people["submitted_at"].astype("string").fillna(""),
+        people["organisation"].astype("string").fillna(""),
+        *(column + "=" + answers[column] for column in sorted(answers.columns)),
+    ]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + "|" + part
+    return out
+
+
+def _duplicate_rows(query, initiative_id: int, prepared: PreparedImport) -> list[tuple[int, int]]:
+    """Rows of the file equal to respondents already in the same wave: the same respondent id
+    (checked at commit), or, without one, the same submission time, organisation and answers
+    (a Google Forms CSV and the XLSX of the same sheet)."""
+    people = prepared.respondents
+    timed = people["submitted_at"].notna()
+    if not timed.any():
+        return []
+    stored = query(
+        "SELECT r.id, r.import_id, w.label AS wave, r.submitted_at, r.organisation, s.item_id,"
+        " s.value FROM respondents r JOIN waves w ON w.id = r.wave_id"
+        " JOIN responses s ON s.respondent_id = r.id"
+        " WHERE w.initiative_id = ? AND r.submitted_at IS NOT NULL"
+        " AND list_contains(?, w.label)",
+        [initiative_id, sorted(set(people["wave"].astype(str)))],
+    )
+    if stored.empty:
+        return []
+    items = list(prepared.values.columns)
+    stored = stored[stored["item_id"].isin(items)]
+    wide = stored.pivot_table(
+        index="id", columns="item_id", values="value", aggfunc="first", dropna=False
+    ).reindex(columns=items)
+    first = stored.drop_duplicates("id").set_index("id").loc[wide.index]
+    stored_people = first[["wave", "submitted_at", "organisation"]].assign(
+        submitted_at=pd.to_datetime(first["submitted_at"])
+    )
+    known = dict(
+        zip(
+            _signatures(stored_people, wide.astype("Int64")),
+            first["import_id"].astype(int),
+            strict=True,
+        )
+    )
+    mine = _signatures(
+        people.assign(submitted_at=pd.to_datetime(people["submitted_at"])),
+        prepared.values.astype("Int64"),
+    )
+    return [
+        (int(row), known[sig])
+        for row, sig, has_time in zip(people["row"], mine, timed, strict=True)
+        if has_time and sig in known
+    ]
+
+
+@guarded(Permission.IMPORT)
+def already_stored(
+    store: Store, user: User, initiative_id: int, prepared: PreparedImport
+) -> AlreadyStored:
+    """Checked before the Import button: the same file, and rows already in the wave."""
+    same = store.read_one(
+        "SELECT min(id) FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
+        [initiative_id, prepared.sha256],
+    )
+    return AlreadyStored(
+        None if same is None else int(same),
+        _duplicate_rows(store.read_df, initiative_id, prepared),
+    )
+
+
+def without_rows(prepared: PreparedImport, rows: set[int]) -> PreparedImport:
+    """The prepared import without these rows of the file (duplicates the broker skips)."""
+    keep = ~prepared.respondents["row"].isin(rows)
+    return dataclasses.replace(
+        prepared,
+        respondents=prepared.respondents[keep].reset_index(drop=True),
+        values=prepared.values[keep.to_numpy()].reset_index(drop=True),
+        skipped=sorted([*prepared.skipped, *((r, "already in this wave") for r in rows)]),
+    )
+
+
 def commit_import(
     store: Store,
     target: int | Target,
@@ -150,16 +258,20 @@ def commit_import(
     user: User,
     invalid: str = "reject",
     progress: Progress | None = None,
+    duplicates: str = "refuse",
 ) -> ImportResult:
     """Write the prepared import in one transaction, or nothing.
 
     `target` is an initiative id, or a Target (which may create the initiative and set its
     instrument in the same transaction). Refused (ImportRefused, database unchanged) when there
     are problems and the policy is "reject", when nothing is left to import, or when the same
-    file was already imported into this initiative and not undone.
+    file was already imported into this initiative and not undone. Rows equal to rows already
+    in their wave are refused too, or left out with `duplicates="skip"`.
     """
     if invalid not in POLICIES:
         raise ValueError(f"invalid must be one of {POLICIES}, not {invalid!r}")
+    if duplicates not in DUPLICATES:
+        raise ValueError(f"duplicates must be one of {DUPLICATES}, not {duplicates!r}")
     if prepared.problem_count and invalid == "reject":
         raise ImportRefused(
             f"{prepared.problem_count} problem(s) in {prepared.file_name}: fix the file, or "
@@ -181,6 +293,23 @@ def commit_import(
                 f"{prepared.file_name} was already imported into this initiative "
                 f"(import {duplicate}); undo that import first to import it again"
             )
+        doubled = _duplicate_rows(
+            lambda sql, params: cursor.execute(sql, params).df(), initiative_id, prepared
+        )
+        if doubled and duplicates == "refuse":
+            raise ImportRefused(
+                f"{len(doubled)} row(s) of {prepared.file_name} are already in this wave "
+                "(same submission time, organisation and answers); leave them out or undo "
+                "the import that holds them",
+                [
+                    ImportProblem(row, None, "", f"the same as a row of import {import_id}")
+                    for row, import_id in doubled[:MAX_PROBLEMS_KEPT]
+                ],
+            )
+        if doubled:
+            prepared = without_rows(prepared, {row for row, _import in doubled})
+            if prepared.respondents.empty:
+                raise ImportRefused(f"every row of {prepared.file_name} is already in this wave")
         if progress:
             progress(0.75, "Writing respondents")
         wave_ids, created = _wave_ids(cursor, initiative_id, prepared)

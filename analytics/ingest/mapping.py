@@ -3,6 +3,7 @@ confirmed or corrected by the broker, and saved per initiative and survey."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -14,7 +15,7 @@ from analytics.access.permissions import Permission, User, guarded
 from analytics.ingest.answers import normalise_label
 from analytics.ingest.layouts import Table
 from analytics.ingest.values import DEFAULT_CHOICES, VALUE_FIELDS, ValueMap, looks_like
-from analytics.instrument import Item
+from analytics.instrument import Item, item_texts
 from analytics.store.connection import Store
 
 FIELDS: dict[str, str] = {
@@ -128,13 +129,14 @@ def _match_item(texts: list[str], items: list[Item]) -> str | None:
     for item in items:  # an item id in a header row wins
         if statement_key(item.item_id) in keys:
             return item.item_id
-    best: Item | None = None
+    best: tuple[int, str] | None = None  # by any of its languages, the longest match winning
     for item in items:
-        statement = statement_key(item.text)
-        matches = bool(statement) and any(statement in key for key in keys)
-        if matches and (best is None or len(item.text) > len(best.text)):
-            best = item
-    return best.item_id if best else None
+        for text in item_texts(item):
+            statement = statement_key(text)
+            matches = bool(statement) and any(statement in key for key in keys)
+            if matches and (best is None or len(text) > best[0]):
+                best = (len(text), item.item_id)
+    return best[1] if best else None
 
 
 def _match_field(texts: list[str]) -> tuple[str, int] | None:
@@ -207,6 +209,50 @@ def propose_mapping(
 
 
 _BY_ANSWERS = 50  # the rank of a field proposed from its answers: after exact header names
+
+
+@dataclass(frozen=True)
+class ItemGap:
+    """An item of the instrument that no column is mapped to, and the unmapped column whose
+    header is most like its statement (for the broker to accept or not)."""
+
+    item_id: str
+    text: str
+    closest: str | None
+    similarity: float  # 0..1 (difflib's ratio)
+
+
+def unmapped_items(table: Table, mapping: Mapping, items: list[Item]) -> list[ItemGap]:
+    """Every item without a column, with the closest free header: a reworded statement
+    ("we're" for "we are") would otherwise drop its item without a word."""
+    if mapping.is_long:
+        return []
+    used = {*mapping.items, *mapping.fields.values()}
+    free = [label for label in table.labels if label not in used]
+    texts = {label: [statement_key(t) for t in table.header_texts(label)] for label in free}
+    gaps = []
+    for item in items:
+        if item.item_id in mapping.items.values():
+            continue
+        wanted = [statement_key(t) for t in item_texts(item)]
+        best, score = None, 0.0
+        for label, keys in texts.items():
+            for key in keys:
+                for text in wanted:
+                    ratio = difflib.SequenceMatcher(None, text, key, autojunk=False).ratio()
+                    if ratio > score:
+                        best, score = label, ratio
+        gaps.append(ItemGap(item.item_id, item.text, best if score >= 0.6 else None, score))
+    return gaps
+
+
+def with_accepted(mapping: Mapping, gaps: list[ItemGap]) -> Mapping:
+    """The mapping with each gap's closest header mapped to its item (the broker accepted)."""
+    out = Mapping.from_json(mapping.to_json())
+    for gap in gaps:
+        if gap.closest and gap.closest not in out.items:
+            out.items[gap.closest] = gap.item_id
+    return out
 
 
 # -- the mapping as a table a person edits -------------------------------------------------------

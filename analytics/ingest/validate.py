@@ -22,7 +22,7 @@ from analytics.errors import ImportProblem, ImportRefused
 from analytics.ingest.answers import parse_answer
 from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
-from analytics.ingest.mapping import FIELDS, Mapping, survey_key
+from analytics.ingest.mapping import FIELDS, Mapping, survey_key, unmapped_items
 from analytics.ingest.reading import read_grid
 from analytics.ingest.values import (
     DEFAULT_CHOICES,
@@ -244,6 +244,19 @@ def validate(
             if progress and done % 5 == 0:
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
+    gaps = unmapped_items(table, mapping, items)
+    if gaps:
+        named = "; ".join(
+            f"{g.item_id} ({g.text[:60]!r}"
+            + (
+                f", closest column {g.closest[:60]!r}, {g.similarity:.0%} alike)"
+                if g.closest
+                else ")"
+            )
+            for g in gaps[:10]
+        )
+        more = f" and {len(gaps) - 10} more" if len(gaps) > 10 else ""
+        warnings.append(f"{len(gaps)} item(s) of the instrument have no column: {named}{more}")
     respondents = _respondent_fields(
         frame,
         rows,
