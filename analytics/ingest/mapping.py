@@ -84,6 +84,7 @@ class Mapping:
     item_column: str | None = None  # long layout: the column naming the item
     value_column: str | None = None  # long layout: the column holding the answer
     values: ValueMap = field(default_factory=dict)  # the broker's value map (values.py)
+    labels: dict[str, int] = field(default_factory=dict)  # the broker's own answer labels
 
     @property
     def is_long(self) -> bool:
@@ -102,6 +103,7 @@ class Mapping:
             item_column=raw.get("item_column"),
             value_column=raw.get("value_column"),
             values={f: dict(m) for f, m in raw.get("values", {}).items()},
+            labels={str(k): int(v) for k, v in raw.get("labels", {}).items()},
         )
 
     def restricted_to(self, labels: list[str]) -> Mapping:
@@ -114,6 +116,7 @@ class Mapping:
             item_column=self.item_column if self.item_column in present else None,
             value_column=self.value_column if self.value_column in present else None,
             values={f: dict(m) for f, m in self.values.items()},
+            labels=dict(self.labels),
         )
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import ImportProblem, ImportRefused
-from analytics.ingest.answers import parse_answer
+from analytics.ingest.answers import extra_labels, parse_answer
 from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
 from analytics.ingest.mapping import FIELDS, Mapping, survey_key, unmapped_items
@@ -230,7 +230,11 @@ def validate(
     strangers = sorted(set(mapping.items.values()) - known)
     if strangers:
         raise ImportRefused(f"the mapping names items the instrument lacks: {strangers}")
-    parse = _AnswerParser(codes, table.layout.choice_names)
+    try:
+        labels = extra_labels(mapping.labels)
+    except ValueError as error:
+        raise ImportRefused(str(error)) from None
+    parse = _AnswerParser(codes, table.layout.choice_names, labels)
     if mapping.is_long:
         frame, rows, values = _long_answers(frame, rows, mapping, known, parse, problems)
     else:
@@ -317,8 +321,8 @@ class _AnswerParser:
     """Parses answer cells, each distinct text once (a column of a million rows holds a handful
     of distinct answers)."""
 
-    def __init__(self, codes: frozenset[int], choice_names: bool):
-        self.codes, self.choice_names = codes, choice_names
+    def __init__(self, codes: frozenset[int], choice_names: bool, labels: dict[str, int]):
+        self.codes, self.choice_names, self.labels = codes, choice_names, labels
         self.max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
         self.cache: dict[str, tuple[int | None, str | None]] = {}
 
@@ -329,7 +333,7 @@ class _AnswerParser:
             else:
                 # Kobo's XML values name choices like strongly_agree or dont_know.
                 text = raw.replace("_", " ") if self.choice_names else raw
-                answer = parse_answer(text, self.codes)
+                answer = parse_answer(text, self.codes, self.labels)
                 self.cache[raw] = (answer.value, answer.invalid_reason)
         return self.cache[raw]
 

@@ -8,7 +8,6 @@ import csv
 import io
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded
-from analytics.ingest.answers import normalise_label
+from analytics.ingest.answers import answer_key
 from analytics.ingest.identifiers import normalise_column
 from analytics.store.connection import Store
 from analytics.store.schema import SECTORS
@@ -30,13 +29,6 @@ HOW = ("exact", "rule", "map", "unspecified")  # how an answer was placed
 DEFAULT_CHOICES: dict[str, tuple[str, ...]] = {"sector": SECTORS, "role": ()}
 
 ValueMap = dict[str, dict[str, str]]  # field -> answer key -> value (or UNSPECIFIED)
-
-
-def answer_key(text: object) -> str:
-    """An answer for matching: normalise_label, then accents dropped ("Résident(e)" is
-    "resident(e)")."""
-    folded = unicodedata.normalize("NFKD", normalise_label(str(text)))
-    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
