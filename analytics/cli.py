@@ -30,7 +30,13 @@ from analytics.errors import ImportRefused
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import mapping_for, propose_mapping
 from analytics.ingest.reading import UnreadableFile
-from analytics.ingest.validate import DATE_ORDERS, POLICIES, read_survey, validate
+from analytics.ingest.validate import (
+    DATE_ORDERS,
+    POLICIES,
+    read_survey,
+    suggested_wave,
+    validate,
+)
 from analytics.ingest.values import (
     DEFAULT_CHOICES,
     VALUE_FIELDS,
@@ -257,13 +263,23 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             mapping.values.setdefault(field, {}).update(found)
         progress = _progress(err)
         progress(0.2, f"Read {args.file.name}: {table.layout.name}, {len(table.data)} rows")
+        wave = args.wave
+        if wave is None and "wave" not in mapping.fields:
+            wave = suggested_wave(
+                table, mapping, args.date_order
+            )  # None without dates: refused as before
+            if wave:
+                err.write(
+                    f"{args.file.name}: wave {wave!r}, from its submission dates "
+                    "(--wave names another)\n"
+                )
         try:
             prepared = validate(
                 table,
                 mapping,
                 items,
                 data=data,
-                wave=args.wave,
+                wave=wave,
                 missing_codes=args.missing,
                 progress=progress,
                 choices=choices,

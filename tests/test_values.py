@@ -213,3 +213,16 @@ def test_an_initiatives_lists(empty_store):
     assert _sectors(prepared, "role") == [None]  # "Leadership" has no synonyms
     with pytest.raises(ValuesError):
         set_initiative_choices(empty_store, ADMIN, initiative_id, "colour", ["red"])
+
+
+def test_a_sector_column_with_an_opaque_header_is_proposed_from_its_answers():
+    data = (
+        "respondent_id,Organisation,Q7,CA1\n"
+        "r1,Northside Community Foundation,Nonprofit / voluntary sector,4\n"
+        "r2,City Council,Government / public sector,4\n"
+        "r3,Ashford Trust,Philanthropy / funder,4\n"
+        "r4,Greenway,Other (please specify),4\n"
+    ).encode()
+    mapping = propose_mapping(read_survey(data, "q.csv"), ITEMS)
+    assert mapping.fields["sector"] == "Q7"
+    assert mapping.fields["organisation"] == "Organisation"

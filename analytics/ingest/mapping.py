@@ -49,6 +49,11 @@ _EXACT: dict[str, tuple[str, ...]] = {
         "enddate",
         "completion time",
         "timestamp",
+        "horodateur",  # Google Forms in French, Spanish, German, Portuguese
+        "marca temporal",
+        "zeitstempel",
+        "data/hora",
+        "heure de fin",  # Microsoft Forms in French
         "_submission_time",
         "end",
     ),
@@ -59,8 +64,17 @@ _EXACT: dict[str, tuple[str, ...]] = {
 }
 # Words that, inside a longer question text, mark a respondent field.
 _CONTAINS: dict[str, tuple[str, ...]] = {  # in this order: "which sector is your organisation
-    "sector": ("sector",),  # in?" asks for a sector, not an organisation
-    "role": ("your role", "role", "job title", "position"),
+    "sector": (  # in?" asks for a sector, not an organisation; so does "best describes"
+        "sector",
+        "secteur",
+        "best describes your organisation",
+        "best describes your organization",
+        "type of organisation",
+        "type of organization",
+        "décrit le mieux votre organisation",
+        "type d'organisation",
+    ),
+    "role": ("your role", "role", "rôle", "job title", "position", "fonction"),
     "organisation": ("organisation", "organization"),
 }
 

@@ -185,13 +185,14 @@ def month_first(table: Table, date_order: str | None = None) -> bool:
     return date_order == "mdy"
 
 
-def suggested_wave(table: Table, mapping: Mapping) -> str | None:
+def suggested_wave(table: Table, mapping: Mapping, date_order: str | None = None) -> str | None:
     """A wave label from the middle submission date of the file ('Mar 2026'), if it has
     dates: the wave is dated by its answers, so its label should say the same."""
     label = mapping.fields.get("submitted_at")
     if not label or label not in table.data:
         return None
-    times = _parse_times(table.data[label].astype(str), table.layout.month_first).dropna()
+    first = month_first(table, date_order)
+    times = _parse_times(table.data[label].astype(str), first).dropna()
     if times.empty:
         return None
     return times.sort_values().iloc[len(times) // 2].strftime("%b %Y")
