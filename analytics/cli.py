@@ -287,7 +287,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
         except ImportRefused as error:
             raise UsageError(f"{args.file.name}: {error}") from None
-        for line in [*placement_summary(prepared.placements), *prepared.warnings]:
+        for line in [*placement_summary(prepared.placements), *prepared.notices()]:
             err.write(f"{args.file.name}: {line}\n")
         if prepared.problem_count and args.invalid == "reject":
             err.write(

@@ -100,7 +100,7 @@ def test_an_item_without_a_column_is_named_with_the_closest_header():
     assert "CA1" not in mapping.items.values()
     gap = next(g for g in unmapped_items(table, mapping, ITEMS) if g.item_id == "CA1")
     assert gap.closest == reworded and gap.similarity > 0.9
-    warned = " ".join(prepared.warnings)
+    warned = " ".join(prepared.notices())
     assert "CA1" in warned and reworded[:40] in warned
 
 

@@ -217,12 +217,12 @@ def test_an_initiatives_lists(empty_store):
 
 def test_a_sector_column_with_an_opaque_header_is_proposed_from_its_answers():
     data = (
-        "respondent_id,Organisation,Q7,CA1\n"
-        "r1,Northside Community Foundation,Nonprofit / voluntary sector,4\n"
-        "r2,City Council,Government / public sector,4\n"
-        "r3,Ashford Trust,Philanthropy / funder,4\n"
-        "r4,Greenway,Other (please specify),4\n"
-    ).encode()
+        b"respondent_id,Organisation,Q7,CA1\n"
+        b"r1,Northside Community Foundation,Nonprofit / voluntary sector,4\n"
+        b"r2,City Council,Government / public sector,4\n"
+        b"r3,Ashford Trust,Philanthropy / funder,4\n"
+        b"r4,Greenway,Other (please specify),4\n"
+    )
     mapping = propose_mapping(read_survey(data, "q.csv"), ITEMS)
     assert mapping.fields["sector"] == "Q7"
     assert mapping.fields["organisation"] == "Organisation"

@@ -62,6 +62,20 @@ def answer_key(text: object) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def labels_from_text(text: str) -> dict[str, int]:
+    """A broker's labels typed one per line as `label = value` (0: no answer). Raises
+    ValueError naming the line that is not."""
+    out: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, equals, value = line.rpartition("=")
+        if not equals or not label.strip() or value.strip() not in {"0", "1", "2", "3", "4", "5"}:
+            raise ValueError(f"line {number}: write label = 1 to 5, or label = 0 for no answer")
+        out[label.strip()] = int(value)
+    return out
+
+
 def extra_labels(given: dict[str, int]) -> dict[str, int]:
     """A broker's own labels (another wording or language), keyed for matching; each value
     must be on the scale 1-5 (a label meaning missing is given as 0)."""

@@ -14,7 +14,14 @@ import pandas as pd
 from analytics.access.permissions import Permission, User, guarded
 from analytics.ingest.answers import normalise_label
 from analytics.ingest.layouts import Table
-from analytics.ingest.values import DEFAULT_CHOICES, VALUE_FIELDS, ValueMap, looks_like
+from analytics.ingest.values import (
+    DEFAULT_CHOICES,
+    VALUE_FIELDS,
+    ValueMap,
+    answer_key,
+    looks_like,
+    values_from_frame,
+)
 from analytics.instrument import Item, item_texts
 from analytics.store.connection import Store
 
@@ -269,6 +276,27 @@ def with_accepted(mapping: Mapping, gaps: list[ItemGap]) -> Mapping:
     for gap in gaps:
         if gap.closest and gap.closest not in out.items:
             out.items[gap.closest] = gap.item_id
+    return out
+
+
+def with_value_map(mapping: Mapping, edited: pd.DataFrame, choices: dict) -> Mapping:
+    """The mapping with the broker's value map from the edited table (Field, Answer, Value):
+    the answers of this file as set there, the saved map's other answers kept. Raises
+    values.ValuesError on a value not on the initiative's list."""
+    given = values_from_frame(edited, choices)
+    out = Mapping.from_json(mapping.to_json())
+    for name in set(edited["Field"]):
+        here = {
+            answer_key(a)
+            for f, a in zip(edited["Field"], edited["Answer"], strict=True)
+            if f == name
+        }
+        kept = {k: v for k, v in out.values.get(name, {}).items() if k not in here}
+        merged = {**kept, **given.get(name, {})}
+        if merged:
+            out.values[name] = merged
+        else:
+            out.values.pop(name, None)
     return out
 
 

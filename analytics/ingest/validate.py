@@ -22,7 +22,7 @@ from analytics.errors import ImportProblem, ImportRefused
 from analytics.ingest.answers import extra_labels, parse_answer
 from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
-from analytics.ingest.mapping import FIELDS, Mapping, survey_key, unmapped_items
+from analytics.ingest.mapping import FIELDS, ItemGap, Mapping, survey_key, unmapped_items
 from analytics.ingest.reading import read_grid
 from analytics.ingest.values import (
     DEFAULT_CHOICES,
@@ -57,6 +57,27 @@ class PreparedImport:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     placements: list[Placement] = field(default_factory=list)  # sector and role answers
     warnings: list[str] = field(default_factory=list)  # what imports but deserves a look
+    item_gaps: list[ItemGap] = field(default_factory=list)  # items without a column
+
+    def notices(self) -> list[str]:
+        """Every warning in words, the items without a column first (the CLI prints them)."""
+        gaps = self.item_gaps
+        if not gaps:
+            return list(self.warnings)
+        named = "; ".join(
+            f"{g.item_id} ({g.text[:60]!r}"
+            + (
+                f", closest column {g.closest[:60]!r}, {g.similarity:.0%} alike)"
+                if g.closest
+                else ")"
+            )
+            for g in gaps[:10]
+        )
+        more = f" and {len(gaps) - 10} more" if len(gaps) > 10 else ""
+        return [
+            f"{len(gaps)} item(s) of the instrument have no column: {named}{more}",
+            *self.warnings,
+        ]
 
     def value_map(self) -> pd.DataFrame:
         """Each distinct sector and role answer, its count and where it goes."""
@@ -185,6 +206,36 @@ def month_first(table: Table, date_order: str | None = None) -> bool:
     return date_order == "mdy"
 
 
+def dates_ambiguous(table: Table, mapping: Mapping) -> bool:
+    """Whether the file's dates leave the day and month order open (every slashed date has
+    both parts 12 or below): then the broker is asked, the tool's convention preselected."""
+    label = mapping.fields.get("submitted_at")
+    if not label or label not in table.data:
+        return False
+    text = pd.Series(table.data[label].astype(str).unique()).str.strip()
+    parts = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}").apply(
+        pd.to_numeric, errors="coerce"
+    )
+    parts = parts.dropna()
+    return not parts.empty and not ((parts[0] > 12).any() or (parts[1] > 12).any())
+
+
+def value_placements(
+    table: Table, mapping: Mapping, choices: dict[str, list[str]] | None = None
+) -> list[Placement]:
+    """The value map of the mapped sector and role columns, as validate() will place them
+    (the answers read the same way: trimmed, names normalised)."""
+    found: list[Placement] = []
+    for name in VALUE_FIELDS:
+        label = mapping.fields.get(name)
+        options = list((choices or {}).get(name, DEFAULT_CHOICES[name]))
+        if not label or label not in table.data or not options:
+            continue
+        answers = normalise_column(table.data[label].astype(str).str.strip())
+        found.extend(place_answers(answers, name, options, mapping.values.get(name, {})))
+    return found
+
+
 def suggested_wave(table: Table, mapping: Mapping, date_order: str | None = None) -> str | None:
     """A wave label from the middle submission date of the file ('Mar 2026'), if it has
     dates: the wave is dated by its answers, so its label should say the same."""
@@ -250,18 +301,6 @@ def validate(
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
     gaps = unmapped_items(table, mapping, items)
-    if gaps:
-        named = "; ".join(
-            f"{g.item_id} ({g.text[:60]!r}"
-            + (
-                f", closest column {g.closest[:60]!r}, {g.similarity:.0%} alike)"
-                if g.closest
-                else ")"
-            )
-            for g in gaps[:10]
-        )
-        more = f" and {len(gaps) - 10} more" if len(gaps) > 10 else ""
-        warnings.append(f"{len(gaps)} item(s) of the instrument have no column: {named}{more}")
     respondents = _respondent_fields(
         frame,
         rows,
@@ -306,6 +345,7 @@ def validate(
         skipped=sorted(skipped),
         placements=placements,
         warnings=warnings,
+        item_gaps=gaps,
     )
 
 
