@@ -318,6 +318,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{result.missing} missing, {result.problems} problems"
             f"{' (stored as missing)' if result.problems else ''}; import {result.import_id}.\n"
         )
+        err.write(f"{args.file.name}: {result.comments} open-text comment(s) kept\n")
         if result.problems:
             _print_table(prepared.problems_frame(), out)
         return 0

@@ -18,6 +18,7 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/indicators.py", "Outcome indicators", ":material/monitoring:", Permission.VIEW),
     ("pages/timeline.py", "Timeline", ":material/timeline:", Permission.VIEW),
     ("pages/reports.py", "Reports and exports", ":material/description:", Permission.VIEW),
+    ("pages/comments.py", "Comments", ":material/forum:", Permission.VIEW_DETAIL),
     ("pages/upload.py", "Upload", ":material/upload_file:", Permission.IMPORT),
     ("pages/audit.py", "Audit log", ":material/history:", Permission.AUDIT),
     ("pages/users.py", "Users", ":material/manage_accounts:", Permission.ADMINISTER),

@@ -26,6 +26,7 @@ class ImportResult:
     missing: int
     problems: int
     waves: list[str]
+    comments: int = 0  # open-text answers kept
 
 
 def _wave_ids(
@@ -247,7 +248,17 @@ def without_rows(prepared: PreparedImport, rows: set[int]) -> PreparedImport:
         respondents=prepared.respondents[keep].reset_index(drop=True),
         values=prepared.values[keep.to_numpy()].reset_index(drop=True),
         skipped=sorted([*prepared.skipped, *((r, "already in this wave") for r in rows)]),
+        comments=_renumbered(prepared.comments, keep.to_numpy()),
     )
+
+
+def _renumbered(comments: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """Comments of the kept respondents, with positions among them."""
+    new_position = np.cumsum(keep) - 1
+    kept = (
+        comments[keep[comments["position"].astype(int).to_numpy()]] if len(comments) else comments
+    )
+    return kept.assign(position=new_position[kept["position"].astype(int).to_numpy()])
 
 
 def commit_import(
@@ -361,6 +372,16 @@ def commit_import(
         Store.insert_answers(
             cursor, people["id"].to_numpy(), list(prepared.values.columns), values, missing
         )
+        if len(prepared.comments):
+            ids = people["id"].to_numpy()
+            cursor.executemany(
+                "INSERT INTO comments (respondent_id, import_id, question, text)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    [int(ids[int(p)]), import_id, q, t]
+                    for p, q, t in prepared.comments.itertuples(index=False)
+                ],
+            )
         cursor.execute(
             "INSERT INTO survey_mappings (initiative_id, survey_key, mapping) VALUES (?, ?, ?)"
             " ON CONFLICT (initiative_id, survey_key) DO UPDATE"
@@ -385,6 +406,7 @@ def commit_import(
         prepared.missing,
         prepared.problem_count,
         sorted(wave_ids),
+        len(prepared.comments),
     )
 
 
@@ -412,6 +434,7 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
             " (SELECT id FROM respondents WHERE import_id = ?)",
             [import_id],
         )
+        cursor.execute("DELETE FROM comments WHERE import_id = ?", [import_id])
         cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
         for wave_id in waves_created or []:
             cursor.execute(
@@ -432,6 +455,23 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
             removed,
         )
     return removed
+
+
+@guarded(Permission.VIEW_DETAIL)
+def initiative_comments(
+    store: Store, user: User, initiative_id: int, search: str = ""
+) -> pd.DataFrame:
+    """Every open-text comment of the initiative (wave, organisation, sector, question, text),
+    newest wave first, those containing `search` (case ignored) if given. Row-level text: only
+    for readers with VIEW_DETAIL (backbones, brokers, admins), never a funder."""
+    return store.read_df(
+        "SELECT w.label AS wave, r.organisation, r.sector, c.question, c.text"
+        " FROM comments c JOIN respondents r ON r.id = c.respondent_id"
+        " JOIN waves w ON w.id = r.wave_id"
+        " WHERE w.initiative_id = ? AND (? = '' OR contains(lower(c.text), lower(?)))"
+        " ORDER BY w.opened_on DESC NULLS LAST, r.id",
+        [initiative_id, search.strip(), search.strip()],
+    )
 
 
 @guarded(Permission.VIEW)

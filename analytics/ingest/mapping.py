@@ -106,6 +106,7 @@ class Mapping:
     value_column: str | None = None  # long layout: the column holding the answer
     values: ValueMap = field(default_factory=dict)  # the broker's value map (values.py)
     labels: dict[str, int] = field(default_factory=dict)  # the broker's own answer labels
+    comments: list[str] = field(default_factory=list)  # columns of open-text comments
 
     @property
     def is_long(self) -> bool:
@@ -125,6 +126,7 @@ class Mapping:
             value_column=raw.get("value_column"),
             values={f: dict(m) for f, m in raw.get("values", {}).items()},
             labels={str(k): int(v) for k, v in raw.get("labels", {}).items()},
+            comments=[str(c) for c in raw.get("comments", [])],
         )
 
     def restricted_to(self, labels: list[str]) -> Mapping:
@@ -138,6 +140,7 @@ class Mapping:
             value_column=self.value_column if self.value_column in present else None,
             values={f: dict(m) for f, m in self.values.items()},
             labels=dict(self.labels),
+            comments=[c for c in self.comments if c in present],
         )
 
 
@@ -229,7 +232,24 @@ def propose_mapping(
                 del best[f]
             best[name] = (_BY_ANSWERS, label)
     mapping.fields = {name: label for name, (_rank, label) in best.items()}
+    taken = {*mapping.items, *mapping.fields.values(), mapping.item_column, mapping.value_column}
+    mapping.comments = [
+        label
+        for label in table.labels
+        if label not in taken and _is_comment_question(table.header_texts(label))
+    ]
     return mapping
+
+
+# Words of an open-text question whose answers are kept as comments (English and French).
+_COMMENT_WORDS = re.compile(
+    r"\b(comments?|commentaires?|anything else|feedback|suggestions?|remarques?|"
+    r"autre chose|would you like to (?:add|tell|share))\b"
+)
+
+
+def _is_comment_question(texts: list[str]) -> bool:
+    return any(_COMMENT_WORDS.search(statement_key(t)) for t in texts)
 
 
 _BY_ANSWERS = 50  # the rank of a field proposed from its answers: after exact header names
@@ -303,6 +323,7 @@ def with_value_map(mapping: Mapping, edited: pd.DataFrame, choices: dict) -> Map
 # -- the mapping as a table a person edits -------------------------------------------------------
 
 NOT_USED = "(not used)"
+COMMENT = "Comment (open text)"
 LONG_ITEM = "Item id (long layout)"
 LONG_VALUE = "Answer (long layout)"
 
@@ -312,6 +333,7 @@ def target_options(items: list[Item]) -> list[str]:
     return [
         NOT_USED,
         *FIELDS.values(),
+        COMMENT,
         *[_item_option(item) for item in items],
         LONG_ITEM,
         LONG_VALUE,
@@ -335,6 +357,8 @@ def mapping_table(table: Table, mapping: Mapping, items: list[Item]) -> pd.DataF
             target = LONG_ITEM
         elif label == mapping.value_column:
             target = LONG_VALUE
+        elif label in mapping.comments:
+            target = COMMENT
         else:
             target = field_of.get(label, NOT_USED)
         examples = [v for v in table.data[label].unique()[:20] if str(v).strip()][:3]
@@ -358,6 +382,9 @@ def mapping_from_table(
     used: dict[str, str] = {}
     for label, target in zip(edited["Column"], edited["Maps to"], strict=True):
         if not target or target == NOT_USED:
+            continue
+        if target == COMMENT:  # any number of columns
+            mapping.comments.append(label)
             continue
         if target in used:
             raise MappingError(f"{target!r} is set for both {used[target]!r} and {label!r}")

@@ -58,6 +58,10 @@ class PreparedImport:
     placements: list[Placement] = field(default_factory=list)  # sector and role answers
     warnings: list[str] = field(default_factory=list)  # what imports but deserves a look
     item_gaps: list[ItemGap] = field(default_factory=list)  # items without a column
+    # Open-text answers: position (into respondents), question, text. Never shown to funders.
+    comments: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["position", "question", "text"])
+    )
 
     def notices(self) -> list[str]:
         """Every warning in words, the items without a column first (the CLI prints them)."""
@@ -110,6 +114,7 @@ class PreparedImport:
             "missing": self.missing,
             "problems": self.problem_count,
             "rows skipped": len(self.skipped),
+            "comments": len(self.comments),
         }
 
     def problems_frame(self) -> pd.DataFrame:
@@ -331,6 +336,7 @@ def validate(
     usable = answered & ~duplicated & respondents["wave"].ne("")
     skipped = list(table.skipped)
     skipped += [(int(r), "no answer to any mapped item") for r in rows[~answered]]
+    comments = _comments(frame, mapping, usable)
     return PreparedImport(
         file_name=table.grid.file_name,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -346,7 +352,29 @@ def validate(
         placements=placements,
         warnings=warnings,
         item_gaps=gaps,
+        comments=comments,
     )
+
+
+def _comments(frame: pd.DataFrame, mapping: Mapping, usable: pd.Series) -> pd.DataFrame:
+    """The non-empty answers of the comment columns, by the respondent's position among the
+    rows that are imported (a skipped row's comment goes with it)."""
+    if mapping.is_long or not mapping.comments:
+        return pd.DataFrame(columns=["position", "question", "text"])
+    max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
+    position = pd.Series(np.cumsum(usable.to_numpy()) - 1, index=frame.index)
+    parts = []
+    for label in mapping.comments:
+        if label not in frame:
+            continue
+        text = frame[label].astype(str).str.strip().str.slice(0, max_chars)
+        keep = usable & text.ne("")
+        parts.append(
+            pd.DataFrame({"position": position[keep], "question": label, "text": text[keep]})
+        )
+    if not parts:
+        return pd.DataFrame(columns=["position", "question", "text"])
+    return pd.concat(parts, ignore_index=True).sort_values("position", kind="stable")
 
 
 def by_distinct(
