@@ -180,24 +180,50 @@ def _signatures(people: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _duplicate_rows(query, initiative_id: int, prepared: PreparedImport) -> list[tuple[int, int]]:
-    """Rows of the file equal to respondents already in the same wave: the same respondent id
-    (checked at commit), or, without one, the same submission time, organisation and answers
-    (a Google Forms CSV and the XLSX of the same sheet)."""
+def _duplicate_rows(
+    query, initiative_id: int, prepared: PreparedImport, *, keyed: bool = True
+) -> list[tuple[int, int]]:
+    """Rows of the file already in their wave: the same respondent id (`keyed`), or, for rows
+    without one, the same submission time, organisation and answers as a stored row without
+    one (a Google Forms CSV and the XLSX of the same sheet)."""
     people = prepared.respondents
-    timed = people["submitted_at"].notna()
+    waves = sorted(set(people["wave"].astype(str)))
+    found: list[tuple[int, int]] = []
+    has_key = people["respondent_key"].notna()
+    if keyed and has_key.any():
+        stored_keys = query(
+            "SELECT r.respondent_key, w.label AS wave, r.import_id FROM respondents r"
+            " JOIN waves w ON w.id = r.wave_id WHERE w.initiative_id = ?"
+            " AND r.respondent_key IS NOT NULL AND list_contains(?, w.label)",
+            [initiative_id, waves],
+        )
+        known_keys = {
+            (k, w): int(i)
+            for k, w, i in zip(
+                stored_keys["respondent_key"],
+                stored_keys["wave"],
+                stored_keys["import_id"],
+                strict=True,
+            )
+        }
+        for row, key, wave in zip(
+            people["row"], people["respondent_key"], people["wave"], strict=True
+        ):
+            if (key, wave) in known_keys:
+                found.append((int(row), known_keys[(key, wave)]))
+    timed = people["submitted_at"].notna() & ~has_key
     if not timed.any():
-        return []
+        return found
     stored = query(
         "SELECT r.id, r.import_id, w.label AS wave, r.submitted_at, r.organisation, s.item_id,"
         " s.value FROM respondents r JOIN waves w ON w.id = r.wave_id"
         " JOIN responses s ON s.respondent_id = r.id"
         " WHERE w.initiative_id = ? AND r.submitted_at IS NOT NULL"
-        " AND list_contains(?, w.label)",
-        [initiative_id, sorted(set(people["wave"].astype(str)))],
+        " AND r.respondent_key IS NULL AND list_contains(?, w.label)",
+        [initiative_id, waves],
     )
     if stored.empty:
-        return []
+        return found
     items = list(prepared.values.columns)
     stored = stored[stored["item_id"].isin(items)]
     wide = stored.pivot_table(
@@ -218,7 +244,7 @@ def _duplicate_rows(query, initiative_id: int, prepared: PreparedImport) -> list
         people.assign(submitted_at=pd.to_datetime(people["submitted_at"])),
         prepared.values.astype("Int64"),
     )
-    return [
+    return found + [
         (int(row), known[sig])
         for row, sig, has_time in zip(people["row"], mine, timed, strict=True)
         if has_time and sig in known
@@ -304,8 +330,13 @@ def commit_import(
                 f"{prepared.file_name} was already imported into this initiative "
                 f"(import {duplicate}); undo that import first to import it again"
             )
+        # Refused: rows without an id here; a respondent id already in the wave is refused
+        # below with each clash. Skipped: both.
         doubled = _duplicate_rows(
-            lambda sql, params: cursor.execute(sql, params).df(), initiative_id, prepared
+            lambda sql, params: cursor.execute(sql, params).df(),
+            initiative_id,
+            prepared,
+            keyed=duplicates == "skip",
         )
         if doubled and duplicates == "refuse":
             raise ImportRefused(
