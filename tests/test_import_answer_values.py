@@ -118,3 +118,33 @@ def test_a_bad_values_file_is_a_one_line_reason(tmp_path):
     assert code == 2
     assert err.strip().count("\n") == 0 and "Martians" in err
     assert store.read_one("SELECT count(*) FROM respondents") == 0
+
+
+def test_the_date_order_is_asked_when_the_file_leaves_it_open(tmp_path):
+    from analytics.ingest.mapping import propose_mapping
+    from analytics.ingest.validate import dates_ambiguous, read_survey
+
+    survey = tmp_path / "forms.csv"
+    survey.write_text(
+        "Timestamp,Organisation,Sector,CA1\n"
+        "04/03/2026 08:10:00 PM,Alpha,Nonprofit,Agree\n"
+        "05/03/2026 09:00:00 AM,Beta,Fondation,Agree\n",
+        encoding="utf-8",
+    )
+    table = read_survey(survey.read_bytes(), survey.name)
+    assert dates_ambiguous(table, propose_mapping(table, ITEMS))
+    db = tmp_path / "dates.duckdb"
+    for order, wanted in (("dmy", "2026-03-04 20:10:00"), ("mdy", "2026-04-03 20:10:00")):
+        out, err = io.StringIO(), io.StringIO()
+        args = ["import", str(survey), "--initiative", order, "--create", "--db", str(db)]
+        assert main([*args, "--date-order", order], out, err) == 0, err.getvalue()
+        forget_store(db)
+        store = Store(db)
+        first = store.read_one(
+            "SELECT min(r.submitted_at) FROM respondents r JOIN waves w ON w.id = r.wave_id"
+            " JOIN initiatives i ON i.id = w.initiative_id WHERE i.name = ?",
+            [order],
+        )
+        assert str(first) == wanted
+        store.close()
+        forget_store(db)
