@@ -30,7 +30,21 @@ from analytics.errors import ImportRefused
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import mapping_for, propose_mapping
 from analytics.ingest.reading import UnreadableFile
-from analytics.ingest.validate import POLICIES, read_survey, validate
+from analytics.ingest.validate import (
+    DATE_ORDERS,
+    POLICIES,
+    read_survey,
+    suggested_wave,
+    validate,
+)
+from analytics.ingest.values import (
+    DEFAULT_CHOICES,
+    VALUE_FIELDS,
+    ValuesError,
+    initiative_choices,
+    placement_summary,
+    read_values_csv,
+)
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.measures.scoring import STAT_FIGURES
 from analytics.store.connection import Store, forget_store, open_store
@@ -82,6 +96,20 @@ def _parser() -> argparse.ArgumentParser:
         choices=POLICIES,
         default="reject",
         help="reject the file on any problem (default) or import invalid cells as missing",
+    )
+    imp.add_argument(
+        "--values",
+        action="append",
+        default=[],
+        metavar="FIELD=FILE",
+        help="value map or codebook of the sector or role column: a CSV answer,value "
+        "(repeatable; saved with the mapping for the next wave)",
+    )
+    imp.add_argument(
+        "--date-order",
+        choices=DATE_ORDERS,
+        help="order of day, month and year in dates the file itself does not settle "
+        "(default: the tool's convention)",
     )
     imp.add_argument("--db", type=Path, help="database file (default: the app's setting)")
 
@@ -251,24 +279,52 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except UnreadableFile as error:
             raise UsageError(str(error)) from None
         initiative_id = store.initiative_id(args.initiative)
+        choices = {name: list(values) for name, values in DEFAULT_CHOICES.items()}
+        if initiative_id is not None:
+            choices = initiative_choices(store, cli_user(), initiative_id)
         if initiative_id is not None and args.instrument is None:
-            mapping, _saved = mapping_for(store, cli_user(), initiative_id, table, items)
+            mapping, _saved = mapping_for(store, cli_user(), initiative_id, table, items, choices)
         else:
-            mapping = propose_mapping(table, items)
+            mapping = propose_mapping(table, items, choices)
+        for given in args.values:
+            field, _eq, path = given.partition("=")
+            if field not in VALUE_FIELDS or not path:
+                raise UsageError(f"--values takes FIELD=FILE with FIELD one of {VALUE_FIELDS}")
+            try:
+                found = read_values_csv(Path(path).read_bytes(), field, choices[field])
+            except OSError as error:
+                raise UsageError(f"cannot read {path}: {error.strerror}") from None
+            except ValuesError as error:
+                raise UsageError(f"{path}: {error}") from None
+            mapping.values.setdefault(field, {}).update(found)
         progress = _progress(err)
         progress(0.2, f"Read {args.file.name}: {table.layout.name}, {len(table.data)} rows")
+        wave = args.wave
+        if wave is None and "wave" not in mapping.fields:
+            wave = suggested_wave(
+                table, mapping, args.date_order
+            )  # None without dates: refused as before
+            if wave:
+                err.write(
+                    f"{args.file.name}: wave {wave!r}, from its submission dates "
+                    "(--wave names another)\n"
+                )
         try:
             prepared = validate(
                 table,
                 mapping,
                 items,
                 data=data,
-                wave=args.wave,
+                wave=wave,
                 missing_codes=args.missing,
                 progress=progress,
+                choices=choices,
+                date_order=args.date_order,
             )
         except ImportRefused as error:
             raise UsageError(f"{args.file.name}: {error}") from None
+        for line in [*placement_summary(prepared.placements), *prepared.notices()]:
+            err.write(f"{args.file.name}: {line}\n")
         if prepared.problem_count and args.invalid == "reject":
             err.write(
                 f"{args.file.name}: {prepared.problem_count} problem(s); nothing was imported. "
@@ -298,6 +354,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"{result.missing} missing, {result.problems} problems"
             f"{' (stored as missing)' if result.problems else ''}; import {result.import_id}.\n"
         )
+        err.write(f"{args.file.name}: {result.comments} open-text comment(s) kept\n")
         if result.problems:
             _print_table(prepared.problems_frame(), out)
         return 0

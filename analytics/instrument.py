@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,19 @@ class Item:
     condition: str | None
     principle: str | None
     reverse: bool
+    # The statement in other languages: (language, text), from text_<language> columns.
+    texts: tuple[tuple[str, str], ...] = ()
+
+
+def item_texts(item: Item) -> list[str]:
+    """The item's statement in every language it has, its main text first."""
+    return [item.text, *(text for _language, text in item.texts)]
+
+
+def language_of(column: str) -> str | None:
+    """'fr' for a column text_fr (any text_<language>), else None."""
+    match = re.fullmatch(r"text_([a-z]{2,3}(?:[_-][a-z]{2})?)", column.strip().lower())
+    return match.group(1) if match else None
 
 
 class InstrumentError(ValueError):
@@ -69,7 +83,8 @@ def _parse_bool(raw: str, where: str) -> bool:
 
 
 def parse_instrument_rows(rows: list[dict[str, str]], source: str) -> list[Item]:
-    """Validate rows with columns item_id,text,condition,principle,reverse into items."""
+    """Validate rows with columns item_id,text,condition,principle,reverse (and any
+    text_<language>, such as text_fr) into items."""
     items: list[Item] = []
     seen: set[str] = set()
     for number, row in enumerate(rows, start=2):  # row 1 is the header
@@ -95,9 +110,13 @@ def parse_instrument_rows(rows: list[dict[str, str]], source: str) -> list[Item]
         if condition is None and principle is None:
             raise InstrumentError(f"{where}: item {item_id!r} feeds no condition or principle")
         seen.add(item_id)
-        items.append(
-            Item(item_id, text, condition, principle, _parse_bool(row.get("reverse") or "", where))
+        texts = tuple(
+            (language, (value or "").strip())
+            for column, value in row.items()
+            if column and (language := language_of(column)) and (value or "").strip()
         )
+        reverse = _parse_bool(row.get("reverse") or "", where)
+        items.append(Item(item_id, text, condition, principle, reverse, texts))
     if not items:
         raise InstrumentError(f"{source}: no items")
     return items

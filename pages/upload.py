@@ -9,7 +9,9 @@ import streamlit as st
 
 from analytics.access.permissions import Permission, User
 from analytics.errors import ImportRefused
+from analytics.ingest.answers import labels_from_text
 from analytics.ingest.commit import (
+    already_stored,
     commit_import,
     import_history,
     initiative_instrument,
@@ -18,14 +20,32 @@ from analytics.ingest.commit import (
 )
 from analytics.ingest.layouts import Table
 from analytics.ingest.mapping import (
+    Mapping,
     MappingError,
     mapping_for,
     mapping_from_table,
     mapping_table,
     target_options,
+    unmapped_items,
+    with_accepted,
+    with_value_map,
 )
 from analytics.ingest.reading import UnreadableFile
-from analytics.ingest.validate import PreparedImport, read_survey, suggested_wave, validate
+from analytics.ingest.validate import (
+    DATE_ORDERS,
+    PreparedImport,
+    dates_ambiguous,
+    read_survey,
+    suggested_wave,
+    validate,
+    value_placements,
+)
+from analytics.ingest.values import (
+    UNSPECIFIED,
+    ValuesError,
+    initiative_choices,
+    value_map_frame,
+)
 from analytics.instrument import Item
 from analytics.store.connection import Store
 from analytics.views.exports import csv_bytes
@@ -80,7 +100,7 @@ def _render_templates(items: list[Item]) -> None:
 
 
 # Widgets whose values belong to one file: a new file (or initiative) starts them afresh.
-FILE_WIDGETS = ("mapping.", "codes", "policy", "wave")
+FILE_WIDGETS = ("mapping.", "codes", "policy", "wave", "gaps", "values", "labels", "dates", "dups")
 
 
 def _forget_file_widgets() -> None:
@@ -106,8 +126,10 @@ def _read(upload, initiative_id: int) -> tuple[bytes, Table] | None:
     return data, table
 
 
-def _render_mapping(db: Store, user: User, initiative_id: int, table: Table, items: list[Item]):
-    mapping, saved = mapping_for(db, user, initiative_id, table, items)
+def _render_mapping(
+    db: Store, user: User, initiative_id: int, table: Table, items: list[Item], choices
+) -> Mapping | None:
+    mapping, saved = mapping_for(db, user, initiative_id, table, items, choices)
     st.subheader("2. Check what each column holds")
     found = f"Detected **{table.layout.name}** ({literal(table.grid.describe())}), "
     found += f"{len(table.data)} data rows."
@@ -143,22 +165,119 @@ def _render_mapping(db: Store, user: User, initiative_id: int, table: Table, ite
     except ValueError:
         st.error(f"Codes must be whole numbers separated by commas, not {literal(codes_text)}.")
         return None
+    labels_text = st.text_area(
+        "Your own answer labels (another wording or language), one per line: label = 1 to 5, "
+        "or label = 0 for no answer",
+        value="\n".join(f"{k} = {v}" for k, v in mapping.labels.items()),
+        key=KEY + "labels",
+        help="English and French labels are built in (Strongly agree … Fortement d'accord, "
+        "Sans objet); accents and case do not matter.",
+    )
     try:
-        return mapping_from_table(edited, items, codes)
+        labels = labels_from_text(labels_text)
+    except ValueError as error:
+        st.error(literal(error))
+        return None
+    try:
+        chosen = mapping_from_table(edited, items, codes)
     except MappingError as error:
+        st.error(literal(error))
+        return None
+    chosen.values, chosen.labels = mapping.values, labels
+    return _render_gaps(table, chosen, items)
+
+
+def _render_gaps(table: Table, mapping: Mapping, items: list[Item]) -> Mapping:
+    """Every item without a column, named before import, with the closest header to accept."""
+    gaps = unmapped_items(table, mapping, items)
+    if not gaps:
+        return mapping
+    offered = [g for g in gaps if g.closest]
+    st.warning(
+        f"{len(gaps)} item(s) of the instrument have no column in this file"
+        + (f"; {len(offered)} have a column whose header is close." if offered else ".")
+        + " Their scales are computed without them.",
+        icon=":material/warning:",
+    )
+    frame = pd.DataFrame(
+        {
+            "Item": [g.item_id for g in gaps],
+            "Statement": [g.text for g in gaps],
+            "Closest column": [g.closest or "" for g in gaps],
+            "Alike": [f"{g.similarity:.0%}" if g.closest else "" for g in gaps],
+            "Use it": [False] * len(gaps),
+        }
+    )
+    edited = st.data_editor(
+        frame,
+        hide_index=True,
+        disabled=["Item", "Statement", "Closest column", "Alike"],
+        key=KEY + "gaps",
+    )
+    accepted = [g for g, use in zip(gaps, edited["Use it"], strict=True) if use and g.closest]
+    return with_accepted(mapping, accepted) if accepted else mapping
+
+
+def _render_values(table: Table, mapping: Mapping, choices) -> Mapping | None:
+    """The value map: each distinct sector and role answer, its count and its value, for the
+    broker to confirm or correct. Saved with the mapping; applied to the next wave."""
+    placements = value_placements(table, mapping, choices)
+    if not placements:
+        return mapping
+    st.markdown("**Sector and role answers**")
+    st.caption(
+        "Each answer is placed on the initiative's list: exactly, by its words (for example "
+        "'voluntary' or 'Organisme à but non lucratif' is nonprofit), or by the value map saved "
+        "with an earlier wave. Correct a value where it is wrong; an answer left "
+        "'unspecified' is imported without a sector or role."
+    )
+    options = sorted({UNSPECIFIED, *[c for name in ("sector", "role") for c in choices[name]]})
+    edited = st.data_editor(
+        value_map_frame(placements),
+        hide_index=True,
+        disabled=["Field", "Answer", "Count", "Placed by"],
+        column_config={
+            "Value": st.column_config.SelectboxColumn(
+                "Value", options=options, required=True, width="medium"
+            ),
+        },
+        key=KEY + "values",
+    )
+    try:
+        return with_value_map(mapping, edited, choices)
+    except ValuesError as error:
         st.error(literal(error))
         return None
 
 
-def _validated(file_id, data, table, mapping, items, wave) -> PreparedImport:
+def _validated(file_id, data, table, mapping, items, wave, choices, order) -> PreparedImport:
     """validate(), kept for this file, mapping and wave so that reruns do not redo it."""
-    key = (file_id, mapping.to_json(), wave, tuple(i.item_id for i in items))
+    key = (file_id, mapping.to_json(), wave, tuple(i.item_id for i in items), str(choices), order)
     cached = _state("prepared")
     if cached is None or cached[0] != key:
         with st.spinner("Checking every cell…"):
-            cached = (key, validate(table, mapping, items, data=data, wave=wave))
+            prepared = validate(
+                table, mapping, items, data=data, wave=wave, choices=choices, date_order=order
+            )
+            cached = (key, prepared)
         _set("prepared", cached)
     return cached[1]
+
+
+def _date_order(table: Table, mapping: Mapping) -> str | None:
+    """Asked only when the file's dates leave the day and month order open."""
+    if not dates_ambiguous(table, mapping):
+        return None
+    words = {"mdy": "month/day/year", "dmy": "day/month/year", "ymd": "year/month/day"}
+    return st.radio(
+        "The dates in this file could be read two ways (04/03/2026). How are they written?",
+        DATE_ORDERS,
+        index=DATE_ORDERS.index("mdy" if table.layout.month_first else "dmy"),
+        format_func=words.get,
+        horizontal=True,
+        key=KEY + "dates",
+        help=f"Preselected: the usual order of {table.layout.name} exports.",
+    )
 
 
 def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedImport) -> None:
@@ -173,6 +292,16 @@ def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedI
     columns = st.columns(len(summary))
     for column, (label, value) in zip(columns, summary.items(), strict=True):
         column.metric(label.capitalize(), f"{value:,}", help=explain.get(label))
+    for warning in prepared.warnings:
+        st.warning(literal(warning), icon=":material/warning:")
+    grid = prepared.table.grid
+    names = prepared.respondents["organisation"].dropna().unique()[:6]
+    if len(names):
+        st.caption(
+            f"Names as read ({literal(grid.encoding or 'Excel workbook')}): "
+            + ", ".join(literal(n) for n in names)
+            + ". If accents look wrong, save the file again as 'CSV UTF-8'."
+        )
     strangers = unknown_organisations(db, user, initiative_id, prepared)
     if strangers:
         shown = ", ".join(literal(s) for s in strangers[:5])
@@ -220,6 +349,32 @@ def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedI
 
 def _render_commit(db: Store, user: User, initiative_id: int, prepared: PreparedImport) -> None:
     st.subheader("4. Import")
+    stored = already_stored(db, user, initiative_id, prepared)
+    refusal = stored.refusal(prepared.file_name)
+    if refusal:
+        st.error(literal(refusal), icon=":material/block:")
+        return
+    duplicates = "refuse"
+    if stored.duplicate_rows:
+        rows = ", ".join(str(r) for r, _i in stored.duplicate_rows[:10])
+        st.warning(
+            f"{len(stored.duplicate_rows)} row(s) of this file are already in the wave (same "
+            f"submission time, organisation and answers): rows {rows}"
+            + (" …" if len(stored.duplicate_rows) > 10 else ""),
+            icon=":material/content_copy:",
+        )
+        choice = st.radio(
+            "Rows already imported",
+            ["Leave them out and import the rest", "Import nothing"],
+            key=KEY + "dups",
+        )
+        if choice == "Import nothing":
+            st.info("Nothing has been imported.")
+            return
+        duplicates = "skip"
+        if len(stored.duplicate_rows) >= len(prepared.respondents):
+            st.info("Every row is already in the wave: there is nothing new to import.")
+            return
     policy = "reject"
     if prepared.problem_count:
         choice = st.radio(
@@ -231,9 +386,8 @@ def _render_commit(db: Store, user: User, initiative_id: int, prepared: Prepared
             st.info("Nothing has been imported. Download the problems list to fix the file.")
             return
         policy = "missing"
-    if st.button(
-        f"Import {len(prepared.respondents):,} respondents", type="primary", key=KEY + "commit"
-    ):
+    count = len(prepared.respondents) - len(stored.duplicate_rows)
+    if st.button(f"Import {count:,} respondents", type="primary", key=KEY + "commit"):
         bar = st.progress(0.0, text="Importing…")
         try:
             result = commit_import(
@@ -243,6 +397,7 @@ def _render_commit(db: Store, user: User, initiative_id: int, prepared: Prepared
                 user=user,
                 invalid=policy,
                 progress=lambda f, text: bar.progress(f, text=text),
+                duplicates=duplicates,
             )
         except ImportRefused as error:
             bar.empty()
@@ -321,21 +476,28 @@ def main() -> None:
         read = _read(upload, initiative_id)
         if read is not None:
             data, table = read
-            mapping = _render_mapping(db, user, initiative_id, table, items)
+            choices = initiative_choices(db, user, initiative_id)
+            mapping = _render_mapping(db, user, initiative_id, table, items, choices)
             if mapping is not None:
                 st.subheader("3. Check the answers")
+                mapping = _render_values(table, mapping, choices)
+            if mapping is not None:
+                order = _date_order(table, mapping)
                 wave = None
                 if "wave" not in mapping.fields:
                     wave = st.text_input(
                         "Wave label",
-                        value=suggested_wave(table, mapping) or dt.date.today().strftime("%b %Y"),
+                        value=suggested_wave(table, mapping, order)
+                        or dt.date.today().strftime("%b %Y"),
                         key=KEY + "wave",
                         help="The survey round these answers belong to; suggested from the "
                         "middle submission date. Waves are placed in time by their answers' "
                         "dates.",
                     )
                 try:
-                    prepared = _validated(upload.file_id, data, table, mapping, items, wave)
+                    prepared = _validated(
+                        upload.file_id, data, table, mapping, items, wave, choices, order
+                    )
                 except ImportRefused as error:
                     st.error(literal(error))
                 else:

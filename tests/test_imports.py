@@ -267,7 +267,9 @@ def test_respondent_fields_are_checked():
     )
     prepared = _prepare(data)
     reasons = {(p.row, p.column): p.reason for p in prepared.problems}
-    assert reasons[(2, "sector")].startswith("not a sector")
+    # Issue 14: a sector no rule places is unspecified with a warning, never a problem.
+    assert (2, "sector") not in reasons
+    assert "'Martians'" in " ".join(prepared.warnings)
     assert reasons[(2, "submitted_at")] == "not a date and time"
     assert "earlier row" in reasons[(3, "respondent_id")]
     kept = prepared.respondents.set_index("respondent_key")
@@ -307,7 +309,7 @@ def test_file_size_and_row_limits(monkeypatch):
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "Excel 97-2003"),
         (b"PK\x03\x04not really a zip", "not a readable .xlsx"),
         (b"a,b\x00,c\n", "binary"),
-        (b"a,b\n\x81\x8d,1\n", "neither UTF-8 nor Windows-1252"),
+        (b"a,b\nOrg\x81\x8d\x8f\x90\x9d\n", "neither UTF-8 nor Windows-1252"),
     ],
 )
 def test_unreadable_files_say_why(data, message):

@@ -12,6 +12,9 @@ from analytics.store.schema import MIGRATIONS
 
 DOMAIN_TABLES = {
     "instruments",
+    "answer_choices",
+    "item_texts",
+    "comments",
     "items",
     "initiatives",
     "initiative_instruments",

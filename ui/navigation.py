@@ -20,6 +20,7 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/timeline.py", "Timeline", ":material/timeline:", Permission.VIEW),
     ("pages/brokering.py", "Brokering", ":material/diversity_3:", Permission.VIEW_DETAIL),
     ("pages/reports.py", "Reports and exports", ":material/description:", Permission.VIEW),
+    ("pages/comments.py", "Comments", ":material/forum:", Permission.VIEW_DETAIL),
     ("pages/upload.py", "Upload", ":material/upload_file:", Permission.IMPORT),
     ("pages/audit.py", "Audit log", ":material/history:", Permission.AUDIT),
     ("pages/users.py", "Users", ":material/manage_accounts:", Permission.ADMINISTER),

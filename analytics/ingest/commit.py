@@ -3,6 +3,7 @@ whole; the import history and the initiative's instrument as the upload page rea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class ImportResult:
     missing: int
     problems: int
     waves: list[str]
+    comments: int = 0  # open-text answers kept
 
 
 def _wave_ids(
@@ -161,10 +163,154 @@ def refuse_same_file(cursor, initiative_id: int, sha256: str, file_name: str) ->
         [initiative_id, sha256],
     )
     if duplicate is not None:
-        raise ImportRefused(
-            f"{file_name} was already imported into this initiative "
-            f"(import {duplicate}); undo that import first to import it again"
+        raise ImportRefused(same_file_reason(file_name, int(duplicate)))
+
+
+def same_file_reason(file_name: str, import_id: int) -> str:
+    return (
+        f"{file_name} was already imported into this initiative (import {import_id}); undo "
+        "that import first to import it again"
+    )
+
+
+DUPLICATES = ("refuse", "skip")  # what to do with rows already in the wave
+
+
+@dataclass(frozen=True)
+class AlreadyStored:
+    """What of a prepared import is already in the initiative, found before the Import button:
+    the same file (an import not undone), and rows equal to rows already in their wave."""
+
+    same_file_import: int | None
+    duplicate_rows: list[tuple[int, int]]  # (row of the file, import that holds it)
+
+    def refusal(self, file_name: str) -> str | None:
+        """The one-line reason the import cannot go ahead as it is, if any."""
+        if self.same_file_import is not None:
+            return same_file_reason(file_name, self.same_file_import)
+        return None
+
+
+def _signatures(people: pd.DataFrame, values: pd.DataFrame) -> pd.Series:
+    """One text per respondent: wave, submission time, organisation and every answer."""
+    answers = values.astype("string").fillna("")
+    parts = [
+        people["wave"].astype(str),
+        people["submitted_at"].astype("string").fillna(""),
+        people["organisation"].astype("string").fillna(""),
+        *(column + "=" + answers[column] for column in sorted(answers.columns)),
+    ]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + "|" + part
+    return out
+
+
+def _duplicate_rows(
+    query, initiative_id: int, prepared: PreparedImport, *, keyed: bool = True
+) -> list[tuple[int, int]]:
+    """Rows of the file already in their wave: the same respondent id (`keyed`), or, for rows
+    without one, the same submission time, organisation and answers as a stored row without
+    one (a Google Forms CSV and the XLSX of the same sheet)."""
+    people = prepared.respondents
+    waves = sorted(set(people["wave"].astype(str)))
+    found: list[tuple[int, int]] = []
+    has_key = people["respondent_key"].notna()
+    if keyed and has_key.any():
+        stored_keys = query(
+            "SELECT r.respondent_key, w.label AS wave, r.import_id FROM respondents r"
+            " JOIN waves w ON w.id = r.wave_id WHERE w.initiative_id = ?"
+            " AND r.respondent_key IS NOT NULL AND list_contains(?, w.label)",
+            [initiative_id, waves],
         )
+        known_keys = {
+            (k, w): int(i)
+            for k, w, i in zip(
+                stored_keys["respondent_key"],
+                stored_keys["wave"],
+                stored_keys["import_id"],
+                strict=True,
+            )
+        }
+        for row, key, wave in zip(
+            people["row"], people["respondent_key"], people["wave"], strict=True
+        ):
+            if (key, wave) in known_keys:
+                found.append((int(row), known_keys[(key, wave)]))
+    timed = people["submitted_at"].notna() & ~has_key
+    if not timed.any():
+        return found
+    stored = query(
+        "SELECT r.id, r.import_id, w.label AS wave, r.submitted_at, r.organisation, s.item_id,"
+        " s.value FROM respondents r JOIN waves w ON w.id = r.wave_id"
+        " JOIN responses s ON s.respondent_id = r.id"
+        " WHERE w.initiative_id = ? AND r.submitted_at IS NOT NULL"
+        " AND r.respondent_key IS NULL AND list_contains(?, w.label)",
+        [initiative_id, waves],
+    )
+    if stored.empty:
+        return found
+    items = list(prepared.values.columns)
+    stored = stored[stored["item_id"].isin(items)]
+    wide = stored.pivot_table(
+        index="id", columns="item_id", values="value", aggfunc="first", dropna=False
+    ).reindex(columns=items)
+    first = stored.drop_duplicates("id").set_index("id").loc[wide.index]
+    stored_people = first[["wave", "submitted_at", "organisation"]].assign(
+        submitted_at=pd.to_datetime(first["submitted_at"])
+    )
+    known = dict(
+        zip(
+            _signatures(stored_people, wide.astype("Int64")),
+            first["import_id"].astype(int),
+            strict=True,
+        )
+    )
+    mine = _signatures(
+        people.assign(submitted_at=pd.to_datetime(people["submitted_at"])),
+        prepared.values.astype("Int64"),
+    )
+    return found + [
+        (int(row), known[sig])
+        for row, sig, has_time in zip(people["row"], mine, timed, strict=True)
+        if has_time and sig in known
+    ]
+
+
+@guarded(Permission.IMPORT)
+def already_stored(
+    store: Store, user: User, initiative_id: int, prepared: PreparedImport
+) -> AlreadyStored:
+    """Checked before the Import button: the same file, and rows already in the wave."""
+    same = store.read_one(
+        "SELECT min(id) FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
+        [initiative_id, prepared.sha256],
+    )
+    return AlreadyStored(
+        None if same is None else int(same),
+        _duplicate_rows(store.read_df, initiative_id, prepared),
+    )
+
+
+def without_rows(prepared: PreparedImport, rows: set[int]) -> PreparedImport:
+    """The prepared import without these rows of the file (duplicates the broker skips)."""
+    keep = ~prepared.respondents["row"].isin(rows)
+    return dataclasses.replace(
+        prepared,
+        respondents=prepared.respondents[keep].reset_index(drop=True),
+        values=prepared.values[keep.to_numpy()].reset_index(drop=True),
+        skipped=sorted([*prepared.skipped, *((r, "already in this wave") for r in rows)]),
+        comments=_renumbered(prepared.comments, keep.to_numpy()),
+    )
+
+
+def _renumbered(comments: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """Comments of the kept respondents, with positions among them."""
+    new_position = np.cumsum(keep) - 1
+    kept = (
+        comments[keep[comments["position"].astype(int).to_numpy()]] if len(comments) else comments
+    )
+    return kept.assign(position=new_position[kept["position"].astype(int).to_numpy()])
 
 
 def commit_import(
@@ -175,16 +321,20 @@ def commit_import(
     user: User,
     invalid: str = "reject",
     progress: Progress | None = None,
+    duplicates: str = "refuse",
 ) -> ImportResult:
     """Write the prepared import in one transaction, or nothing.
 
     `target` is an initiative id, or a Target (which may create the initiative and set its
     instrument in the same transaction). Refused (ImportRefused, database unchanged) when there
     are problems and the policy is "reject", when nothing is left to import, or when the same
-    file was already imported into this initiative and not undone.
+    file was already imported into this initiative and not undone. Rows equal to rows already
+    in their wave are refused too, or left out with `duplicates="skip"`.
     """
     if invalid not in POLICIES:
         raise ValueError(f"invalid must be one of {POLICIES}, not {invalid!r}")
+    if duplicates not in DUPLICATES:
+        raise ValueError(f"duplicates must be one of {DUPLICATES}, not {duplicates!r}")
     if prepared.problem_count and invalid == "reject":
         raise ImportRefused(
             f"{prepared.problem_count} problem(s) in {prepared.file_name}: fix the file, or "
@@ -197,6 +347,28 @@ def commit_import(
         initiative_id = target if isinstance(target, int) else resolve_target(cursor, target, user)
         require(user, Permission.IMPORT, initiative_id)
         refuse_same_file(cursor, initiative_id, prepared.sha256, prepared.file_name)
+        # Refused: rows without an id here; a respondent id already in the wave is refused
+        # below with each clash. Skipped: both.
+        doubled = _duplicate_rows(
+            lambda sql, params: cursor.execute(sql, params).df(),
+            initiative_id,
+            prepared,
+            keyed=duplicates == "skip",
+        )
+        if doubled and duplicates == "refuse":
+            raise ImportRefused(
+                f"{len(doubled)} row(s) of {prepared.file_name} are already in this wave "
+                "(same submission time, organisation and answers); leave them out or undo "
+                "the import that holds them",
+                [
+                    ImportProblem(row, None, "", f"the same as a row of import {import_id}")
+                    for row, import_id in doubled[:MAX_PROBLEMS_KEPT]
+                ],
+            )
+        if doubled:
+            prepared = without_rows(prepared, {row for row, _import in doubled})
+            if prepared.respondents.empty:
+                raise ImportRefused(f"every row of {prepared.file_name} is already in this wave")
         if progress:
             progress(0.75, "Writing respondents")
         wave_ids, created = _wave_ids(cursor, initiative_id, prepared)
@@ -242,6 +414,16 @@ def commit_import(
         Store.insert_answers(
             cursor, people["id"].to_numpy(), list(prepared.values.columns), values, missing
         )
+        if len(prepared.comments):
+            ids = people["id"].to_numpy()
+            cursor.executemany(
+                "INSERT INTO comments (respondent_id, import_id, question, text)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    [int(ids[int(p)]), import_id, q, t]
+                    for p, q, t in prepared.comments.itertuples(index=False)
+                ],
+            )
         cursor.execute(
             "INSERT INTO survey_mappings (initiative_id, survey_key, mapping) VALUES (?, ?, ?)"
             " ON CONFLICT (initiative_id, survey_key) DO UPDATE"
@@ -266,6 +448,7 @@ def commit_import(
         prepared.missing,
         prepared.problem_count,
         sorted(wave_ids),
+        len(prepared.comments),
     )
 
 
@@ -299,6 +482,7 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
             " (SELECT id FROM respondents WHERE import_id = ?)",
             [import_id],
         )
+        cursor.execute("DELETE FROM comments WHERE import_id = ?", [import_id])
         cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
         for wave_id in waves_created or []:
             cursor.execute(
@@ -347,6 +531,23 @@ def _remove_network_import(cursor, import_id: int, partners_created: list[int]) 
             [partner_id, partner_id, partner_id, partner_id],
         )
     return removed
+
+
+@guarded(Permission.VIEW_DETAIL)
+def initiative_comments(
+    store: Store, user: User, initiative_id: int, search: str = ""
+) -> pd.DataFrame:
+    """Every open-text comment of the initiative (wave, organisation, sector, question, text),
+    newest wave first, those containing `search` (case ignored) if given. Row-level text: only
+    for readers with VIEW_DETAIL (backbones, brokers, admins), never a funder."""
+    return store.read_df(
+        "SELECT w.label AS wave, r.organisation, r.sector, c.question, c.text"
+        " FROM comments c JOIN respondents r ON r.id = c.respondent_id"
+        " JOIN waves w ON w.id = r.wave_id"
+        " WHERE w.initiative_id = ? AND (? = '' OR contains(lower(c.text), lower(?)))"
+        " ORDER BY w.opened_on DESC NULLS LAST, r.id",
+        [initiative_id, search.strip(), search.strip()],
+    )
 
 
 @guarded(Permission.VIEW)

@@ -3,6 +3,7 @@ confirmed or corrected by the broker, and saved per initiative and survey."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -13,7 +14,15 @@ import pandas as pd
 from analytics.access.permissions import Permission, User, guarded
 from analytics.ingest.answers import normalise_label
 from analytics.ingest.layouts import Table
-from analytics.instrument import Item
+from analytics.ingest.values import (
+    DEFAULT_CHOICES,
+    VALUE_FIELDS,
+    ValueMap,
+    answer_key,
+    looks_like,
+    values_from_frame,
+)
+from analytics.instrument import Item, item_texts
 from analytics.store.connection import Store
 
 FIELDS: dict[str, str] = {
@@ -47,6 +56,11 @@ _EXACT: dict[str, tuple[str, ...]] = {
         "enddate",
         "completion time",
         "timestamp",
+        "horodateur",  # Google Forms in French, Spanish, German, Portuguese
+        "marca temporal",
+        "zeitstempel",
+        "data/hora",
+        "heure de fin",  # Microsoft Forms in French
         "_submission_time",
         "end",
     ),
@@ -57,8 +71,17 @@ _EXACT: dict[str, tuple[str, ...]] = {
 }
 # Words that, inside a longer question text, mark a respondent field.
 _CONTAINS: dict[str, tuple[str, ...]] = {  # in this order: "which sector is your organisation
-    "sector": ("sector",),  # in?" asks for a sector, not an organisation
-    "role": ("your role", "role", "job title", "position"),
+    "sector": (  # in?" asks for a sector, not an organisation; so does "best describes"
+        "sector",
+        "secteur",
+        "best describes your organisation",
+        "best describes your organization",
+        "type of organisation",
+        "type of organization",
+        "décrit le mieux votre organisation",
+        "type d'organisation",
+    ),
+    "role": ("your role", "role", "rôle", "job title", "position", "fonction"),
     "organisation": ("organisation", "organization"),
 }
 
@@ -81,6 +104,9 @@ class Mapping:
     missing_codes: list[int] = field(default_factory=list)  # numeric codes that mean N/A
     item_column: str | None = None  # long layout: the column naming the item
     value_column: str | None = None  # long layout: the column holding the answer
+    values: ValueMap = field(default_factory=dict)  # the broker's value map (values.py)
+    labels: dict[str, int] = field(default_factory=dict)  # the broker's own answer labels
+    comments: list[str] = field(default_factory=list)  # columns of open-text comments
 
     @property
     def is_long(self) -> bool:
@@ -98,6 +124,9 @@ class Mapping:
             missing_codes=[int(c) for c in raw.get("missing_codes", [])],
             item_column=raw.get("item_column"),
             value_column=raw.get("value_column"),
+            values={f: dict(m) for f, m in raw.get("values", {}).items()},
+            labels={str(k): int(v) for k, v in raw.get("labels", {}).items()},
+            comments=[str(c) for c in raw.get("comments", [])],
         )
 
     def restricted_to(self, labels: list[str]) -> Mapping:
@@ -109,6 +138,9 @@ class Mapping:
             missing_codes=list(self.missing_codes),
             item_column=self.item_column if self.item_column in present else None,
             value_column=self.value_column if self.value_column in present else None,
+            values={f: dict(m) for f, m in self.values.items()},
+            labels=dict(self.labels),
+            comments=[c for c in self.comments if c in present],
         )
 
 
@@ -124,13 +156,14 @@ def _match_item(texts: list[str], items: list[Item]) -> str | None:
     for item in items:  # an item id in a header row wins
         if statement_key(item.item_id) in keys:
             return item.item_id
-    best: Item | None = None
+    best: tuple[int, str] | None = None  # by any of its languages, the longest match winning
     for item in items:
-        statement = statement_key(item.text)
-        matches = bool(statement) and any(statement in key for key in keys)
-        if matches and (best is None or len(item.text) > len(best.text)):
-            best = item
-    return best.item_id if best else None
+        for text in item_texts(item):
+            statement = statement_key(text)
+            matches = bool(statement) and any(statement in key for key in keys)
+            if matches and (best is None or len(text) > best[0]):
+                best = (len(text), item.item_id)
+    return best[1] if best else None
 
 
 def _match_field(texts: list[str]) -> tuple[str, int] | None:
@@ -148,8 +181,11 @@ def _match_field(texts: list[str]) -> tuple[str, int] | None:
     return None
 
 
-def propose_mapping(table: Table, items: list[Item]) -> Mapping:
-    """Items by id or statement in a header row; respondent fields by their common headers.
+def propose_mapping(
+    table: Table, items: list[Item], choices: dict[str, list[str]] | None = None
+) -> Mapping:
+    """Items by id or statement in a header row; respondent fields by their common headers,
+    or sector and role by their answers (`choices`: the initiative's lists).
 
     An item is matched to one column at most (the first); a field to its best-ranked column.
     """
@@ -173,13 +209,121 @@ def propose_mapping(table: Table, items: list[Item]) -> Mapping:
         found = _match_field(table.header_texts(label))
         if found and (found[0] not in best or found[1] < best[found[0]][0]):
             best[found[0]] = (found[1], label)
+    # A column whose answers look like sectors (or roles, when the initiative lists them) is
+    # that field even when its header does not say so ("Which of the following best describes
+    # your organisation?"); it beats a header that only contains a field's word.
+    choices_of = {**DEFAULT_CHOICES, **(choices or {})}
+    for name in VALUE_FIELDS:
+        if name in best:
+            continue
+        candidates = []
+        for label in table.labels:
+            if label in mapping.items or label in (mapping.item_column, mapping.value_column):
+                continue
+            taken = [f for f, (rank, lab) in best.items() if lab == label]
+            if any(best[f][0] < _BY_ANSWERS for f in taken):
+                continue
+            share = looks_like(table.data[label], name, choices_of[name])
+            if share:
+                candidates.append((-share, table.data[label].nunique(), label, taken))
+        if candidates:
+            _share, _n, label, taken = min(candidates, key=lambda c: c[:2])
+            for f in taken:
+                del best[f]
+            best[name] = (_BY_ANSWERS, label)
     mapping.fields = {name: label for name, (_rank, label) in best.items()}
+    taken = {*mapping.items, *mapping.fields.values(), mapping.item_column, mapping.value_column}
+    mapping.comments = [
+        label
+        for label in table.labels
+        if label not in taken and _is_comment_question(table.header_texts(label))
+    ]
     return mapping
+
+
+# Words of an open-text question whose answers are kept as comments (English and French).
+_COMMENT_WORDS = re.compile(
+    r"\b(comments?|commentaires?|anything else|feedback|suggestions?|remarques?|"
+    r"autre chose|would you like to (?:add|tell|share))\b"
+)
+
+
+def _is_comment_question(texts: list[str]) -> bool:
+    return any(_COMMENT_WORDS.search(statement_key(t)) for t in texts)
+
+
+_BY_ANSWERS = 50  # the rank of a field proposed from its answers: after exact header names
+
+
+@dataclass(frozen=True)
+class ItemGap:
+    """An item of the instrument that no column is mapped to, and the unmapped column whose
+    header is most like its statement (for the broker to accept or not)."""
+
+    item_id: str
+    text: str
+    closest: str | None
+    similarity: float  # 0..1 (difflib's ratio)
+
+
+def unmapped_items(table: Table, mapping: Mapping, items: list[Item]) -> list[ItemGap]:
+    """Every item without a column, with the closest free header: a reworded statement
+    ("we're" for "we are") would otherwise drop its item without a word."""
+    if mapping.is_long:
+        return []
+    used = {*mapping.items, *mapping.fields.values()}
+    free = [label for label in table.labels if label not in used]
+    texts = {label: [statement_key(t) for t in table.header_texts(label)] for label in free}
+    gaps = []
+    for item in items:
+        if item.item_id in mapping.items.values():
+            continue
+        wanted = [statement_key(t) for t in item_texts(item)]
+        best, score = None, 0.0
+        for label, keys in texts.items():
+            for key in keys:
+                for text in wanted:
+                    ratio = difflib.SequenceMatcher(None, text, key, autojunk=False).ratio()
+                    if ratio > score:
+                        best, score = label, ratio
+        gaps.append(ItemGap(item.item_id, item.text, best if score >= 0.6 else None, score))
+    return gaps
+
+
+def with_accepted(mapping: Mapping, gaps: list[ItemGap]) -> Mapping:
+    """The mapping with each gap's closest header mapped to its item (the broker accepted)."""
+    out = Mapping.from_json(mapping.to_json())
+    for gap in gaps:
+        if gap.closest and gap.closest not in out.items:
+            out.items[gap.closest] = gap.item_id
+    return out
+
+
+def with_value_map(mapping: Mapping, edited: pd.DataFrame, choices: dict) -> Mapping:
+    """The mapping with the broker's value map from the edited table (Field, Answer, Value):
+    the answers of this file as set there, the saved map's other answers kept. Raises
+    values.ValuesError on a value not on the initiative's list."""
+    given = values_from_frame(edited, choices)
+    out = Mapping.from_json(mapping.to_json())
+    for name in set(edited["Field"]):
+        here = {
+            answer_key(a)
+            for f, a in zip(edited["Field"], edited["Answer"], strict=True)
+            if f == name
+        }
+        kept = {k: v for k, v in out.values.get(name, {}).items() if k not in here}
+        merged = {**kept, **given.get(name, {})}
+        if merged:
+            out.values[name] = merged
+        else:
+            out.values.pop(name, None)
+    return out
 
 
 # -- the mapping as a table a person edits -------------------------------------------------------
 
 NOT_USED = "(not used)"
+COMMENT = "Comment (open text)"
 LONG_ITEM = "Item id (long layout)"
 LONG_VALUE = "Answer (long layout)"
 
@@ -189,6 +333,7 @@ def target_options(items: list[Item]) -> list[str]:
     return [
         NOT_USED,
         *FIELDS.values(),
+        COMMENT,
         *[_item_option(item) for item in items],
         LONG_ITEM,
         LONG_VALUE,
@@ -212,6 +357,8 @@ def mapping_table(table: Table, mapping: Mapping, items: list[Item]) -> pd.DataF
             target = LONG_ITEM
         elif label == mapping.value_column:
             target = LONG_VALUE
+        elif label in mapping.comments:
+            target = COMMENT
         else:
             target = field_of.get(label, NOT_USED)
         examples = [v for v in table.data[label].unique()[:20] if str(v).strip()][:3]
@@ -235,6 +382,9 @@ def mapping_from_table(
     used: dict[str, str] = {}
     for label, target in zip(edited["Column"], edited["Maps to"], strict=True):
         if not target or target == NOT_USED:
+            continue
+        if target == COMMENT:  # any number of columns
+            mapping.comments.append(label)
             continue
         if target in used:
             raise MappingError(f"{target!r} is set for both {used[target]!r} and {label!r}")
@@ -268,10 +418,15 @@ def saved_mapping(store: Store, user: User, initiative_id: int, key: str) -> Map
 
 @guarded(Permission.IMPORT)
 def mapping_for(
-    store: Store, user: User, initiative_id: int, table: Table, items: list[Item]
+    store: Store,
+    user: User,
+    initiative_id: int,
+    table: Table,
+    items: list[Item],
+    choices: dict[str, list[str]] | None = None,
 ) -> tuple[Mapping, bool]:
     """The saved mapping of this survey in this initiative (True), else a proposal (False)."""
     saved = saved_mapping(store, user, initiative_id, survey_key(table))
     if saved is not None:
         return saved.restricted_to(table.labels), True
-    return propose_mapping(table, items), False
+    return propose_mapping(table, items, choices), False

@@ -1,6 +1,7 @@
 """Bytes of an uploaded CSV or XLSX file to a grid of text cells, header rows included.
 
-Detects the format, the encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252;
+Detects the format, the encoding (UTF-8 with or without BOM, UTF-16 with BOM, else the Western
+encoding charset-normalizer finds: Windows-1252, Mac Roman, Latin-1;
 never a silent guess that would garble text), the delimiter and the line endings. Every cell is
 kept as the literal text of the file: nothing is evaluated, converted or trimmed here.
 """
@@ -15,6 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+import charset_normalizer
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -142,13 +144,32 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
                 f"{file_name} is UTF-8 except for byte 0x{data[error.start]:02x} on line "
                 f"{line}; fix that character or save the file again as 'CSV UTF-8'"
             ) from None
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(
-            f"{file_name} is neither UTF-8 nor Windows-1252 (byte 0x{data[error.start]:02x} at "
-            f"position {error.start}); save it again as 'CSV UTF-8'"
-        ) from None
+    return _western(data, file_name)
+
+
+# Single-byte encodings of Western exports, in order of preference on a tie: Excel's 'CSV' on
+# Windows, then on a Mac, then ISO Latin-1.
+_WESTERN = {"cp1252": "Windows-1252", "mac_roman": "Mac Roman", "latin_1": "Latin-1"}
+_DETECT_BYTES = 1 << 20  # the detector reads the first megabyte; the file is decoded whole
+
+
+def _western(data: bytes, file_name: str) -> tuple[str, str]:
+    """A file that is not UTF-8: the Western encoding that charset-normalizer finds least
+    garbled ('Café' in Mac Roman must not read 'CafŽ' as Windows-1252 would)."""
+    found = charset_normalizer.from_bytes(data[:_DETECT_BYTES], cp_isolation=list(_WESTERN))
+    ranked = sorted(
+        (match for match in found if match.encoding in _WESTERN),
+        key=lambda match: (round(match.chaos, 3), list(_WESTERN).index(match.encoding)),
+    )
+    for match in ranked:
+        try:
+            return data.decode(match.encoding), _WESTERN[match.encoding]
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(
+        f"{file_name} is neither UTF-8 nor Windows-1252 nor Mac Roman (its bytes read as "
+        "garbled text in each); save it again as 'CSV UTF-8'"
+    )
 
 
 def sniff_delimiter(text: str) -> str:

@@ -19,35 +19,23 @@ import pandas as pd
 
 from analytics import settings
 from analytics.errors import ImportProblem, ImportRefused
-from analytics.ingest.answers import normalise_label, parse_answer
+from analytics.ingest.answers import extra_labels, parse_answer
 from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
-from analytics.ingest.mapping import FIELDS, Mapping, survey_key
+from analytics.ingest.mapping import FIELDS, ItemGap, Mapping, survey_key, unmapped_items
 from analytics.ingest.reading import read_grid
+from analytics.ingest.values import (
+    DEFAULT_CHOICES,
+    VALUE_FIELDS,
+    Placement,
+    answer_key,
+    place_answers,
+    value_map_frame,
+)
 from analytics.instrument import Item
-from analytics.store.schema import SECTORS
 
 POLICIES = ("reject", "missing")
 MAX_PROBLEMS_KEPT = 10_000  # a file with more problems keeps the first ones and the count
-
-SECTOR_ALIASES: dict[str, str] = {
-    **{s: s for s in SECTORS},
-    "non-profit": "nonprofit",
-    "non profit": "nonprofit",
-    "not-for-profit": "nonprofit",
-    "not for profit": "nonprofit",
-    "voluntary sector": "nonprofit",
-    "charity": "nonprofit",
-    "public sector": "government",
-    "local government": "government",
-    "private sector": "business",
-    "private": "business",
-    "funder": "philanthropy",
-    "foundation": "philanthropy",
-    "community": "community member",
-    "community members": "community member",
-    "community_member": "community member",
-}
 
 Progress = Callable[[float, str], None]
 
@@ -67,6 +55,37 @@ class PreparedImport:
     problem_count: int
     invalid_cells: int
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)  # sector and role answers
+    warnings: list[str] = field(default_factory=list)  # what imports but deserves a look
+    item_gaps: list[ItemGap] = field(default_factory=list)  # items without a column
+    # Open-text answers: position (into respondents), question, text. Never shown to funders.
+    comments: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["position", "question", "text"])
+    )
+
+    def notices(self) -> list[str]:
+        """Every warning in words, the items without a column first (the CLI prints them)."""
+        gaps = self.item_gaps
+        if not gaps:
+            return list(self.warnings)
+        named = "; ".join(
+            f"{g.item_id} ({g.text[:60]!r}"
+            + (
+                f", closest column {g.closest[:60]!r}, {g.similarity:.0%} alike)"
+                if g.closest
+                else ")"
+            )
+            for g in gaps[:10]
+        )
+        more = f" and {len(gaps) - 10} more" if len(gaps) > 10 else ""
+        return [
+            f"{len(gaps)} item(s) of the instrument have no column: {named}{more}",
+            *self.warnings,
+        ]
+
+    def value_map(self) -> pd.DataFrame:
+        """Each distinct sector and role answer, its count and where it goes."""
+        return value_map_frame(self.placements)
 
     def answer_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """The answers as two respondent-by-item arrays, in the order of `values`' columns:
@@ -95,6 +114,7 @@ class PreparedImport:
             "missing": self.missing,
             "problems": self.problem_count,
             "rows skipped": len(self.skipped),
+            "comments": len(self.comments),
         }
 
     def problems_frame(self) -> pd.DataFrame:
@@ -128,6 +148,7 @@ class _Problems:
             self.kept.append(ImportProblem(row, column, text[:200], reason))
 
 
+DATE_ORDERS = ("dmy", "mdy", "ymd")  # how a date like 04/03/2026 is read when the file cannot tell
 _FULL_DATE = r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
 _ZONE = r"\s+([A-Z]{2,5})?([+-]\d{1,2}(:?\d{2})?)?$"
 
@@ -136,14 +157,21 @@ def _parse_times(column: pd.Series, month_first: bool) -> pd.Series:
     """Timestamps from the tools' formats. A value needs a full date (day, month, year); the
     order of a date like 04/03/2026 comes from the file itself when one value shows it (a part
     above 12), else from the layout (`month_first` for US-style exports). Each distinct text
-    is parsed once."""
+    is parsed once. AM and PM are honoured in every format ("08:10:00 PM" is 20:10)."""
     codes, distinct = pd.factorize(column, use_na_sentinel=False)
     parsed = _parse_distinct_times(pd.Series(distinct, dtype=object).astype(str), month_first)
     return pd.Series(parsed.to_numpy()[codes], index=column.index)
 
 
+_MERIDIEM = r"\s*([AaPp])\.?\s?[Mm]\.?$"
+
+
 def _parse_distinct_times(column: pd.Series, month_first: bool) -> pd.Series:
-    text = column.str.strip().str.replace(_ZONE, "", regex=True)
+    # AM/PM taken off and applied after parsing: pandas drops it in some formats (and the
+    # zone pattern would take "PM" for a zone).
+    text = column.str.strip()
+    meridiem = text.str.extract(_MERIDIEM)[0].str.lower()
+    text = text.str.replace(_MERIDIEM, "", regex=True).str.replace(_ZONE, "", regex=True)
     full = text.str.match(_FULL_DATE).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.where(full), errors="coerce", format="ISO8601", utc=True)
     rest = parsed.isna() & full
@@ -161,17 +189,66 @@ def _parse_distinct_times(column: pd.Series, month_first: bool) -> pd.Series:
         parsed[rest] = pd.to_datetime(
             text[rest], errors="coerce", format="mixed", dayfirst=day_first, utc=True
         )
+    hours = parsed.dt.hour
+    clock12 = meridiem.notna() & hours.between(1, 12)
+    shift = np.where(meridiem.eq("p") & hours.lt(12), 12, 0) - np.where(
+        meridiem.eq("a") & hours.eq(12), 12, 0
+    )
+    parsed = parsed.where(~clock12, parsed + pd.to_timedelta(shift, unit="h"))
+    # A meridiem on an hour above 12 ("13:10 PM") is not a time.
+    parsed = parsed.where(~(meridiem.notna() & hours.gt(12)))
     parsed = parsed.where(parsed.dt.year.between(1900, 2100))
     return parsed.dt.tz_convert(None)
 
 
-def suggested_wave(table: Table, mapping: Mapping) -> str | None:
+def month_first(table: Table, date_order: str | None = None) -> bool:
+    """Whether 04/03/2026 is the 3rd of April: the broker's date order, else the tool's."""
+    if date_order is None:
+        return table.layout.month_first
+    if date_order not in DATE_ORDERS:
+        orders = ", ".join(DATE_ORDERS)
+        raise ImportRefused(f"the date order is one of {orders}, not {date_order!r}")
+    return date_order == "mdy"
+
+
+def dates_ambiguous(table: Table, mapping: Mapping) -> bool:
+    """Whether the file's dates leave the day and month order open (every slashed date has
+    both parts 12 or below): then the broker is asked, the tool's convention preselected."""
+    label = mapping.fields.get("submitted_at")
+    if not label or label not in table.data:
+        return False
+    text = pd.Series(table.data[label].astype(str).unique()).str.strip()
+    parts = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}").apply(
+        pd.to_numeric, errors="coerce"
+    )
+    parts = parts.dropna()
+    return not parts.empty and not ((parts[0] > 12).any() or (parts[1] > 12).any())
+
+
+def value_placements(
+    table: Table, mapping: Mapping, choices: dict[str, list[str]] | None = None
+) -> list[Placement]:
+    """The value map of the mapped sector and role columns, as validate() will place them
+    (the answers read the same way: trimmed, names normalised)."""
+    found: list[Placement] = []
+    for name in VALUE_FIELDS:
+        label = mapping.fields.get(name)
+        options = list((choices or {}).get(name, DEFAULT_CHOICES[name]))
+        if not label or label not in table.data or not options:
+            continue
+        answers = normalise_column(table.data[label].astype(str).str.strip())
+        found.extend(place_answers(answers, name, options, mapping.values.get(name, {})))
+    return found
+
+
+def suggested_wave(table: Table, mapping: Mapping, date_order: str | None = None) -> str | None:
     """A wave label from the middle submission date of the file ('Mar 2026'), if it has
     dates: the wave is dated by its answers, so its label should say the same."""
     label = mapping.fields.get("submitted_at")
     if not label or label not in table.data:
         return None
-    times = _parse_times(table.data[label].astype(str), table.layout.month_first).dropna()
+    first = month_first(table, date_order)
+    times = _parse_times(table.data[label].astype(str), first).dropna()
     if times.empty:
         return None
     return times.sort_values().iloc[len(times) // 2].strftime("%b %Y")
@@ -186,10 +263,16 @@ def validate(
     wave: str | None = None,
     missing_codes: list[int] | tuple[int, ...] = (),
     progress: Progress | None = None,
+    choices: dict[str, list[str]] | None = None,
+    date_order: str | None = None,
 ) -> PreparedImport:
     """Check every mapped cell of the table against the instrument `items` and build what
-    would be stored. Raises ImportRefused when the mapping cannot work at all."""
+    would be stored. `choices` are the initiative's lists of sectors and roles (default
+    values.DEFAULT_CHOICES); `date_order` (DATE_ORDERS) reads dates the file cannot settle,
+    else the tool's convention. Raises ImportRefused when the mapping cannot work at all."""
     problems = _Problems()
+    placements: list[Placement] = []
+    warnings: list[str] = []
     codes = frozenset(int(c) for c in [*mapping.missing_codes, *missing_codes])
     frame, rows = table.data, table.row_numbers
     for number, text, reason in table.grid.bad_rows:
@@ -204,7 +287,11 @@ def validate(
     strangers = sorted(set(mapping.items.values()) - known)
     if strangers:
         raise ImportRefused(f"the mapping names items the instrument lacks: {strangers}")
-    parse = _AnswerParser(codes, table.layout.choice_names)
+    try:
+        labels = extra_labels(mapping.labels)
+    except ValueError as error:
+        raise ImportRefused(str(error)) from None
+    parse = _AnswerParser(codes, table.layout.choice_names, labels)
     if mapping.is_long:
         frame, rows, values = _long_answers(frame, rows, mapping, known, parse, problems)
     else:
@@ -218,13 +305,17 @@ def validate(
             if progress and done % 5 == 0:
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
+    gaps = unmapped_items(table, mapping, items)
     respondents = _respondent_fields(
         frame,
         rows,
         mapping,
         _wave_label(wave) if wave else wave,
         problems,
-        table.layout.month_first,
+        month_first(table, date_order),
+        choices,
+        placements,
+        warnings,
     )
 
     key = respondents["respondent_key"]
@@ -245,6 +336,7 @@ def validate(
     usable = answered & ~duplicated & respondents["wave"].ne("")
     skipped = list(table.skipped)
     skipped += [(int(r), "no answer to any mapped item") for r in rows[~answered]]
+    comments = _comments(frame, mapping, usable)
     return PreparedImport(
         file_name=table.grid.file_name,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -257,7 +349,32 @@ def validate(
         problem_count=problems.count,
         invalid_cells=invalid_cells,
         skipped=sorted(skipped),
+        placements=placements,
+        warnings=warnings,
+        item_gaps=gaps,
+        comments=comments,
     )
+
+
+def _comments(frame: pd.DataFrame, mapping: Mapping, usable: pd.Series) -> pd.DataFrame:
+    """The non-empty answers of the comment columns, by the respondent's position among the
+    rows that are imported (a skipped row's comment goes with it)."""
+    if mapping.is_long or not mapping.comments:
+        return pd.DataFrame(columns=["position", "question", "text"])
+    max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
+    position = pd.Series(np.cumsum(usable.to_numpy()) - 1, index=frame.index)
+    parts = []
+    for label in mapping.comments:
+        if label not in frame:
+            continue
+        text = frame[label].astype(str).str.strip().str.slice(0, max_chars)
+        keep = usable & text.ne("")
+        parts.append(
+            pd.DataFrame({"position": position[keep], "question": label, "text": text[keep]})
+        )
+    if not parts:
+        return pd.DataFrame(columns=["position", "question", "text"])
+    return pd.concat(parts, ignore_index=True).sort_values("position", kind="stable")
 
 
 def by_distinct(
@@ -273,8 +390,8 @@ class _AnswerParser:
     """Parses answer cells, each distinct text once (a column of a million rows holds a handful
     of distinct answers)."""
 
-    def __init__(self, codes: frozenset[int], choice_names: bool):
-        self.codes, self.choice_names = codes, choice_names
+    def __init__(self, codes: frozenset[int], choice_names: bool, labels: dict[str, int]):
+        self.codes, self.choice_names, self.labels = codes, choice_names, labels
         self.max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
         self.cache: dict[str, tuple[int | None, str | None]] = {}
 
@@ -285,7 +402,7 @@ class _AnswerParser:
             else:
                 # Kobo's XML values name choices like strongly_agree or dont_know.
                 text = raw.replace("_", " ") if self.choice_names else raw
-                answer = parse_answer(text, self.codes)
+                answer = parse_answer(text, self.codes, self.labels)
                 self.cache[raw] = (answer.value, answer.invalid_reason)
         return self.cache[raw]
 
@@ -320,8 +437,15 @@ def _respondent_fields(
     wave: str | None,
     problems: _Problems,
     month_first: bool = False,
+    choices_of: dict[str, list[str]] | None = None,
+    placements: list[Placement] | None = None,
+    warnings: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Respondent id, organisation, sector, role, submitted at and wave, each checked."""
+    """Respondent id, organisation, sector, role, submitted at and wave, each checked; sector
+    and role answers placed on the initiative's lists (values.py)."""
+    choices_of = choices_of or {}
+    placements = [] if placements is None else placements
+    warnings = [] if warnings is None else warnings
     max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
     out = pd.DataFrame({"row": rows.astype(int)})
     for name in FIELDS:
@@ -335,20 +459,23 @@ def _respondent_fields(
         out[name] = column.where(~too_long, "")
     out = out.rename(columns={"respondent_id": "respondent_key"})
 
-    sector_text = out["sector"]
-    codes, parsed = by_distinct(
-        sector_text, lambda s: (SECTOR_ALIASES.get(normalise_label(s)) if s else None, None)
-    )
-    sectors = pd.Series(np.array([p[0] for p in parsed], dtype=object)[codes], index=out.index)
-    unknown = sector_text.ne("") & sectors.isna()
-    for row, value in zip(rows[unknown], sector_text[unknown], strict=True):
-        problems.add(
-            int(row),
-            mapping.fields["sector"],
-            value,
-            f"not a sector; use one of {', '.join(SECTORS)}",
-        )
-    out["sector"] = sectors
+    for name in VALUE_FIELDS:
+        choices = list(choices_of.get(name, DEFAULT_CHOICES[name]))
+        if not choices:
+            continue  # kept as answered
+        found = place_answers(out[name], name, choices, mapping.values.get(name, {}))
+        placements.extend(found)
+        place = {answer_key(p.answer): p.value for p in found}
+        codes, parsed = by_distinct(out[name], lambda s, place=place: place.get(answer_key(s)))
+        out[name] = pd.Series(np.array(parsed, dtype=object)[codes], index=out.index)
+        unplaced = [p for p in found if p.value is None]
+        if unplaced:
+            shown = ", ".join(repr(p.answer) for p in unplaced[:10])
+            more = f" and {len(unplaced) - 10} more" if len(unplaced) > 10 else ""
+            warnings.append(
+                f"{sum(p.count for p in unplaced)} respondent(s) have no {name} "
+                f"(unspecified): no rule or value map places {shown}{more}"
+            )
 
     submitted = _parse_times(out["submitted_at"], month_first)
     unparsed = out["submitted_at"].ne("") & submitted.isna()
@@ -359,8 +486,8 @@ def _respondent_fields(
     out["wave"] = out["wave"].where(out["wave"].ne(""), wave or "")
     for row in rows[out["wave"].eq("")]:
         problems.add(int(row), mapping.fields.get("wave"), "", "no wave label")
-    for name in ("organisation", "role"):
-        out[name] = out[name].where(out[name].ne(""), None)
+    for name in ("organisation", "sector", "role"):
+        out[name] = out[name].where(out[name].notna() & out[name].ne(""), None)
     return out
 
 

@@ -231,6 +231,17 @@ class Store:
                 for i, it in enumerate(items, start=1)
             ],
         )
+        translated = [
+            [instrument_id, it.item_id, language, text]
+            for it in items
+            for language, text in it.texts
+        ]
+        if translated:
+            cursor.executemany(
+                "INSERT INTO item_texts (instrument_id, item_id, language, text)"
+                " VALUES (?, ?, ?, ?)",
+                translated,
+            )
         return int(instrument_id)
 
     @staticmethod
@@ -328,7 +339,15 @@ class Store:
         return frame
 
     def instrument(self, initiative_id: int) -> list[Item]:
-        """The initiative's instrument as items, in order."""
+        """The initiative's instrument as items, in order, with their other languages."""
+        translated: dict[str, list[tuple[str, str]]] = {}
+        for r in self.read_df(
+            "SELECT t.item_id, t.language, t.text FROM item_texts t"
+            " JOIN initiative_instruments ii ON ii.instrument_id = t.instrument_id"
+            " WHERE ii.initiative_id = ? ORDER BY t.language",
+            [initiative_id],
+        ).itertuples():
+            translated.setdefault(r.item_id, []).append((r.language, r.text))
         return [
             Item(
                 r.item_id,
@@ -336,6 +355,7 @@ class Store:
                 r.condition if isinstance(r.condition, str) else None,
                 r.principle if isinstance(r.principle, str) else None,
                 bool(r.reverse),
+                tuple(translated.get(r.item_id, ())),
             )
             for r in self.instrument_items(initiative_id).itertuples()
         ]

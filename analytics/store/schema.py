@@ -366,4 +366,33 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE imports ADD COLUMN partners_created INTEGER[] NOT NULL DEFAULT []",
         ],
     ),
+    (
+        6,
+        "issue 14: an initiative's sectors and roles, item texts in other languages, comments",
+        [
+            # The lists an initiative's sector and role answers are placed on (none: defaults).
+            """CREATE TABLE answer_choices (
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id),
+                field VARCHAR NOT NULL CHECK (field IN ('sector', 'role')),
+                position INTEGER NOT NULL,
+                value VARCHAR NOT NULL,
+                PRIMARY KEY (initiative_id, field, value)
+            )""",
+            # An item's statement in another language (text_fr of an instrument CSV).
+            """CREATE TABLE item_texts (
+                instrument_id INTEGER NOT NULL REFERENCES instruments(id),
+                item_id VARCHAR NOT NULL,
+                language VARCHAR NOT NULL,
+                text VARCHAR NOT NULL,
+                PRIMARY KEY (instrument_id, item_id, language)
+            )""",
+            # Open-text answers, per respondent and question; never shown to funders.
+            """CREATE TABLE comments (
+                respondent_id BIGINT NOT NULL,
+                import_id INTEGER NOT NULL,
+                question VARCHAR NOT NULL,
+                text VARCHAR NOT NULL
+            )""",
+        ],
+    ),
 ]
