@@ -13,6 +13,8 @@ from analytics.store.schema import MIGRATIONS
 DOMAIN_TABLES = {
     "instruments",
     "items",
+    "sessions",
+    "session_keys",
     "initiatives",
     "initiative_instruments",
     "phases",

@@ -1,0 +1,82 @@
+"""In a real browser: a session survives a reload and a new tab, and ends in every tab."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import APP_IDLE, CHROMIUM_ARGS, chromium_path, sign_in, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("sessions") / "sessions.duckdb") as (url, _s):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _settled(page) -> None:
+    page.wait_for_timeout(400)
+    page.wait_for_selector(APP_IDLE, timeout=90_000)
+
+
+def _signed_in(page) -> None:
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server)
+    _settled(page)
+    (cookie,) = [c for c in context.cookies() if c["name"] == "common_measure_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find("common_measure_session") == -1
+    context.close()
+
+
+def test_a_reload_and_a_new_tab_keep_the_session_and_a_sign_out_ends_both(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    first = context.new_page()
+    first.goto(server)
+    sign_in(first, "demo.backbone")
+    first.reload()
+    _settled(first)
+    _signed_in(first)
+    second = context.new_page()
+    second.goto(f"{server}/participation")
+    _settled(second)
+    _signed_in(second)
+    expect(second.get_by_role("heading", name="Participation")).to_be_visible()
+
+    first.get_by_role("button", name="Sign out").click()
+    _settled(first)
+    expect(first.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
+    second.get_by_role("link", name="Overview").click()  # the other tab's next click
+    _settled(second)
+    expect(second.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
+    second.reload()
+    _settled(second)
+    expect(second.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
+    context.close()
+
+
+def test_another_browser_does_not_share_the_session(browser, server):
+    signed = browser.new_context()
+    page = signed.new_page()
+    page.goto(server)
+    sign_in(page, "demo.funder")
+    other = browser.new_context().new_page()
+    other.goto(server)
+    _settled(other)
+    expect(other.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
+    signed.close()
