@@ -27,6 +27,7 @@ from analytics.views import charts
 from analytics.views.exports import csv_bytes
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
+from ui.links import follow, follow_date, show
 
 KEY = "milestones."
 
@@ -34,15 +35,20 @@ KEY = "milestones."
 def _filters(frame: pd.DataFrame) -> pd.DataFrame:
     left, middle, right = st.columns(3)
     scales = {**CONDITIONS, **PRINCIPLES}
+    follow("scale", KEY + "scale", list(scales), multiple=True)
     wanted = left.multiselect(
         "Condition or principle", list(scales), format_func=scales.get, key=KEY + "scale"
     )
+    follow("phase", KEY + "phase", list(PHASES), multiple=True)
     phases = middle.multiselect("Phase", list(PHASES), key=KEY + "phase")
     owners = []
     if "owner" in frame.columns:  # a funder sees no owners
-        owners = right.multiselect(
-            "Owner", sorted(frame["owner"].dropna().unique()), key=KEY + "owner"
-        )
+        names = sorted(frame["owner"].dropna().unique())
+        follow("owner", KEY + "owner", names, multiple=True)
+        owners = right.multiselect("Owner", names, key=KEY + "owner")
+    show("scale", wanted)
+    show("phase", phases)
+    show("owner", owners)
     if wanted:
         frame = frame[frame["condition"].isin(wanted) | frame["principle"].isin(wanted)]
     if phases:
@@ -188,7 +194,9 @@ def main() -> None:
     if picked is None:
         return
     initiative_id, name = picked
-    as_of = st.sidebar.date_input("As of", dt.date.today(), key=KEY + "as_of")
+    follow_date("as_of", KEY + "as_of", dt.date.today())
+    as_of = st.sidebar.date_input("As of", key=KEY + "as_of")
+    show("as_of", None if as_of == dt.date.today() else as_of)
     everything = milestones(db, user, initiative_id)
     frame = _filters(everything)
     _render_metrics(frame, as_of)

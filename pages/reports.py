@@ -13,6 +13,7 @@ from analytics.reports.content import Period
 from analytics.views.exports import available_exports, export_file
 from ui.auth import page_user
 from ui.components import initiative_picker, store
+from ui.links import follow, follow_date, show
 
 
 def _slug(text: str) -> str:
@@ -22,9 +23,15 @@ def _slug(text: str) -> str:
 def _render_report(db, user: User, initiative_id: int, name: str) -> None:
     st.subheader("Report")
     left, right, fmt_column = st.columns(3)
-    start = left.date_input("From", value=None, key="reports.from", format="YYYY-MM-DD")
-    end = right.date_input("To", value=None, key="reports.to", format="YYYY-MM-DD")
+    follow_date("from", "reports.from", None)
+    follow_date("to", "reports.to", None)
+    follow("format", "reports.format", ["PDF", "HTML"])
+    start = left.date_input("From", key="reports.from", format="YYYY-MM-DD")
+    end = right.date_input("To", key="reports.to", format="YYYY-MM-DD")
     fmt = fmt_column.radio("Format", ["PDF", "HTML"], horizontal=True, key="reports.format")
+    show("from", start)
+    show("to", end)
+    show("format", fmt)
     if start and end and start > end:
         st.error("The period must start on or before its end.")
         return

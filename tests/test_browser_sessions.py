@@ -1,4 +1,5 @@
-"""In a real browser: a session survives a reload and a new tab, and ends in every tab."""
+"""In a real browser: a session survives a reload and a new tab, and ends in every tab; a
+link opens the exact view it names, after sign-in."""
 
 from __future__ import annotations
 
@@ -80,3 +81,49 @@ def test_another_browser_does_not_share_the_session(browser, server):
     _settled(other)
     expect(other.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
     signed.close()
+
+
+def test_a_deep_link_opens_its_exact_view_after_sign_in(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(server)
+    sign_in(page, "demo.backbone")  # Riverside and Northgate
+    page.goto(f"{server}/principles")
+    _settled(page)
+    page.wait_for_function("location.search.includes('initiative=')")
+    initiative = dict(_query(page.url))["initiative"]
+    context.close()
+
+    # In a new browser (so, not signed in): a link to Principles, equity, by role.
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(f"{server}/principles?initiative={initiative}&scale=equity&by=role")
+    _settled(page)
+    expect(page.get_by_role("heading", name="Sign in to Common Measure")).to_be_visible()
+    sign_in(page, "demo.backbone")
+    expect(page.get_by_role("heading", name="Principles")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Principle")).to_have_value("Equity")
+    expect(page.get_by_role("radio", name="role", exact=False)).to_be_checked()
+    query = dict(_query(page.url))
+    assert query["scale"] == "equity" and query["by"] == "role"
+    assert query["initiative"] == initiative
+    wave = query["wave"]
+    page.reload()
+    _settled(page)
+    assert dict(_query(page.url))["wave"] == wave
+    context.close()
+
+
+def test_a_link_to_an_initiative_the_reader_may_not_see_is_refused(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{server}/participation?initiative=999")
+    sign_in(page, "demo.broker")
+    expect(page.get_by_text("This link is to an initiative you may not open")).to_be_visible()
+    context.close()
+
+
+def _query(url: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return parse_qsl(urlsplit(url).query)

@@ -20,6 +20,7 @@ from analytics.demo.fill import fill_if_new
 from analytics.store.connection import Store, open_store
 from analytics.views.exports import csv_bytes
 from ui.busy import database_busy, render_busy
+from ui.links import opened, show
 
 FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
@@ -91,7 +92,7 @@ def _remember_initiative() -> None:
 
 def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
     """A select box of the initiatives `user` may open, in the sidebar; the choice is kept
-    across pages."""
+    across pages and in the URL (`initiative=ID`); a link to another one shows a refusal."""
     initiatives = initiatives_for(db, user)
     if initiatives.empty:
         st.info(
@@ -101,6 +102,17 @@ def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
         )
         return None
     names = initiatives["name"].tolist()
+    linked = opened("initiative")
+    if linked is not None:
+        match = initiatives.loc[initiatives["id"].astype(str) == linked, "name"]
+        if match.empty:  # the same words whether it exists or not: a link tells nothing
+            st.error(
+                "This link is to an initiative you may not open. "
+                "Choose one of yours in the sidebar's menu.",
+                icon=":material/block:",
+            )
+            st.stop()
+        st.session_state[_CHOSEN_INITIATIVE] = match.iloc[0]
     if st.session_state.get(_CHOSEN_INITIATIVE) not in names:
         st.session_state[_CHOSEN_INITIATIVE] = names[0]
     st.session_state[INITIATIVE_KEY] = st.session_state[_CHOSEN_INITIATIVE]
@@ -108,6 +120,7 @@ def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
         "Initiative", names, key=INITIATIVE_KEY, on_change=_remember_initiative
     )
     initiative_id = int(initiatives.loc[initiatives["name"] == name, "id"].iloc[0])
+    show("initiative", initiative_id)
     return initiative_id, name
 
 

@@ -20,6 +20,7 @@ from analytics.views.scale_view import (
 )
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.links import follow, show
 
 BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
 
@@ -34,9 +35,11 @@ def render(scale_type: str) -> None:
         return
     initiative_id, name = picked
     key = f"{scale_type}s."
+    follow("scale", key + "scale", list(family))
     scale = st.selectbox(
         scale_type.capitalize(), list(family), format_func=family.get, key=key + "scale"
     )
+    show("scale", scale)
     view = scale_view(db, user, initiative_id, scale_type, scale)
     if not view.waves:
         st.info("No survey waves yet.")
@@ -48,8 +51,11 @@ def render(scale_type: str) -> None:
 
     _render_trend(view, name, initiative_phases(db, user, initiative_id))
     _render_reliability(view)
-    latest = view.waves[-1]
-    wave = st.select_slider("Wave", view.waves, value=latest, key=key + "wave")
+    follow("wave", key + "wave", view.waves)
+    if st.session_state.get(key + "wave") not in view.waves:  # first visit, or another initiative
+        st.session_state[key + "wave"] = view.waves[-1]
+    wave = st.select_slider("Wave", view.waves, key=key + "wave")
+    show("wave", wave)
     _render_distribution(db, user, view, initiative_id, wave, name)
     _render_groups(db, user, view, initiative_id, wave, name, key)
 
@@ -127,6 +133,7 @@ def _render_groups(
     db, user: User, view, initiative_id: int, wave: str, name: str, key: str
 ) -> None:
     st.subheader(f"Do groups see it differently? ({literal(wave)})")
+    follow("by", key + "by", list(BREAKDOWN_WORDS))
     by = st.radio(
         "Compare by",
         list(BREAKDOWN_WORDS),
@@ -134,6 +141,7 @@ def _render_groups(
         horizontal=True,
         key=key + "by",
     )
+    show("by", by)
     min_n = suppression_threshold()
     gaps = gaps_for(db, user, initiative_id, view.scale, wave)
     gap = gaps[gaps["breakdown"] == by]
