@@ -26,7 +26,16 @@ from analytics.store.schema import MILESTONE_STATUSES, PHASES
 from analytics.views import charts
 from analytics.views.exports import csv_bytes
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
+from ui.components import (
+    chart_with_data,
+    confirm,
+    confirmation,
+    data_table,
+    initiative_picker,
+    literal,
+    show_refusal,
+    store,
+)
 from ui.links import follow, follow_date, show
 
 KEY = "milestones."
@@ -102,8 +111,9 @@ def _render_progress(db, user: User, initiative_id: int, frame: pd.DataFrame) ->
             except ImportRefused as error:
                 show_refusal(error)
                 return
-            st.toast(f"Saved: {literal(titles[chosen])} is {status}.")
+            confirm(KEY + "progress", f"Saved: {literal(titles[chosen])} is {status}.")
             st.rerun()
+        confirmation(KEY + "progress")
 
 
 def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> None:
@@ -130,20 +140,24 @@ def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> N
                 "notes",
             ],
             column_config={
-                "title": st.column_config.TextColumn("Title", required=True, width="large"),
+                # Not `required`: the editor would hold back an incomplete row without a word;
+                # the check on saving names what is missing, row by row.
+                "title": st.column_config.TextColumn("Title", width="large"),
                 "status": st.column_config.SelectboxColumn(
                     "Status", options=MILESTONE_STATUSES, required=True, default="planned"
                 ),
-                "due_date": st.column_config.DateColumn("Due", required=True, format="YYYY-MM-DD"),
+                "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
                 "done_date": st.column_config.DateColumn("Done on", format="YYYY-MM-DD"),
                 "owner": st.column_config.SelectboxColumn("Owner", options=partners),
                 "condition": st.column_config.SelectboxColumn(
-                    "Condition", options=list(CONDITIONS)
+                    "Condition", options=list(CONDITIONS), format_func=CONDITIONS.get
                 ),
                 "principle": st.column_config.SelectboxColumn(
-                    "Principle", options=list(PRINCIPLES)
+                    "Principle", options=list(PRINCIPLES), format_func=PRINCIPLES.get
                 ),
-                "phase": st.column_config.SelectboxColumn("Phase", options=list(PHASES)),
+                "phase": st.column_config.SelectboxColumn(
+                    "Phase", options=list(PHASES), format_func=str.capitalize
+                ),
                 "notes": st.column_config.TextColumn("Notes"),
             },
         )
@@ -153,8 +167,13 @@ def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> N
             except ImportRefused as error:
                 show_refusal(error)
                 return
-            st.toast(f"Saved: {counts['added']} added, {counts['deleted']} deleted.")
+            confirm(
+                KEY + "editor",
+                f"Saved the milestones: {counts['added']} added, {counts['deleted']} deleted, "
+                "the others as shown.",
+            )
             st.rerun()
+        confirmation(KEY + "editor")
 
 
 def _render_csv(db, user: User, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
@@ -182,8 +201,9 @@ def _render_csv(db, user: User, initiative_id: int, frame: pd.DataFrame, name: s
             except (ImportRefused, UnreadableFile) as error:
                 show_refusal(error)
                 return
-            st.toast(f"{added} milestones added.")
+            confirm(KEY + "import", f"{added} milestones added from {literal(upload.name)}.")
             st.rerun()
+        confirmation(KEY + "import")
 
 
 def main() -> None:
@@ -233,7 +253,7 @@ def main() -> None:
         if late.empty:
             st.success("Nothing is overdue.")
         else:
-            st.dataframe(
+            data_table(
                 late.reindex(
                     columns=[
                         c
@@ -241,7 +261,6 @@ def main() -> None:
                         if c in late.columns
                     ]
                 ),
-                hide_index=True,
                 key=KEY + "overdue",
             )
     if user.may(Permission.MANAGE, initiative_id):

@@ -18,25 +18,41 @@ def _render_table(table) -> None:
         selection_mode="single-row",
         key="portfolio.table",
         column_config={
-            "initiative": st.column_config.TextColumn("Initiative"),
-            "collective_impact": st.column_config.NumberColumn("CI index", format="%.2f"),
-            "collective_impact_change": st.column_config.NumberColumn("Change", format="%+.2f"),
-            "collective_impact_real_changes": st.column_config.TextColumn(
-                "Real changes (conditions)"
+            "initiative": st.column_config.TextColumn("Initiative", pinned=True),
+            "collective_impact": st.column_config.NumberColumn(
+                "CI index", format="%.2f", width="small"
             ),
-            "partnering": st.column_config.NumberColumn("Partnering index", format="%.2f"),
-            "partnering_change": st.column_config.NumberColumn("Change ", format="%+.2f"),
-            "partnering_real_changes": st.column_config.TextColumn("Real changes (principles)"),
+            "collective_impact_change": st.column_config.NumberColumn(
+                "Change", format="%+.2f", width="small"
+            ),
+            "collective_impact_real_changes": st.column_config.TextColumn(
+                "Real changes (conditions)", width="medium"
+            ),
+            "partnering": st.column_config.NumberColumn(
+                "Partnering index", format="%.2f", width="small"
+            ),
+            "partnering_change": st.column_config.NumberColumn(
+                "Change ", format="%+.2f", width="small"
+            ),
+            "partnering_real_changes": st.column_config.TextColumn(
+                "Real changes (principles)", width="medium"
+            ),
             "milestones_on_time": st.column_config.NumberColumn(
                 "Milestones on time", format="%.0f%%"
             ),
-            "indicators_on_track": st.column_config.NumberColumn("Indicators on track"),
-            "indicators": st.column_config.NumberColumn("of"),
-            "respondents": st.column_config.NumberColumn("Respondents"),
-            "responding_partners": st.column_config.NumberColumn("Responding partners"),
-            "active_partners": st.column_config.NumberColumn("of active"),
-            "latest_wave": st.column_config.TextColumn("Latest wave"),
-            "latest_wave_opened": st.column_config.DateColumn("Opened", format="D MMM YYYY"),
+            "indicators_on_track": st.column_config.NumberColumn(
+                "Indicators on track", width="small"
+            ),
+            "indicators": st.column_config.NumberColumn("of", width="small"),
+            "respondents": st.column_config.NumberColumn("Respondents", width="small"),
+            "responding_partners": st.column_config.NumberColumn(
+                "Responding partners", width="small"
+            ),
+            "active_partners": st.column_config.NumberColumn("of active", width="small"),
+            "latest_wave": st.column_config.TextColumn("Latest wave", width="small"),
+            "latest_wave_opened": st.column_config.DateColumn(
+                "Opened", format="D MMM YYYY", width="small"
+            ),
         },
     )
     rows = event.selection.rows if event is not None else []

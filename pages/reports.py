@@ -44,10 +44,18 @@ def _render_report(db, user: User, initiative_id: int, name: str) -> None:
             else:
                 data = report_html(db, user, initiative_id, period).encode("utf-8")
                 mime = "text/html"
-        st.session_state["reports.file"] = (data, mime, fmt.lower(), initiative_id, user.login)
+        st.session_state["reports.file"] = (
+            data,
+            mime,
+            fmt.lower(),
+            period,
+            initiative_id,
+            user.login,
+        )
     prepared = st.session_state.get("reports.file")
-    # Offered only to the reader it was prepared for, for the initiative it is about.
-    if prepared and prepared[3:] == (initiative_id, user.login):
+    # Offered only to the reader it was prepared for, for the initiative, format and period
+    # chosen now: after a change, the button must not offer the file prepared before it.
+    if prepared and prepared[2:] == (fmt.lower(), period, initiative_id, user.login):
         data, mime, ext, *_ = prepared
         st.download_button(
             f"Download the {ext.upper()} report",

@@ -19,6 +19,7 @@ from analytics.access.permissions import User
 from analytics.demo.fill import fill_if_new
 from analytics.store.connection import Store, open_store
 from analytics.views.exports import csv_bytes
+from analytics.views.tables import readable
 from ui.busy import database_busy, render_busy
 from ui.links import opened, show
 
@@ -130,7 +131,24 @@ def show_refusal(error: Exception, prefix: str = "") -> None:
     st.error(f"{prefix}{literal(error)}", icon=":material/block:")
     problems = getattr(error, "problems", [])
     if problems:
-        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
+        st.dataframe(readable(pd.DataFrame([p.as_dict() for p in problems])), hide_index=True)
+
+
+def data_table(frame: pd.DataFrame, *, key: str) -> None:
+    """A table with headings in words and blank empty cells."""
+    st.dataframe(readable(frame), hide_index=True, key=key)
+
+
+def confirm(key: str, text: str) -> None:
+    """Keep what a form saved, to say so next to it after the rerun that shows the change."""
+    st.session_state[f"{key}.saved"] = text
+
+
+def confirmation(key: str) -> None:
+    """Say, once, what the form `key` saved (its `confirm`), where the form is."""
+    text = st.session_state.pop(f"{key}.saved", None)
+    if text:
+        st.success(text, icon=":material/check_circle:")
 
 
 def _slug(text: str) -> str:
@@ -148,6 +166,7 @@ def chart_with_data(
         "toImageButtonOptions": {"format": "png", "filename": _slug(title), "scale": 2},
     }
     st.plotly_chart(figure, key=f"{key}.chart", config=config)
+    table = readable(table)
     st.dataframe(
         table, hide_index=True, key=f"{key}.table", height=table_height if table_height else "auto"
     )
