@@ -20,7 +20,7 @@ from analytics.views.overview import (
     trend_table,
 )
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, charts_with_data, initiative_picker, literal, store
 
 BAND_WORDS = {"strength": "Strength", "borderline": "Borderline", "concern": "Concern"}
 
@@ -129,8 +129,9 @@ def _render_trends(view: Overview, phases) -> None:
     conditions, principles = st.tabs(["Conditions", "Principles"])
     for tab, scale_type in ((conditions, "condition"), (principles, "principle")):
         with tab:
-            chart_with_data(
-                charts.trend_grid(view.statistics, scale_type, phases=phases),
+            st.caption(charts.phase_key(phases))
+            charts_with_data(
+                charts.trend_panels(view.statistics, scale_type, phases=phases),
                 trend_table(view.statistics, scale_type),
                 title=f"{view.name} {scale_type} trends",
                 key=f"overview.trend.{scale_type}",

@@ -28,3 +28,8 @@ def test_a_date_column_with_gaps_keeps_its_type():
 
     frame = pd.DataFrame({"done_date": [dt.date(2026, 1, 2), None]})
     assert readable(frame)["Done on"].tolist()[0] == dt.date(2026, 1, 2)
+
+
+def test_a_number_column_with_gaps_reads_blank_not_none():
+    frame = pd.DataFrame({"change": [None, 0.0712, -0.19]})
+    assert readable(frame)["Change"].tolist() == ["", "0.071", "-0.19"]

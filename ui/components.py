@@ -155,6 +155,29 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def charts_with_data(
+    figures: list[go.Figure],
+    table: pd.DataFrame,
+    *,
+    title: str,
+    key: str,
+    per_row: int = 3,
+    table_height: int | None = None,
+) -> None:
+    """Small charts side by side, `per_row` a row (on a phone they stack, in order), then
+    their data as one table and its CSV download."""
+    for start in range(0, len(figures), per_row):
+        for column, (n, figure) in zip(
+            st.columns(per_row), enumerate(figures[start : start + per_row], start), strict=False
+        ):
+            config = {
+                "displaylogo": False,
+                "toImageButtonOptions": {"format": "png", "filename": f"{_slug(title)}-{n + 1}"},
+            }
+            column.plotly_chart(figure, key=f"{key}.chart.{n}", config=config)
+    _table_and_download(table, title=title, key=key, table_height=table_height)
+
+
 def chart_with_data(
     figure: go.Figure, table: pd.DataFrame, *, title: str, key: str, table_height: int | None = None
 ) -> None:
@@ -166,6 +189,12 @@ def chart_with_data(
         "toImageButtonOptions": {"format": "png", "filename": _slug(title), "scale": 2},
     }
     st.plotly_chart(figure, key=f"{key}.chart", config=config)
+    _table_and_download(table, title=title, key=key, table_height=table_height)
+
+
+def _table_and_download(
+    table: pd.DataFrame, *, title: str, key: str, table_height: int | None
+) -> None:
     table = readable(table)
     st.dataframe(
         table, hide_index=True, key=f"{key}.table", height=table_height if table_height else "auto"

@@ -42,7 +42,21 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     for column in shown.columns:
         values = shown[column]
         present = values.dropna()
-        # Text columns only: a date or number column keeps its type (and shows an empty cell).
-        if len(present) < len(values) and present.map(lambda v: isinstance(v, str)).all():
+        if len(present) == len(values):
+            continue
+        if present.map(lambda v: isinstance(v, str)).all():
             shown[column] = values.astype(object).where(values.notna(), "")
+        elif present.map(_is_number).all():  # a grid shows a missing number as "None"
+            shown[column] = [_number_text(v) for v in values]
+        # Dates keep their type (the grid shows a missing date as an empty cell).
     return shown
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number_text(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{round(float(value), 3):g}"
