@@ -127,3 +127,22 @@ def _query(url: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl, urlsplit
 
     return parse_qsl(urlsplit(url).query)
+
+
+def test_a_click_on_a_trend_point_chooses_its_wave(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.goto(f"{server}/conditions")
+    sign_in(page, "demo.broker")  # Riverside only
+    page.wait_for_function("location.search.includes('wave=')")
+    latest = dict(_query(page.url))["wave"]
+    trend = page.locator(".js-plotly-plot").first
+    trend.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    trend.locator(".scatterlayer .trace .points path").first.click(force=True)
+    page.wait_for_function(f"!location.search.includes('wave={latest.replace(' ', '+')}')")
+    _settled(page)
+    first = dict(_query(page.url))["wave"]
+    assert first != latest
+    expect(page.get_by_role("heading", name=f"How partners answered in {first}")).to_be_visible()
+    context.close()

@@ -179,17 +179,36 @@ def charts_with_data(
 
 
 def chart_with_data(
-    figure: go.Figure, table: pd.DataFrame, *, title: str, key: str, table_height: int | None = None
-) -> None:
-    """A chart, then its data as a table, then a CSV download of that table."""
+    figure: go.Figure,
+    table: pd.DataFrame,
+    *,
+    title: str,
+    key: str,
+    table_height: int | None = None,
+    select: bool = False,
+) -> list[dict]:
+    """A chart, then its data as a table, then a CSV download of that table. With `select`,
+    a click on a point reruns the page and the points chosen are returned (their
+    `customdata` included) for the page to act on; otherwise none are."""
     # Plotly's own camera button saves the chart as a PNG in the reader's browser (the server
     # has no browser to draw one); the table and its CSV below are the chart's data.
     config = {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": _slug(title), "scale": 2},
     }
-    st.plotly_chart(figure, key=f"{key}.chart", config=config)
+    if select:
+        event = st.plotly_chart(
+            figure,
+            key=f"{key}.chart",
+            config=config,
+            on_select="rerun",
+            selection_mode="points",
+        )
+    else:
+        event = st.plotly_chart(figure, key=f"{key}.chart", config=config)
     _table_and_download(table, title=title, key=key, table_height=table_height)
+    selection = getattr(event, "selection", None) if select else None
+    return list(selection.get("points", [])) if selection else []
 
 
 def _table_and_download(
