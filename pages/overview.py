@@ -86,7 +86,7 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
             st.badge("No real change, reliability warning or large gap", color="gray")
     since_first = first_wave_words(marks.first_changes)
     if since_first:
-        st.caption(since_first)
+        st.caption(literal(since_first))  # a sentence with a wave label in it
 
 
 def _render_cards(view: Overview) -> None:
