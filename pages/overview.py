@@ -72,9 +72,9 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
             )
         gap = marks.largest_gap
         if gap is not None:
+            # Short enough for a phone's width (a badge does not wrap); the groups in its help.
             st.badge(
-                f"Largest perception gap: {scale_label(gap['scale'])}, {gap['gap']:.2f} "
-                f"({literal(gap['lowest'])} lowest)",
+                f"Largest perception gap: {scale_label(gap['scale'])}, {gap['gap']:.2f}",
                 icon=":material/diversity_3:",
                 color="violet",
                 help=f"By {gap['breakdown']}: {literal(gap['highest'])} "
