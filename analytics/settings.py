@@ -175,5 +175,9 @@ def get(name: str) -> Any:
     return setting.default
 
 
+# Settings whose value tells where things are on the server: shown to admins only.
+SERVER_ONLY = frozenset({"COMMON_MEASURE_DB"})
+
+
 def database_path() -> Path:
     return Path(get("COMMON_MEASURE_DB"))

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
+from analytics.access.permissions import User
 from analytics.ingest.commit import instrument_items
 from analytics.instrument import scale_label
 from analytics.measures.phases import phase_models
@@ -171,7 +172,7 @@ life cycle, serving and leading as its needs change.
     )
 
 
-def _render_settings() -> None:
+def _render_settings(user: User) -> None:
     st.subheader("Settings")
     st.caption("Set each as an environment variable or a top-level key of .streamlit/secrets.toml.")
     st.dataframe(
@@ -179,7 +180,9 @@ def _render_settings() -> None:
             [
                 {
                     "Setting": s.name,
-                    "Value now": str(settings.get(s.name)),
+                    "Value now": str(settings.get(s.name))
+                    if user.role == "admin" or s.name not in settings.SERVER_ONLY
+                    else "(set on the server)",
                     "Default": str(s.default),
                     "What it does": s.help,
                 }
@@ -196,7 +199,7 @@ def main() -> None:
     st.title("About and method")
     _render_method()
     _render_brokering()
-    _render_settings()
+    _render_settings(user)
     st.subheader("The survey items")
     picked = initiative_picker(db, user)
     if picked is None:

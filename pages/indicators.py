@@ -20,7 +20,16 @@ from analytics.measures.indicators import (
 from analytics.measures.phases import phases as initiative_phases
 from analytics.views import charts
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
+from ui.components import (
+    chart_with_data,
+    confirm,
+    confirmation,
+    data_table,
+    initiative_picker,
+    literal,
+    show_refusal,
+    store,
+)
 
 KEY = "indicators."
 
@@ -54,7 +63,9 @@ def _render_indicator(db, user: User, row: pd.Series, phases, name: str) -> None
             except ImportRefused as error:
                 show_refusal(error)
                 return
+            confirm(f"{KEY}add.{row['id']}", f"Added {value:,.2f} on {day:%d %b %Y}.")
             st.rerun()
+    confirmation(f"{KEY}add.{row['id']}")
 
 
 def _render_define(db, user: User, initiative_id: int) -> None:
@@ -87,7 +98,9 @@ def _render_define(db, user: User, initiative_id: int) -> None:
             except ImportRefused as error:
                 show_refusal(error)
                 return
+            confirm(KEY + "define", f"Saved the indicator {literal(name)}.")
             st.rerun()
+    confirmation(KEY + "define")
 
 
 def _render_csv(db, user: User, initiative_id: int, statuses: pd.DataFrame) -> None:
@@ -104,8 +117,9 @@ def _render_csv(db, user: User, initiative_id: int, statuses: pd.DataFrame) -> N
             except (ImportRefused, UnreadableFile) as error:
                 show_refusal(error)
                 return
-            st.toast(f"{added} observations added.")
+            confirm(KEY + "csv", f"{added} observations added to {literal(chosen)}.")
             st.rerun()
+        confirmation(KEY + "csv")
 
 
 def main() -> None:
@@ -151,7 +165,7 @@ def main() -> None:
         }
     )
     summary["Trend reaches"] = summary["Trend reaches"].astype(float).round(1)
-    st.dataframe(summary, hide_index=True, key=KEY + "summary")
+    data_table(summary, key=KEY + "summary")
     phases = initiative_phases(db, user, initiative_id)
     for _, row in statuses.assign(initiative_id=initiative_id).iterrows():
         _render_indicator(db, user, row, phases, name)

@@ -26,7 +26,17 @@ from analytics.store.schema import MILESTONE_STATUSES, PHASES
 from analytics.views import charts
 from analytics.views.exports import csv_bytes
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, show_refusal, store
+from ui.components import (
+    chart_with_data,
+    confirm,
+    confirmation,
+    data_table,
+    initiative_picker,
+    literal,
+    show_refusal,
+    store,
+)
+from ui.links import follow, follow_date, show
 
 KEY = "milestones."
 
@@ -34,15 +44,20 @@ KEY = "milestones."
 def _filters(frame: pd.DataFrame) -> pd.DataFrame:
     left, middle, right = st.columns(3)
     scales = {**CONDITIONS, **PRINCIPLES}
+    follow("scale", KEY + "scale", list(scales), multiple=True)
     wanted = left.multiselect(
         "Condition or principle", list(scales), format_func=scales.get, key=KEY + "scale"
     )
+    follow("phase", KEY + "phase", list(PHASES), multiple=True)
     phases = middle.multiselect("Phase", list(PHASES), key=KEY + "phase")
     owners = []
     if "owner" in frame.columns:  # a funder sees no owners
-        owners = right.multiselect(
-            "Owner", sorted(frame["owner"].dropna().unique()), key=KEY + "owner"
-        )
+        names = sorted(frame["owner"].dropna().unique())
+        follow("owner", KEY + "owner", names, multiple=True)
+        owners = right.multiselect("Owner", names, key=KEY + "owner")
+    show("scale", wanted)
+    show("phase", phases)
+    show("owner", owners)
     if wanted:
         frame = frame[frame["condition"].isin(wanted) | frame["principle"].isin(wanted)]
     if phases:
@@ -96,8 +111,9 @@ def _render_progress(db, user: User, initiative_id: int, frame: pd.DataFrame) ->
             except ImportRefused as error:
                 show_refusal(error)
                 return
-            st.toast(f"Saved: {literal(titles[chosen])} is {status}.")
+            confirm(KEY + "progress", f"Saved: {literal(titles[chosen])} is {status}.")
             st.rerun()
+        confirmation(KEY + "progress")
 
 
 def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> None:
@@ -124,20 +140,24 @@ def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> N
                 "notes",
             ],
             column_config={
-                "title": st.column_config.TextColumn("Title", required=True, width="large"),
+                # Not `required`: the editor would hold back an incomplete row without a word;
+                # the check on saving names what is missing, row by row.
+                "title": st.column_config.TextColumn("Title", width="large"),
                 "status": st.column_config.SelectboxColumn(
                     "Status", options=MILESTONE_STATUSES, required=True, default="planned"
                 ),
-                "due_date": st.column_config.DateColumn("Due", required=True, format="YYYY-MM-DD"),
+                "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
                 "done_date": st.column_config.DateColumn("Done on", format="YYYY-MM-DD"),
                 "owner": st.column_config.SelectboxColumn("Owner", options=partners),
                 "condition": st.column_config.SelectboxColumn(
-                    "Condition", options=list(CONDITIONS)
+                    "Condition", options=list(CONDITIONS), format_func=CONDITIONS.get
                 ),
                 "principle": st.column_config.SelectboxColumn(
-                    "Principle", options=list(PRINCIPLES)
+                    "Principle", options=list(PRINCIPLES), format_func=PRINCIPLES.get
                 ),
-                "phase": st.column_config.SelectboxColumn("Phase", options=list(PHASES)),
+                "phase": st.column_config.SelectboxColumn(
+                    "Phase", options=list(PHASES), format_func=str.capitalize
+                ),
                 "notes": st.column_config.TextColumn("Notes"),
             },
         )
@@ -147,8 +167,13 @@ def _render_editor(db, user: User, initiative_id: int, frame: pd.DataFrame) -> N
             except ImportRefused as error:
                 show_refusal(error)
                 return
-            st.toast(f"Saved: {counts['added']} added, {counts['deleted']} deleted.")
+            confirm(
+                KEY + "editor",
+                f"Saved the milestones: {counts['added']} added, {counts['deleted']} deleted, "
+                "the others as shown.",
+            )
             st.rerun()
+        confirmation(KEY + "editor")
 
 
 def _render_csv(db, user: User, initiative_id: int, frame: pd.DataFrame, name: str) -> None:
@@ -176,8 +201,9 @@ def _render_csv(db, user: User, initiative_id: int, frame: pd.DataFrame, name: s
             except (ImportRefused, UnreadableFile) as error:
                 show_refusal(error)
                 return
-            st.toast(f"{added} milestones added.")
+            confirm(KEY + "import", f"{added} milestones added from {literal(upload.name)}.")
             st.rerun()
+        confirmation(KEY + "import")
 
 
 def main() -> None:
@@ -188,7 +214,9 @@ def main() -> None:
     if picked is None:
         return
     initiative_id, name = picked
-    as_of = st.sidebar.date_input("As of", dt.date.today(), key=KEY + "as_of")
+    follow_date("as_of", KEY + "as_of", dt.date.today())
+    as_of = st.sidebar.date_input("As of", key=KEY + "as_of")
+    show("as_of", None if as_of == dt.date.today() else as_of)
     everything = milestones(db, user, initiative_id)
     frame = _filters(everything)
     _render_metrics(frame, as_of)
@@ -225,7 +253,7 @@ def main() -> None:
         if late.empty:
             st.success("Nothing is overdue.")
         else:
-            st.dataframe(
+            data_table(
                 late.reindex(
                     columns=[
                         c
@@ -233,7 +261,6 @@ def main() -> None:
                         if c in late.columns
                     ]
                 ),
-                hide_index=True,
                 key=KEY + "overdue",
             )
     if user.may(Permission.MANAGE, initiative_id):

@@ -20,7 +20,7 @@ from analytics.views.overview import (
     trend_table,
 )
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, charts_with_data, initiative_picker, literal, store
 
 BAND_WORDS = {"strength": "Strength", "borderline": "Borderline", "concern": "Concern"}
 
@@ -72,9 +72,9 @@ def _render_highlights(marks: Highlights, previous: str | None) -> None:
             )
         gap = marks.largest_gap
         if gap is not None:
+            # Short enough for a phone's width (a badge does not wrap); the groups in its help.
             st.badge(
-                f"Largest perception gap: {scale_label(gap['scale'])}, {gap['gap']:.2f} "
-                f"({literal(gap['lowest'])} lowest)",
+                f"Largest perception gap: {scale_label(gap['scale'])}, {gap['gap']:.2f}",
                 icon=":material/diversity_3:",
                 color="violet",
                 help=f"By {gap['breakdown']}: {literal(gap['highest'])} "
@@ -129,8 +129,9 @@ def _render_trends(view: Overview, phases) -> None:
     conditions, principles = st.tabs(["Conditions", "Principles"])
     for tab, scale_type in ((conditions, "condition"), (principles, "principle")):
         with tab:
-            chart_with_data(
-                charts.trend_grid(view.statistics, scale_type, phases=phases),
+            st.caption(charts.phase_key(phases))
+            charts_with_data(
+                charts.trend_panels(view.statistics, scale_type, phases=phases),
                 trend_table(view.statistics, scale_type),
                 title=f"{view.name} {scale_type} trends",
                 key=f"overview.trend.{scale_type}",

@@ -14,7 +14,7 @@ from analytics.measures.statistics import (
 from analytics.views import charts
 from analytics.views.exports import csv_bytes
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, data_table, initiative_picker, literal, store
 
 
 def main() -> None:
@@ -94,7 +94,7 @@ def main() -> None:
             "last_responded": "Last took part",
         }
     )
-    st.dataframe(chart_table, hide_index=True, key="participation.missing")
+    data_table(chart_table, key="participation.missing")
     st.download_button(
         "Download CSV",
         csv_bytes(chart_table),

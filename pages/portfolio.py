@@ -4,39 +4,44 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.views.portfolio import portfolio
+from analytics.views.portfolio import portfolio, portfolio_for_reading
 from ui.auth import page_user
 from ui.components import store
 
 
 def _render_table(table) -> None:
-    shown = table.assign(milestones_on_time=table["milestones_on_time"] * 100)
+    small = {"width": "small"}
     event = st.dataframe(
-        shown.drop(columns=["initiative_id"]),
+        portfolio_for_reading(table),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
         key="portfolio.table",
         column_config={
-            "initiative": st.column_config.TextColumn("Initiative"),
-            "collective_impact": st.column_config.NumberColumn("CI index", format="%.2f"),
-            "collective_impact_change": st.column_config.NumberColumn("Change", format="%+.2f"),
+            "initiative": st.column_config.TextColumn("Initiative", pinned=True),
+            "collective_impact": st.column_config.TextColumn(
+                "CI index", help="Collective Impact index (change since the previous wave)"
+            ),
             "collective_impact_real_changes": st.column_config.TextColumn(
-                "Real changes (conditions)"
+                "Real changes", help="Real changes among the five conditions", **small
             ),
-            "partnering": st.column_config.NumberColumn("Partnering index", format="%.2f"),
-            "partnering_change": st.column_config.NumberColumn("Change ", format="%+.2f"),
-            "partnering_real_changes": st.column_config.TextColumn("Real changes (principles)"),
+            "partnering": st.column_config.TextColumn(
+                "Partnering", help="Partnering index (change since the previous wave)"
+            ),
+            "partnering_real_changes": st.column_config.TextColumn(
+                "Real changes ", help="Real changes among the five principles", **small
+            ),
             "milestones_on_time": st.column_config.NumberColumn(
-                "Milestones on time", format="%.0f%%"
+                "On time", help="Milestones done on time", format="%.0f%%", **small
             ),
-            "indicators_on_track": st.column_config.NumberColumn("Indicators on track"),
-            "indicators": st.column_config.NumberColumn("of"),
-            "respondents": st.column_config.NumberColumn("Respondents"),
-            "responding_partners": st.column_config.NumberColumn("Responding partners"),
-            "active_partners": st.column_config.NumberColumn("of active"),
-            "latest_wave": st.column_config.TextColumn("Latest wave"),
-            "latest_wave_opened": st.column_config.DateColumn("Opened", format="D MMM YYYY"),
+            "indicators_on_track": st.column_config.TextColumn(
+                "Indicators", help="Outcome indicators on track, of all", **small
+            ),
+            "respondents": st.column_config.NumberColumn("Respondents", **small),
+            "responding_partners": st.column_config.TextColumn(
+                "Partners", help="Partners who responded, of the active partners", **small
+            ),
+            "latest_wave": st.column_config.TextColumn("Latest wave", **small),
         },
     )
     rows = event.selection.rows if event is not None else []

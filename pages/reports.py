@@ -13,6 +13,7 @@ from analytics.reports.content import Period
 from analytics.views.exports import available_exports, export_file
 from ui.auth import page_user
 from ui.components import initiative_picker, store
+from ui.links import follow, follow_date, show
 
 
 def _slug(text: str) -> str:
@@ -22,9 +23,15 @@ def _slug(text: str) -> str:
 def _render_report(db, user: User, initiative_id: int, name: str) -> None:
     st.subheader("Report")
     left, right, fmt_column = st.columns(3)
-    start = left.date_input("From", value=None, key="reports.from", format="YYYY-MM-DD")
-    end = right.date_input("To", value=None, key="reports.to", format="YYYY-MM-DD")
+    follow_date("from", "reports.from", None)
+    follow_date("to", "reports.to", None)
+    follow("format", "reports.format", ["PDF", "HTML"])
+    start = left.date_input("From", key="reports.from", format="YYYY-MM-DD")
+    end = right.date_input("To", key="reports.to", format="YYYY-MM-DD")
     fmt = fmt_column.radio("Format", ["PDF", "HTML"], horizontal=True, key="reports.format")
+    show("from", start)
+    show("to", end)
+    show("format", fmt)
     if start and end and start > end:
         st.error("The period must start on or before its end.")
         return
@@ -37,10 +44,18 @@ def _render_report(db, user: User, initiative_id: int, name: str) -> None:
             else:
                 data = report_html(db, user, initiative_id, period).encode("utf-8")
                 mime = "text/html"
-        st.session_state["reports.file"] = (data, mime, fmt.lower(), initiative_id, user.login)
+        st.session_state["reports.file"] = (
+            data,
+            mime,
+            fmt.lower(),
+            period,
+            initiative_id,
+            user.login,
+        )
     prepared = st.session_state.get("reports.file")
-    # Offered only to the reader it was prepared for, for the initiative it is about.
-    if prepared and prepared[3:] == (initiative_id, user.login):
+    # Offered only to the reader it was prepared for, for the initiative, format and period
+    # chosen now: after a change, the button must not offer the file prepared before it.
+    if prepared and prepared[2:] == (fmt.lower(), period, initiative_id, user.login):
         data, mime, ext, *_ = prepared
         st.download_button(
             f"Download the {ext.upper()} report",

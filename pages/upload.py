@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -51,7 +52,14 @@ from analytics.store.connection import Store
 from analytics.views.exports import csv_bytes
 from analytics.views.templates import template_csv, template_xlsx
 from ui.auth import page_user
-from ui.components import initiative_picker, literal, show_refusal, store
+from ui.components import (
+    confirm,
+    confirmation,
+    initiative_picker,
+    literal,
+    show_refusal,
+    store,
+)
 
 KEY = "upload."  # session keys of this page
 
@@ -328,7 +336,7 @@ def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedI
         st.download_button(
             "Download the problems (CSV)",
             csv_bytes(problems),
-            f"problems-{prepared.file_name}.csv",
+            f"problems-{Path(prepared.file_name).stem}.csv",
             "text/csv",
             on_click="ignore",
             key=KEY + "problems.csv",
@@ -420,10 +428,13 @@ def _render_history(db: Store, user: User, initiative_id: int) -> None:
     active = history[history["undone_at"].isna()]
     if active.empty:
         return
-    with st.expander("Undo an import"):
+    # A bordered box, not an expander: choosing an import must not fold the controls away.
+    with st.container(border=True):
+        st.markdown("**Undo an import**")
+        newest_first = active.sort_values("import", ascending=False)  # as the history reads
         labels = {
             f"Import {r['import']}: {r['file']} ({r['respondents']} respondents)": int(r["import"])
-            for _, r in active.iterrows()
+            for _, r in newest_first.iterrows()
         }
         chosen = st.selectbox("Import to undo", list(labels), key=KEY + "undo.which")
         sure = st.checkbox(
@@ -435,8 +446,9 @@ def _render_history(db: Store, user: User, initiative_id: int) -> None:
             except ImportRefused as error:
                 st.error(literal(error))
                 return
-            st.toast(f"Import {literal(labels[chosen])} undone: {removed} respondents removed.")
+            confirm(KEY + "undo", f"Import {labels[chosen]} undone: {removed} respondents removed.")
             st.rerun()
+        confirmation(KEY + "undo")
 
 
 def main() -> None:

@@ -47,6 +47,12 @@ NOT_FOR_A_PERSON = {
     "analytics.access.accounts.user_for_email",
     "analytics.access.accounts.insert_account",  # inside a caller's transaction (add_user, the demo)
     "analytics.access.accounts.sign_out",  # audits the user's own sign-out
+    # Sessions (issue 19): the router's bookkeeping of who a browser is, before any check.
+    "analytics.access.sessions.session_key",
+    "analytics.access.sessions.start_session",
+    "analytics.access.sessions.end_session",
+    "analytics.access.sessions.resume_session",
+    "analytics.access.sessions.session_ended_because",
 }
 
 

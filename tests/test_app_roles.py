@@ -99,16 +99,19 @@ def test_the_demo_buttons_sign_in_without_typing(db):
     assert "demo-funder-2026" not in _texts(app)  # the demo's password is not shown either
 
 
-def test_sign_out_and_expiry_return_to_the_sign_in_page(db):
+def test_sign_out_and_expiry_return_to_the_sign_in_page(db, demo_store):
     app = open_app("demo.backbone")
     app.button(key="account.sign_out").click().run()
     assert app.title[0].value == "Sign in to Common Measure"
     assert any("You signed out" in w.value for w in app.warning)
     app = sign_in(app, "demo.backbone")
     assert app.title[0].value.startswith("Overview")
-    app.session_state["auth.last_seen"] = dt.datetime.now(dt.UTC).replace(
-        tzinfo=None
-    ) - dt.timedelta(minutes=31)
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=31)
+    with demo_store.transaction(changes_data=False) as cursor:
+        cursor.execute(
+            "UPDATE sessions SET last_seen = ? WHERE id = ?",
+            [long_ago, app.session_state["auth.session_id"]],
+        )
     app.run()
     assert app.title[0].value == "Sign in to Common Measure"
     assert any("30 minutes without activity" in w.value for w in app.warning)
@@ -233,4 +236,4 @@ def test_a_funder_uses_every_page_of_an_initiative_with_a_wave_too_small_to_show
     app.switch_page("pages/overview.py").run()
     assert "Tiny" in _texts(app)  # the small wave is there, without its figures
     trend = next(t.value for t in app.dataframe if "Wave" in t.value.columns)
-    assert trend[trend["Wave"] == "Tiny"]["Mean"].isna().all()
+    assert (trend[trend["Wave"] == "Tiny"]["Mean"] == "").all()  # blank, never "None"

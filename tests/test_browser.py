@@ -131,9 +131,11 @@ def test_a_funder_and_a_broker_see_different_navigation(browser, tmp_path):
             menus[login] = _menu(page)
             expect(page.get_by_text(f"Signed in as Demo {login.split('.')[1]}")).to_be_visible()
             page.screenshot(path=ARTIFACTS / f"navigation-{login.split('.')[1]}.png")
-            # The upload page by its URL: a broker's page, refused to a funder.
+            # The upload page by its URL (still signed in: the session outlives the page load):
+            # a broker's page, refused to a funder.
             page.goto(f"{url}/upload")
-            sign_in(page, login)
+            page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+            _settle(page)
             if login == "demo.funder":
                 expect(
                     page.get_by_text("Your role (funder) does not allow this page")

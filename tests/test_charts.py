@@ -79,3 +79,19 @@ def test_heatmap_shows_suppressed_cells_as_such():
     heat = charts.group_heatmap(table, 5).data[0]
     assert list(heat.text) == [["n < 5"], ["hidden"], ["3.50"]]
     assert heat.z[0][0] is None and heat.z[2][0] == 3.5
+
+
+def test_trend_panels_name_phases_in_the_legend_and_keep_ticks_few(stats, demo_store, riverside):
+    from analytics.measures.phases import phases as initiative_phases
+
+    phases = initiative_phases(demo_store, ADMIN, riverside)
+    panels = charts.trend_panels(stats, "condition", phases=phases)
+    assert len(panels) == 6
+    for figure in panels:
+        assert len(figure.layout.xaxis.tickvals) <= 4
+        assert figure.layout.xaxis.tickangle == 0
+        texts = [note.text for note in figure.layout.annotations]
+        assert not any(p.capitalize() in texts for p in phases["phase"])  # no label over it
+        legend = {trace.name for trace in figure.data}
+        assert {p.capitalize() for p in phases["phase"]} <= legend
+    assert "yellow" in charts.phase_key(phases)

@@ -98,3 +98,13 @@ def test_reports_page_prepares_a_report_and_offers_exports(demo_db_path, monkeyp
     labels = [b.label for b in app.get("download_button")]
     assert "Download the PDF report" in labels
     assert labels.count("CSV") == 5 and labels.count("XLSX") == 5  # network measures too
+
+
+def test_the_portfolio_for_reading_is_narrow_and_says_k_of_n(demo_store):
+    from analytics.views.portfolio import portfolio_for_reading
+
+    table = portfolio(demo_store, User(login="a", role="admin"), as_of=AS_OF)
+    shown = portfolio_for_reading(table)
+    assert len(shown.columns) == 10
+    assert shown["indicators_on_track"].str.fullmatch(r"\d+ of \d+").all()
+    assert shown["collective_impact"].str.fullmatch(r"\d\.\d\d( \([+-]\d\.\d\d\))?").all()

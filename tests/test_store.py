@@ -16,6 +16,8 @@ DOMAIN_TABLES = {
     "item_texts",
     "comments",
     "items",
+    "sessions",
+    "session_keys",
     "initiatives",
     "initiative_instruments",
     "initiative_phase_models",

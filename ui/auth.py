@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import secrets
 
 import streamlit as st
 
@@ -12,24 +12,31 @@ from analytics.access.accounts import (
     authenticate,
     demo_accounts,
     has_accounts,
-    load_user,
-    session_expired,
     sign_out,
     user_for_email,
 )
 from analytics.access.permissions import ROLE_DESCRIPTIONS, Permission, User
+from analytics.access.sessions import (
+    COOKIE_NAME,
+    cookie_token,
+    end_session,
+    resume_session,
+    session_ended_because,
+    session_key,
+    start_session,
+)
 from analytics.store.connection import Store
 from ui.components import FIRST_ADMIN_COMMAND, ROUTING, literal
 
-USER_ID = "auth.user_id"  # the signed-in account's id
-LAST_SEEN = "auth.last_seen"  # when this session last ran a page (UTC)
-SIGNED_IN_AT = "auth.signed_in_at"  # when this session signed in (UTC): a later password ends it
+SESSION_ID = "auth.session_id"  # this tab's session (analytics.access.sessions)
 _CURRENT = "auth.current"  # the User loaded for this run
 _NOTICE = "auth.notice"  # why the last session ended, shown on the sign-in form
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+_ENDED = {
+    "no activity": "You were signed out after {minutes} minutes without activity.",
+    "signed out": "You signed out (in this tab or another).",
+    "signed in again": "Someone signed in again in this browser.",
+}
+_CANNOT = "Your account can no longer sign in. Ask an admin."
 
 
 def _identity_provider() -> bool:
@@ -37,11 +44,18 @@ def _identity_provider() -> bool:
     return isinstance(settings.secrets().get("auth"), dict)
 
 
-def _start_session(user: User) -> None:
+def _browser_token(db: Store) -> str | None:
+    """The token of this browser's session cookie, which the server (ui/server.py) sets
+    HttpOnly on every page load; None when the app runs without it (AppTest, or a server
+    started another way), and the session then lives as long as the tab."""
+    value = st.context.cookies.get(COOKIE_NAME)
+    return cookie_token(session_key(db), value) if value else None
+
+
+def _start_session(db: Store, user: User) -> None:
     _forget_everything()  # nothing of an earlier session in this tab reaches the new user
-    st.session_state[USER_ID] = user.id
-    st.session_state[LAST_SEEN] = _now()
-    st.session_state[SIGNED_IN_AT] = _now()
+    token = _browser_token(db) or secrets.token_urlsafe(32)  # without a cookie: this tab only
+    st.session_state[SESSION_ID] = start_session(db, user, token)
     st.session_state.pop(_NOTICE, None)
 
 
@@ -59,24 +73,31 @@ def _end_session(notice: str | None = None) -> None:
         st.session_state[_NOTICE] = notice
 
 
+def _ended_notice(db: Store, session_id: int) -> str:
+    because = session_ended_because(db, session_id)
+    minutes = settings.get("COMMON_MEASURE_SESSION_MINUTES")
+    return _ENDED.get(str(because), _CANNOT).format(minutes=minutes)
+
+
 def signed_in_user(db: Store) -> User | None:
-    """The session's user as the database has it now, or None (never signed in, signed out,
-    expired after inactivity, disabled or removed since). Called once per run by the router."""
-    user_id = st.session_state.get(USER_ID)
-    if user_id is None:
+    """The session's user as the database has it now, or None (never signed in, signed out
+    in any tab, expired after inactivity, disabled, a new password, or removed since). A tab
+    without a session of its own takes up its browser's (a reload, a new tab, a link). Called
+    once per run by the router."""
+    session_id = st.session_state.get(SESSION_ID)
+    if session_id is not None:
+        session = resume_session(db, session_id=int(session_id))
+        if session is None:
+            _end_session(_ended_notice(db, int(session_id)))
+    else:
+        session = resume_session(db, token=_browser_token(db))
+        if session is not None:
+            st.session_state[SESSION_ID] = session.id
+    if session is None:
         st.session_state.pop(_CURRENT, None)
         return None
-    if session_expired(st.session_state.get(LAST_SEEN), _now()):
-        minutes = settings.get("COMMON_MEASURE_SESSION_MINUTES")
-        _end_session(f"You were signed out after {minutes} minutes without activity.")
-        return None
-    user = load_user(db, int(user_id), st.session_state.get(SIGNED_IN_AT))
-    if user is None:
-        _end_session("Your account can no longer sign in. Ask an admin.")
-        return None
-    st.session_state[LAST_SEEN] = _now()
-    st.session_state[_CURRENT] = user
-    return user
+    st.session_state[_CURRENT] = session.user
+    return session.user
 
 
 def current_user() -> User | None:
@@ -103,7 +124,7 @@ def page_user(permission: Permission = Permission.VIEW) -> User:
 
 def _sign_in_with_password(db: Store, login: str, password: str) -> None:
     try:
-        _start_session(authenticate(db, login, password))
+        _start_session(db, authenticate(db, login, password))
     except SignInRefused as error:
         st.session_state[_NOTICE] = str(error)
 
@@ -152,7 +173,9 @@ def _render_identity_provider(db: Store) -> None:
             f"Continue as {email}", type="primary", icon=":material/key:", key="sign_in.oidc"
         ):
             try:
-                _start_session(user_for_email(db, email, verified=st.user.get("email_verified")))
+                _start_session(
+                    db, user_for_email(db, email, verified=st.user.get("email_verified"))
+                )
             except SignInRefused as error:
                 st.session_state[_NOTICE] = str(error)
             st.rerun()
@@ -201,6 +224,7 @@ def render_account(db: Store, user: User) -> None:
         st.caption(f"Signed in as **{literal(user.name)}** ({user.role})")
         if st.button("Sign out", key="account.sign_out", icon=":material/logout:"):
             sign_out(db, user)
+            end_session(db, int(st.session_state[SESSION_ID]))
             _end_session("You signed out.")
             if _identity_provider() and st.user.get("is_logged_in", False):
                 st.logout()

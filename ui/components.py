@@ -19,7 +19,9 @@ from analytics.access.permissions import User
 from analytics.demo.fill import fill_if_new
 from analytics.store.connection import Store, open_store
 from analytics.views.exports import csv_bytes
+from analytics.views.tables import readable
 from ui.busy import database_busy, render_busy
+from ui.links import opened, show
 
 FIRST_ADMIN_COMMAND = "python -m analytics users add LOGIN --role admin"
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
@@ -91,7 +93,7 @@ def _remember_initiative() -> None:
 
 def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
     """A select box of the initiatives `user` may open, in the sidebar; the choice is kept
-    across pages."""
+    across pages and in the URL (`initiative=ID`); a link to another one shows a refusal."""
     initiatives = initiatives_for(db, user)
     if initiatives.empty:
         st.info(
@@ -101,6 +103,17 @@ def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
         )
         return None
     names = initiatives["name"].tolist()
+    linked = opened("initiative")
+    if linked is not None:
+        match = initiatives.loc[initiatives["id"].astype(str) == linked, "name"]
+        if match.empty:  # the same words whether it exists or not: a link tells nothing
+            st.error(
+                "This link is to an initiative you may not open. "
+                "Choose one of yours in the sidebar's menu.",
+                icon=":material/block:",
+            )
+            st.stop()
+        st.session_state[_CHOSEN_INITIATIVE] = match.iloc[0]
     if st.session_state.get(_CHOSEN_INITIATIVE) not in names:
         st.session_state[_CHOSEN_INITIATIVE] = names[0]
     st.session_state[INITIATIVE_KEY] = st.session_state[_CHOSEN_INITIATIVE]
@@ -108,6 +121,7 @@ def initiative_picker(db: Store, user: User) -> tuple[int, str] | None:
         "Initiative", names, key=INITIATIVE_KEY, on_change=_remember_initiative
     )
     initiative_id = int(initiatives.loc[initiatives["name"] == name, "id"].iloc[0])
+    show("initiative", initiative_id)
     return initiative_id, name
 
 
@@ -117,24 +131,90 @@ def show_refusal(error: Exception, prefix: str = "") -> None:
     st.error(f"{prefix}{literal(error)}", icon=":material/block:")
     problems = getattr(error, "problems", [])
     if problems:
-        st.dataframe(pd.DataFrame([p.as_dict() for p in problems]), hide_index=True)
+        st.dataframe(readable(pd.DataFrame([p.as_dict() for p in problems])), hide_index=True)
+
+
+def data_table(frame: pd.DataFrame, *, key: str) -> None:
+    """A table with headings in words and blank empty cells."""
+    st.dataframe(readable(frame), hide_index=True, key=key)
+
+
+def confirm(key: str, text: str) -> None:
+    """Keep what a form saved, to say so next to it after the rerun that shows the change."""
+    st.session_state[f"{key}.saved"] = text
+
+
+def confirmation(key: str) -> None:
+    """Say, once, what the form `key` saved (its `confirm`), where the form is."""
+    text = st.session_state.pop(f"{key}.saved", None)
+    if text:
+        st.success(text, icon=":material/check_circle:")
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def chart_with_data(
-    figure: go.Figure, table: pd.DataFrame, *, title: str, key: str, table_height: int | None = None
+def charts_with_data(
+    figures: list[go.Figure],
+    table: pd.DataFrame,
+    *,
+    title: str,
+    key: str,
+    per_row: int = 3,
+    table_height: int | None = None,
 ) -> None:
-    """A chart, then its data as a table, then a CSV download of that table."""
+    """Small charts side by side, `per_row` a row (on a phone they stack, in order), then
+    their data as one table and its CSV download."""
+    for start in range(0, len(figures), per_row):
+        for column, (n, figure) in zip(
+            st.columns(per_row), enumerate(figures[start : start + per_row], start), strict=False
+        ):
+            config = {
+                "displaylogo": False,
+                "toImageButtonOptions": {"format": "png", "filename": f"{_slug(title)}-{n + 1}"},
+            }
+            column.plotly_chart(figure, key=f"{key}.chart.{n}", config=config)
+    _table_and_download(table, title=title, key=key, table_height=table_height)
+
+
+def chart_with_data(
+    figure: go.Figure,
+    table: pd.DataFrame,
+    *,
+    title: str,
+    key: str,
+    table_height: int | None = None,
+    select: bool = False,
+) -> list[dict]:
+    """A chart, then its data as a table, then a CSV download of that table. With `select`,
+    a click on a point reruns the page and the points chosen are returned (their
+    `customdata` included) for the page to act on; otherwise none are."""
     # Plotly's own camera button saves the chart as a PNG in the reader's browser (the server
     # has no browser to draw one); the table and its CSV below are the chart's data.
     config = {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": _slug(title), "scale": 2},
     }
-    st.plotly_chart(figure, key=f"{key}.chart", config=config)
+    if select:
+        event = st.plotly_chart(
+            figure,
+            key=f"{key}.chart",
+            config=config,
+            on_select="rerun",
+            selection_mode="points",
+        )
+    else:
+        event = st.plotly_chart(figure, key=f"{key}.chart", config=config)
+    _table_and_download(table, title=title, key=key, table_height=table_height)
+    selection = getattr(event, "selection", None) if select else None
+    return list(selection.get("points", [])) if selection else []
+
+
+def _table_and_download(
+    table: pd.DataFrame, *, title: str, key: str, table_height: int | None
+) -> None:
+    table = readable(table)
     st.dataframe(
         table, hide_index=True, key=f"{key}.table", height=table_height if table_height else "auto"
     )

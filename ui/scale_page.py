@@ -20,6 +20,7 @@ from analytics.views.scale_view import (
 )
 from ui.auth import page_user
 from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.links import follow, show
 
 BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
 
@@ -34,9 +35,11 @@ def render(scale_type: str) -> None:
         return
     initiative_id, name = picked
     key = f"{scale_type}s."
+    follow("scale", key + "scale", list(family))
     scale = st.selectbox(
         scale_type.capitalize(), list(family), format_func=family.get, key=key + "scale"
     )
+    show("scale", scale)
     view = scale_view(db, user, initiative_id, scale_type, scale)
     if not view.waves:
         st.info("No survey waves yet.")
@@ -46,15 +49,22 @@ def render(scale_type: str) -> None:
     lines = [f"- {literal(i.text)}{turned if i.reverse else ''}" for i in view.items.itertuples()]
     st.markdown("\n".join(lines))
 
-    _render_trend(view, name, initiative_phases(db, user, initiative_id))
+    clicked = _render_trend(view, name, initiative_phases(db, user, initiative_id))
     _render_reliability(view)
-    latest = view.waves[-1]
-    wave = st.select_slider("Wave", view.waves, value=latest, key=key + "wave")
+    follow("wave", key + "wave", view.waves)
+    if st.session_state.get(key + "wave") not in view.waves:  # first visit, or another initiative
+        st.session_state[key + "wave"] = view.waves[-1]
+    # A click on a trend point chooses its wave, once: the slider may move on from it.
+    if clicked is not None and clicked != st.session_state.get(key + "clicked"):
+        st.session_state[key + "wave"] = clicked
+    st.session_state[key + "clicked"] = clicked
+    wave = st.select_slider("Wave", view.waves, key=key + "wave")
+    show("wave", wave)
     _render_distribution(db, user, view, initiative_id, wave, name)
     _render_groups(db, user, view, initiative_id, wave, name, key)
 
 
-def _render_trend(view, name: str, phases) -> None:
+def _render_trend(view, name: str, phases) -> str | None:
     st.subheader(f"{view.label} over time")
     real = view.changes[view.changes["verdict"] != "no clear change"]
     if real.empty:
@@ -68,12 +78,25 @@ def _render_trend(view, name: str, phases) -> None:
             "adjusted p < 0.05 across the ten scales, and at least the minimal important "
             "difference): blue up for an improvement, orange-red down for a decline."
         )
-    chart_with_data(
+    points = chart_with_data(
         charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),
         trend_table(view),
         title=f"{name} {view.label} trend",
         key=f"scale.trend.{view.scale}",
+        select=True,
     )
+    st.caption("Click a point of the trend to see that wave's answers and groups below.")
+    return _clicked_wave(points, view.waves)
+
+
+def _clicked_wave(points: list[dict], waves: list[str]) -> str | None:
+    """The wave of the trend point just clicked (the mean's points carry it first in their
+    customdata), or None."""
+    for point in points:
+        data = point.get("customdata") or []
+        if data and data[0] in waves:
+            return str(data[0])
+    return None
 
 
 def _render_reliability(view) -> None:
@@ -127,6 +150,7 @@ def _render_groups(
     db, user: User, view, initiative_id: int, wave: str, name: str, key: str
 ) -> None:
     st.subheader(f"Do groups see it differently? ({literal(wave)})")
+    follow("by", key + "by", list(BREAKDOWN_WORDS))
     by = st.radio(
         "Compare by",
         list(BREAKDOWN_WORDS),
@@ -134,6 +158,7 @@ def _render_groups(
         horizontal=True,
         key=key + "by",
     )
+    show("by", by)
     min_n = suppression_threshold()
     gaps = gaps_for(db, user, initiative_id, view.scale, wave)
     gap = gaps[gaps["breakdown"] == by]

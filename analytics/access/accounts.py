@@ -445,6 +445,16 @@ def _account_id(cursor, login: str) -> int:
     return int(found)
 
 
+def _end_sessions(cursor, login: str, because: str) -> None:
+    """End every session of the account in the browsers it is signed in on (sessions.py keeps
+    them; its next click in any tab finds it ended)."""
+    cursor.execute(
+        "UPDATE sessions SET ended_at = ?, ended_because = ? WHERE ended_at IS NULL"
+        " AND user_id = (SELECT id FROM users WHERE lower(login) = lower(?))",
+        [_now(), because, login],
+    )
+
+
 @guarded(Permission.ADMINISTER)
 def disable_user(store: Store, user: User, login: str) -> None:
     with store.transaction() as cursor:
@@ -452,6 +462,7 @@ def disable_user(store: Store, user: User, login: str) -> None:
         if user.id is not None and login.lower() == user.login.lower():
             raise AccountError("you cannot disable your own account")
         cursor.execute("UPDATE users SET disabled = true WHERE lower(login) = lower(?)", [login])
+        _end_sessions(cursor, login, "account disabled")
         Store.audit(cursor, user.login, "disable user", None, login, 1)
 
 
@@ -480,6 +491,7 @@ def set_password(store: Store, user: User, login: str, password: str) -> None:
             " password_changed_at = ? WHERE lower(login) = lower(?)",
             [hashed, _now(), login],
         )
+        _end_sessions(cursor, login, "password set")
         Store.audit(cursor, user.login, "set password", None, login, 1)
 
 

@@ -269,8 +269,9 @@ def _mpl_panel(ax, panel: Panel, handles: dict, first_column: bool, wrap: int) -
                     [b[1] for b in band],
                     [b[2] for b in band],
                     color=s.colour,
-                    alpha=0.18,
-                    linewidth=0,
+                    alpha=0.30,  # seen on every phase's shading; its edge marks it too
+                    edgecolor=s.colour,
+                    linewidth=0.5,
                 )
                 handles.setdefault("95% confidence interval", shade)
         points = [(x, y) for x, y in zip(s.x, s.y, strict=True) if y is not None]
@@ -302,9 +303,12 @@ def _mpl_panel(ax, panel: Panel, handles: dict, first_column: bool, wrap: int) -
         ax.set_ylabel(panel.y_label, fontsize=7.5)
     if panel.ticks:
         ticks = panel.ticks
-        step = max(1, -(-len(ticks) // 5))  # at most five labels, so they never overlap
-        ax.set_xticks([d for d, _ in ticks][::step])
-        ax.set_xticklabels([t for _, t in ticks][::step], fontsize=6.5)
+        # At most four labels, each on two short lines and ending at the newest wave, so that
+        # a third of a page's width holds them apart at 3, 8 or 16 waves.
+        step = max(1, -(-len(ticks) // 4))
+        shown = ticks[::-1][::step][::-1]
+        ax.set_xticks([d for d, _ in shown])
+        ax.set_xticklabels([t.replace(" ", "\n", 1) for _, t in shown], fontsize=6.5)
         if len(ticks) == 1:
             only = ticks[0][0]
             ax.set_xlim(mdates.date2num(only) - 60, mdates.date2num(only) + 60)

@@ -116,14 +116,17 @@ class Store:
             return scalar(self.cursor(), sql, params)
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single writer: one transaction, committed whole or rolled back whole."""
+    def transaction(self, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single writer: one transaction, committed whole or rolled back whole.
+        `changes_data=False` for bookkeeping no cached figure depends on (a session's last
+        click): the data version, and so every cache, stays as it was."""
         with self._writer:
             cursor = self._writer_cursor
             cursor.execute("BEGIN TRANSACTION")
             try:
                 yield cursor
-                cursor.execute("UPDATE data_version SET version = version + 1")
+                if changes_data:
+                    cursor.execute("UPDATE data_version SET version = version + 1")
                 with self._gate.exclusive():
                     cursor.execute("COMMIT")
             except BaseException:

@@ -395,4 +395,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        7,
+        "sessions that outlive a browser tab: one row per sign-in, found by its cookie's hash",
+        [
+            # The key that signs session cookies: made once per database, never shown.
+            """CREATE TABLE session_keys (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                secret BLOB NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE SEQUENCE seq_session START 1",
+            # Only a hash of the browser's token is kept: a copy of the database signs no one in.
+            """CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_session'),
+                user_id INTEGER NOT NULL,
+                token_hash VARCHAR NOT NULL,
+                started_at TIMESTAMP NOT NULL,
+                last_seen TIMESTAMP NOT NULL,
+                ended_at TIMESTAMP,
+                ended_because VARCHAR
+            )""",
+            "CREATE INDEX sessions_token ON sessions (token_hash)",
+        ],
+    ),
 ]

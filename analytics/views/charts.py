@@ -80,8 +80,9 @@ def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = T
         y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
         mode="lines",
         fill="toself",
-        fillcolor=_rgba(colour, 0.18),
-        line=dict(width=0),
+        # Strong enough to stand out on every phase's shading, with an edge of its own.
+        fillcolor=_rgba(colour, 0.30),
+        line=dict(width=1, color=_rgba(colour, 0.45)),
         hoverinfo="skip",
         showlegend=showlegend,
         name="95% confidence interval",
@@ -145,21 +146,24 @@ def trend_grid(
     scale_type: str,
     bands: Bands | None = None,
     phases: pd.DataFrame | None = None,
+    *,
+    only: str | None = None,
 ) -> go.Figure:
     """Each scale's mean over the waves with its 95% confidence interval as a band, and the
-    family's index in the last panel. `stats` is `scoring.initiative_statistics(...)`."""
+    family's index in the last panel (or the panel of scale `only` alone, for `trend_panels`).
+    `stats` is `scoring.initiative_statistics(...)`."""
     bands = bands or Bands.from_settings()
     whole = stats[stats["group"] == ALL_GROUP].sort_values("wave_order")
-    keys = [*SCALE_TYPES[scale_type], INDEX_OF[scale_type]]
-    columns = 3
+    keys = [*SCALE_TYPES[scale_type], INDEX_OF[scale_type]] if only is None else [only]
+    columns = min(3, len(keys))
     rows = math.ceil(len(keys) / columns)
     fig = make_subplots(
         rows=rows,
         cols=columns,
         shared_yaxes=True,
-        vertical_spacing=0.16,
+        vertical_spacing=0.2,
         horizontal_spacing=0.04,
-        subplot_titles=[wrap_label(scale_label(k), 34) for k in keys],
+        subplot_titles=[wrap_label(scale_label(k), 22) for k in keys],
     )
     shapes = []  # band thresholds: one layout update, far faster than add_hline per panel
     for i, key in enumerate(keys):
@@ -207,26 +211,43 @@ def trend_grid(
     fig.update_yaxes(range=[1, 5], tickvals=[1, 2, 3, 4, 5], gridcolor="#eeeeee")
     fig.update_yaxes(title_text="Mean (1-5)", col=1)
     # Ticks at the waves themselves, named as the waves are.
+    # At most four named, level, two-line ticks a panel, so that 16 waves do not collide.
     ticks = whole.drop_duplicates("wave_id").sort_values("wave_order")
+    ticks = ticks.iloc[::-1].iloc[:: max(1, math.ceil(len(ticks) / 4))].iloc[::-1]
     fig.update_xaxes(
         tickvals=pd.to_datetime(ticks["opened_on"]),
-        ticktext=[wrap_label(w, 8) for w in ticks["wave"]],
+        ticktext=[wrap_label(w, 4) for w in ticks["wave"]],
+        tickangle=0,
+        tickfont=dict(size=11),
         gridcolor="#f4f4f4",
     )
-    fig.update_annotations(font=dict(size=14))
+    fig.update_annotations(font=dict(size=13))
     fig.update_layout(
         shapes=shapes,
         font=FONT,
-        height=300 * rows + 80,
-        margin=dict(l=60, r=20, t=60, b=40),
-        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
+        height=320 * rows + (90 if only is None else 40),
+        margin=dict(l=60, r=20, t=90 if only is None else 50, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.08, xanchor="left", x=0),
         hovermode="closest",
+        showlegend=only is None,
     )
     last = pd.to_datetime(whole["opened_on"]).max()
     add_phase_bands(
         fig, phases, until=last, axes=["x" + (str(i + 1) if i else "") for i in range(len(keys))]
     )
     return fig
+
+
+def trend_panels(
+    stats: pd.DataFrame,
+    scale_type: str,
+    bands: Bands | None = None,
+    phases: pd.DataFrame | None = None,
+) -> list[go.Figure]:
+    """`trend_grid` as one small figure per scale and the index, to lay out in columns that
+    stack on a phone."""
+    keys = [*SCALE_TYPES[scale_type], INDEX_OF[scale_type]]
+    return [trend_grid(stats, scale_type, bands, phases, only=key) for key in keys]
 
 
 # -- the evaluator's charts ----------------------------------------------------------------------
@@ -534,11 +555,32 @@ def sector_mix_chart(
 
 # -- phases, milestones, indicators and the shared timeline ---------------------------------------
 
-PHASE_FILL = {  # light tints, told apart by their labels as much as by colour
+# Light tints, none of them blue, so that a blue confidence band shows on each; named in the
+# legend (and in words by `phase_key`), never written over the chart where labels collide.
+PHASE_FILL = {
     "initiate action": _rgba(OKABE_ITO["yellow"], 0.22),
-    "organise for impact": _rgba(OKABE_ITO["sky"], 0.16),
-    "sustain action and impact": _rgba(OKABE_ITO["green"], 0.14),
+    "organise for impact": _rgba(OKABE_ITO["grey"], 0.14),
+    "sustain action and impact": _rgba(OKABE_ITO["green"], 0.12),
 }
+PHASE_COLOUR_WORDS = {
+    "initiate action": "yellow",
+    "organise for impact": "grey",
+    "sustain action and impact": "green",
+}
+
+
+def phase_key(phases: pd.DataFrame | None) -> str:
+    """The phases' shading in words, for charts drawn without a legend."""
+    if phases is None or phases.empty:
+        return ""
+    named = dict.fromkeys(phases["phase"])
+    return (
+        "Shading behind: "
+        + "; ".join(f"{PHASE_COLOUR_WORDS.get(p, 'grey')}, {p}" for p in named)
+        + "."
+    )
+
+
 STATUS_COLOURS = {
     "done": OKABE_ITO["blue"],
     "in progress": OKABE_ITO["sky"],
@@ -555,26 +597,31 @@ def add_phase_bands(
     until: object = None,
     axes: list[str] | None = None,
 ) -> go.Figure:
-    """Shade each dated phase behind the charts of `fig` (x axes `axes`, default 'x'), with
-    the phase named along the top of the first one. An open phase runs to `until` (today)."""
+    """Shade each dated phase behind the charts of `fig` (x axes `axes`, default 'x'), each
+    phase named in the legend (names written on the chart ran into each other). An open phase
+    runs to `until` (today). FSG's phases keep their tints; another model's phases take the
+    tints in turn, so that neighbours differ."""
     if phases is None or phases.empty:
         return fig
     import datetime as dt
 
     end_default = until or dt.date.today()
     axes = axes or ["x"]
-    shapes, notes = list(fig.layout.shapes or []), list(fig.layout.annotations or [])
-    # FSG's phases keep their tints; other models' phases take the tints in turn, so that
-    # neighbours differ.
+    names = list(dict.fromkeys(phases["phase"]))
     tints = list(PHASE_FILL.values())
-    own = set(phases["phase"]) <= set(PHASE_FILL)
-    for number, phase in enumerate(phases.itertuples()):
+    own = set(names) <= set(PHASE_FILL)
+    fill = {
+        name: PHASE_FILL[name] if own else tints[number % len(tints)]
+        for number, name in enumerate(names)
+    }
+    shapes = list(fig.layout.shapes or [])
+    for phase in phases.itertuples():
         end = (
             phase.end_date
             if phase.end_date is not None and not pd.isna(phase.end_date)
             else end_default
         )
-        for i, axis in enumerate(axes):
+        for axis in axes:
             y = "y" + axis[1:]
             shapes.append(
                 dict(
@@ -585,28 +632,26 @@ def add_phase_bands(
                     x1=end,
                     y0=0,
                     y1=1,
-                    fillcolor=PHASE_FILL[phase.phase] if own else tints[number % len(tints)],
+                    fillcolor=fill[phase.phase],
                     line=dict(width=0),
                     layer="below",
                 )
             )
-            if i == 0:
-                notes.append(
-                    dict(
-                        xref=axis,
-                        yref=f"{y} domain",
-                        x=phase.start_date,
-                        y=1.0,
-                        xanchor="left",
-                        yanchor="top",
-                        xshift=3,
-                        yshift=-2 - 14 * (number % 2),  # neighbours' names on two lines
-                        showarrow=False,
-                        text=phase.phase.capitalize(),
-                        font=dict(size=11, color="#444"),
-                    )
-                )
-    fig.update_layout(shapes=shapes, annotations=notes)
+    for name in names:  # one legend entry per phase, in order
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker=dict(
+                    symbol="square", size=13, color=fill[name], line=dict(width=1, color="#bbbbbb")
+                ),
+                name=plotly_text(name.capitalize()),
+                legendgroup="phases",
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(shapes=shapes)
     return fig
 
 

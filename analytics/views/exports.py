@@ -43,11 +43,33 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+DECIMALS = 3  # scores on a 1-5 scale, intervals, alphas and effect sizes: 3 places say enough
+P_SIGNIFICANT = 3  # p values: 3 significant digits, so that a small one is not rounded to 0
+
+
+def sensible_decimals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats rounded as a reader wants them in a download: 3 decimals, p values to 3
+    significant digits (not the 15 digits of a float)."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_float_dtype(out[column]):
+            continue
+        name = str(column).lower()
+        if name == "p" or name.startswith("p_") or name.endswith(" p"):
+            out[column] = out[column].map(
+                lambda v: v if pd.isna(v) else float(f"{v:.{P_SIGNIFICANT}g}")
+            )
+        else:
+            out[column] = out[column].round(DECIMALS)
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a BOM (so Excel reads accents right), formulas neutralised. Rows end
     in CRLF, so that a cell holding a lone carriage return is quoted (the csv module quotes
     only the line terminator's characters) and cannot split its row."""
-    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    safe = neutralise_formulas(sensible_decimals(frame))
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 # -- the initiative's data as downloads, for one reader (issue 7) ------------------------------
@@ -65,7 +87,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Data") -> bytes:
     that no cell is ever stored as a formula."""
     from openpyxl import Workbook
 
-    safe = neutralise_formulas(frame)
+    safe = neutralise_formulas(sensible_decimals(frame))
     book = Workbook()
     ws = book.active
     ws.title = sheet[:31]

@@ -105,3 +105,47 @@ def _real_changes(changes: pd.DataFrame, scale_type: str) -> str:
     if not up and not down:
         return "none"
     return ", ".join(p for p in (f"{up} up" if up else "", f"{down} down" if down else "") if p)
+
+
+def _k_of_n(k: pd.Series, n: pd.Series) -> pd.Series:
+    return pd.Series(
+        [
+            "" if pd.isna(a) or pd.isna(b) else f"{int(a)} of {int(b)}"
+            for a, b in zip(k, n, strict=True)
+        ],
+        index=k.index,
+        dtype=object,
+    )
+
+
+def _with_change(mean: pd.Series, change: pd.Series) -> pd.Series:
+    return pd.Series(
+        [
+            "" if pd.isna(m) else f"{m:.2f}" + ("" if pd.isna(c) else f" ({c:+.2f})")
+            for m, c in zip(mean, change, strict=True)
+        ],
+        index=mean.index,
+        dtype=object,
+    )
+
+
+def portfolio_for_reading(table: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio as the page shows it, narrow enough for a laptop's width: each index
+    with its change as "3.52 (+0.09)", counts of a total as "k of n", the share of milestones
+    on time in %, the latest wave without its date (the overview has it)."""
+    return pd.DataFrame(
+        {
+            "initiative": table["initiative"],
+            "collective_impact": _with_change(
+                table["collective_impact"], table["collective_impact_change"]
+            ),
+            "collective_impact_real_changes": table["collective_impact_real_changes"],
+            "partnering": _with_change(table["partnering"], table["partnering_change"]),
+            "partnering_real_changes": table["partnering_real_changes"],
+            "milestones_on_time": table["milestones_on_time"] * 100,
+            "indicators_on_track": _k_of_n(table["indicators_on_track"], table["indicators"]),
+            "respondents": table["respondents"],
+            "responding_partners": _k_of_n(table["responding_partners"], table["active_partners"]),
+            "latest_wave": table["latest_wave"],
+        }
+    )

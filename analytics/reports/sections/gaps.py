@@ -58,10 +58,9 @@ def section(ctx: ReportContext) -> Section:
         ]
         for r in gaps.itertuples()
     ]
-    table = Table(
-        f"Gaps by sector and role in {ctx.latest_wave}",
-        ["Scale", "By", "Gap", "Highest", "Lowest", "p", "Flag"],
-        rows,
-        widths=[2.4, 0.8, 0.6, 2.6, 2.8, 0.8, 0.9],
-    )
+    columns = ["Scale", "By", "Gap", "Highest", "Lowest", "p", "Flag"]
+    widths = [2.4, 0.8, 0.6, 2.6, 2.8, 0.8, 0.9]
+    if flagged.empty:  # a column with nothing in it: leave it out
+        rows, columns, widths = [row[:-1] for row in rows], columns[:-1], widths[:-1]
+    table = Table(f"Gaps by sector and role in {ctx.latest_wave}", columns, rows, widths=widths)
     return Section(title, paragraphs, tables=[table] if rows else [])
