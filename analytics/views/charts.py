@@ -569,16 +569,20 @@ PHASE_COLOUR_WORDS = {
 }
 
 
+def _phase_tints(names: list[str]) -> dict[str, str]:
+    """Each phase's tint, as the FSG phase whose tint it takes: FSG's phases keep their own;
+    another model's phases take the tints in turn, so that neighbours differ."""
+    own = set(names) <= set(PHASE_FILL)
+    tints = list(PHASE_FILL)
+    return {name: name if own else tints[i % len(tints)] for i, name in enumerate(names)}
+
+
 def phase_key(phases: pd.DataFrame | None) -> str:
     """The phases' shading in words, for charts drawn without a legend."""
     if phases is None or phases.empty:
         return ""
-    named = dict.fromkeys(phases["phase"])
-    return (
-        "Shading behind: "
-        + "; ".join(f"{PHASE_COLOUR_WORDS.get(p, 'grey')}, {p}" for p in named)
-        + "."
-    )
+    tint = _phase_tints(list(dict.fromkeys(phases["phase"])))
+    return "Shading behind: " + "; ".join(f"{PHASE_COLOUR_WORDS[tint[p]]}, {p}" for p in tint) + "."
 
 
 STATUS_COLOURS = {
@@ -607,13 +611,9 @@ def add_phase_bands(
 
     end_default = until or dt.date.today()
     axes = axes or ["x"]
-    names = list(dict.fromkeys(phases["phase"]))
-    tints = list(PHASE_FILL.values())
-    own = set(names) <= set(PHASE_FILL)
-    fill = {
-        name: PHASE_FILL[name] if own else tints[number % len(tints)]
-        for number, name in enumerate(names)
-    }
+    tint = _phase_tints(list(dict.fromkeys(phases["phase"])))
+    fill = {name: PHASE_FILL[key] for name, key in tint.items()}
+    names = list(fill)
     shapes = list(fig.layout.shapes or [])
     for phase in phases.itertuples():
         end = (
@@ -647,7 +647,6 @@ def add_phase_bands(
                     symbol="square", size=13, color=fill[name], line=dict(width=1, color="#bbbbbb")
                 ),
                 name=plotly_text(name.capitalize()),
-                legendgroup="phases",
                 hoverinfo="skip",
             )
         )

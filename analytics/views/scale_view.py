@@ -88,7 +88,10 @@ def trend_table(view: ScaleView) -> pd.DataFrame:
             "% favourable": rows["pct_favourable"].round(1),
             "Change": [_round(changes["difference"].get(w)) for w in rows["wave"]],
             "p-value": [_round(changes["p_value"].get(w), 3) for w in rows["wave"]],
+            # The verdict's p: adjusted for the false discovery rate across the ten scales.
+            "p (adjusted)": [_round(changes["p_adjusted"].get(w), 3) for w in rows["wave"]],
             "Cohen's d": [_round(changes["cohens_d"].get(w)) for w in rows["wave"]],
+            "Effect": [changes["effect"].get(w, "") or "" for w in rows["wave"]],
             "Verdict": [changes["verdict"].get(w, "") for w in rows["wave"]],
         }
     ).reset_index(drop=True)
