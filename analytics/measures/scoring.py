@@ -382,19 +382,7 @@ def stored_crossed_counts(
     wave or one: what suppress_paired needs. Cached per data version."""
 
     def compute() -> pd.DataFrame:
-        first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
-        sql = (
-            "WITH "
-            + STORE_ANSWERS_SQL.format(
-                groups=f"{first} AS grp, {second} AS grp2",
-                wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
-            )
-            + _CROSSED_COUNTS.removeprefix("\nWITH ")
-        )
-        params = {"initiative": initiative_id}
-        if wave_id is not None:
-            params["wave"] = wave_id
-        return store.read_df(sql, params)
+        return _over_paired_groups(store, initiative_id, wave_id, _CROSSED_COUNTS)
 
     return store.cached("crossed counts", (initiative_id, wave_id), compute)
 
@@ -427,19 +415,7 @@ def stored_paired_statistics(
     of one wave only when `wave_id` is given."""
 
     def compute() -> tuple[pd.DataFrame, ...]:
-        first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
-        sql = (
-            "WITH "
-            + STORE_ANSWERS_SQL.format(
-                groups=f"{first} AS grp, {second} AS grp2",
-                wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
-            )
-            + _TWO_BREAKDOWN_STATISTICS.removeprefix("\nWITH ")
-        )
-        params = {"initiative": initiative_id}
-        if wave_id is not None:
-            params["wave"] = wave_id
-        raw = store.read_df(sql, params)
+        raw = _over_paired_groups(store, initiative_id, wave_id, _TWO_BREAKDOWN_STATISTICS)
         return tuple(
             _with_waves(
                 store,
@@ -450,6 +426,26 @@ def stored_paired_statistics(
         )
 
     return store.cached("paired statistics", (initiative_id, bands, min_n, wave_id), compute)
+
+
+def _over_paired_groups(
+    store: Store, initiative_id: int, wave_id: int | None, query: str
+) -> pd.DataFrame:
+    """`query` (one of this module's constants) over the initiative's answers grouped by both
+    PAIRED_BREAKDOWNS (grp, grp2), of every wave or of `wave_id`."""
+    first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
+    sql = (
+        "WITH "
+        + STORE_ANSWERS_SQL.format(
+            groups=f"{first} AS grp, {second} AS grp2",
+            wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
+        )
+        + query.removeprefix("\nWITH ")
+    )
+    params = {"initiative": initiative_id}
+    if wave_id is not None:
+        params["wave"] = wave_id
+    return store.read_df(sql, params)
 
 
 def _with_waves(store: Store, initiative_id: int, statistics: pd.DataFrame) -> pd.DataFrame:
