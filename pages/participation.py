@@ -48,6 +48,8 @@ def main() -> None:
             "response_rate": "Partners responding (%)",
             "evenness_responding": "Evenness, responding",
             "evenness_active": "Evenness, active",
+            "sectors_responding": "Sectors responding",
+            "sectors_active": "Sectors active",
         }
     )
     shown["Partners responding (%)"] = (shown["Partners responding (%)"] * 100).round(1)

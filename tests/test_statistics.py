@@ -553,6 +553,23 @@ def test_shannon_evenness(counts, expected):
     assert result == (None if expected is None else pytest.approx(expected))
 
 
+def test_evenness_over_all_the_initiatives_sectors():
+    """DESIGN.md 3: H / ln S_all. Two sectors evenly of six is not 'perfectly even'."""
+    assert shannon_evenness([5, 5], categories=6) == pytest.approx(math.log(2) / math.log(6))
+    assert shannon_evenness([9], categories=6) == 0.0  # one sector only: no spread at all
+    assert shannon_evenness([4, 4, 4, 4, 4, 4], categories=6) == pytest.approx(1.0)
+
+
+def test_participation_counts_the_sectors_present(demo_store, northgate):
+    table = participation(demo_store, ADMIN, northgate)
+    partners = demo_store.read_df(
+        "SELECT count(DISTINCT sector) AS n FROM partners WHERE initiative_id = ?", [northgate]
+    )["n"].iloc[0]
+    assert (table["sectors_active"] <= partners).all()
+    assert (table["sectors_responding"] <= table["sectors_active"]).all()
+    assert (table["evenness_active"] <= 1).all()
+
+
 def test_participation_counts_respondents_and_partners(demo_store, northgate):
     table = participation(demo_store, ADMIN, northgate)
     waves = demo_store.waves(northgate)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from analytics import settings
 from analytics.access.permissions import Permission, User, guarded, require
+from analytics.ingest.values import DEFAULT_CHOICES
 from analytics.instrument import INDEX_OF
 from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
 from analytics.measures.scoring import (
@@ -599,13 +600,25 @@ def _count(value: object) -> int:
 # -- participation and diversity ---------------------------------------------------------------
 
 
-def shannon_evenness(counts: list[int] | pd.Series) -> float | None:
-    """Pielou's evenness H / ln S over the categories present (S >= 2), else None."""
+def shannon_evenness(counts: list[int] | pd.Series, categories: int | None = None) -> float | None:
+    """Pielou's evenness H / ln S of a mix. S is `categories` (DESIGN.md 3: all of the
+    initiative's sectors, so that a mix missing some sectors reads as less even) or, without
+    it, the categories present. None without two categories to spread over, or an empty mix."""
     values = np.array([c for c in counts if c > 0], dtype=float)
-    if len(values) < 2:
+    spread = len(values) if categories is None else max(categories, len(values))
+    if len(values) == 0 or spread < 2:
         return None
     shares = values / values.sum()
-    return float(-(shares * np.log(shares)).sum() / math.log(len(values)))
+    return float(-(shares * np.log(shares)).sum() / math.log(spread))
+
+
+def _sector_count(store: Store, initiative_id: int) -> int:
+    """How many sectors the initiative's list has (its own list, else the default)."""
+    own = store.read_one(
+        "SELECT count(*) FROM answer_choices WHERE initiative_id = ? AND field = 'sector'",
+        [initiative_id],
+    )
+    return int(own) if own else len(DEFAULT_CHOICES["sector"])
 
 
 PARTICIPATION_COLUMNS = [
@@ -617,6 +630,8 @@ PARTICIPATION_COLUMNS = [
     "response_rate",
     "evenness_responding",
     "evenness_active",
+    "sectors_responding",
+    "sectors_active",
 ]
 
 
@@ -624,8 +639,10 @@ PARTICIPATION_COLUMNS = [
 def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Per wave: respondents, responding partners, active partners (joined on or before the
     wave opened and not left by then), their ratio, and the Shannon evenness of the sector mix
-    of responding partners and of active partners."""
+    of responding partners and of active partners over all the initiative's sectors, beside
+    the count of sectors present."""
     waves = store.waves(initiative_id)
+    sectors = _sector_count(store, initiative_id)
     rows = []
     for wave in waves.itertuples():
         counts = store.read_df(
@@ -653,8 +670,10 @@ def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
                 "responding_partners": int(counts["responding"]),
                 "active_partners": n_active,
                 "response_rate": counts["responding"] / n_active if n_active else None,
-                "evenness_responding": shannon_evenness(responding["partners"]),
-                "evenness_active": shannon_evenness(active["partners"]),
+                "evenness_responding": shannon_evenness(responding["partners"], sectors),
+                "evenness_active": shannon_evenness(active["partners"], sectors),
+                "sectors_responding": int((responding["partners"] > 0).sum()),
+                "sectors_active": int((active["partners"] > 0).sum()),
             }
         )
     # A funder sees how many took part only when the wave is large enough to be shown.
@@ -662,16 +681,20 @@ def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
         pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS),
         user,
         n_column="respondents",
-        statistics=("responding_partners", "response_rate", "evenness_responding"),
+        statistics=(
+            "responding_partners",
+            "response_rate",
+            "evenness_responding",
+            "sectors_responding",
+        ),
     )
     if user.aggregated_only and not shown.empty:
         # Where a sector's responding partners are hidden, the evenness of the responding mix
         # would be one more equation to solve them from: it is hidden too.
         by_sector = participation_by_sector(store, user, initiative_id)
         partial = set(by_sector.loc[by_sector["responding_partners"].isna(), "wave"])
-        shown["evenness_responding"] = shown["evenness_responding"].where(
-            ~shown["wave"].isin(partial)
-        )
+        for column in ("evenness_responding", "sectors_responding"):
+            shown[column] = shown[column].where(~shown["wave"].isin(partial))
     return shown
 
 
