@@ -169,6 +169,24 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.views.scale_view.distribution": lambda: scale_view.distribution(
             store, user, view, initiative_id, "Tiny"
         ),
+        "analytics.measures.statistics.group_item_distributions": lambda: (
+            statistics.group_item_distributions(
+                store, user, initiative_id, "sector", "nonprofit", view.waves[-2]
+            )
+        ),
+        "analytics.measures.statistics.group_item_distributions(Tiny)": lambda: (
+            statistics.group_item_distributions(
+                store, user, initiative_id, "sector", "nonprofit", "Tiny"
+            )
+        ),
+        "analytics.views.scale_view.group_distribution": lambda: scale_view.group_distribution(
+            store, user, view, initiative_id, view.waves[-2], "sector", "nonprofit"
+        ),
+        "analytics.views.scale_view.group_distribution(Tiny)": lambda: (
+            scale_view.group_distribution(
+                store, user, view, initiative_id, "Tiny", "sector", "nonprofit"
+            )
+        ),
         "analytics.views.scale_view.heatmap_table": lambda: scale_view.heatmap_table(
             store, user, initiative_id, "principle", "role", "Tiny"
         ),
@@ -313,6 +331,10 @@ def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
     assert hidden[hidden["wave"] == "Tiny"]["mean"].isna().all()
     assert not backbone["analytics.views.scale_view.distribution"].empty
     assert funder["analytics.views.scale_view.distribution"].empty
+    assert not backbone["analytics.views.scale_view.group_distribution"].empty
+    assert not funder["analytics.views.scale_view.group_distribution"].empty
+    assert funder["analytics.views.scale_view.group_distribution(Tiny)"].empty
+    assert backbone["analytics.views.scale_view.group_distribution(Tiny)"].empty  # hidden to all
     assert "owner" in backbone["analytics.measures.milestones.milestones"].columns
 
 

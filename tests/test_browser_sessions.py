@@ -3,6 +3,8 @@ link opens the exact view it names, after sign-in."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -145,4 +147,30 @@ def test_a_click_on_a_trend_point_chooses_its_wave(browser, server):
     first = dict(_query(page.url))["wave"]
     assert first != latest
     expect(page.get_by_role("heading", name=f"How partners answered in {first}")).to_be_visible()
+    context.close()
+
+
+def test_a_click_on_a_heatmap_cell_opens_that_groups_statements(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    page.goto(f"{server}/conditions")
+    sign_in(page, "demo.broker")  # Riverside only
+    page.wait_for_function("location.search.includes('wave=')")
+    _settled(page)
+    heatmap = page.locator(".js-plotly-plot").last
+    heatmap.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    heading = page.get_by_role("heading", name=re.compile(r"^How (?!partners ).+ answered in "))
+    expect(heading).to_have_count(0)
+    scale = dict(_query(page.url)).get("scale")
+    # The last clickable cell: the last shown group on the family's last scale shown for it.
+    heatmap.locator(".scatterlayer .trace .points path").last.click(force=True)
+    _settled(page)
+    expect(heading).to_be_visible(timeout=30_000)
+    assert dict(_query(page.url))["scale"] != scale  # the cell's scale is chosen too
+    # Its statements' Likert bars are drawn below it; the button goes back to all partners.
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    page.get_by_role("button", name="Back to all partners").click()
+    _settled(page)
+    expect(heading).to_have_count(0)
     context.close()

@@ -595,3 +595,70 @@ def test_item_distributions_add_up(demo_store, coastal):
     merged = table.assign(total=counts).merge(per_wave, on="wave", suffixes=("", "_wave"))
     assert (merged["n"] == merged["total"] - merged["missing"]).all()  # n: who answered it
     assert (merged["total"] == merged["n_wave"]).all()  # every respondent has a row per item
+
+
+def test_a_group_shows_its_answers_only_where_the_breakdown_shows_it(demo_store, riverside):
+    """The heatmap's drill-down: a hidden group gets no counts; a shown group's counts equal
+    those of its rows of the responses export."""
+    from analytics.measures.statistics import group_item_distributions
+    from analytics.views.exports import responses_export
+
+    wave = demo_store.waves(riverside)["label"].iloc[-1]
+    cells = breakdown_statistics(demo_store, ADMIN, riverside, "sector")
+    cells = cells[(cells["wave"] == wave) & (cells["group"] != "all")]
+    hidden = set(cells.loc[cells["suppressed"].astype(bool), "group"])
+    shown = set(cells["group"]) - hidden
+    assert hidden and shown
+    for group in hidden:
+        table = group_item_distributions(demo_store, ADMIN, riverside, "sector", group, wave)
+        assert not table.empty and table["suppressed"].all()
+        assert table[["a1", "a2", "a3", "a4", "a5", "missing"]].isna().all().all()
+    answers = responses_export(demo_store, ADMIN, riverside)
+    for group in shown:
+        table = group_item_distributions(demo_store, ADMIN, riverside, "sector", group, wave)
+        assert not table["suppressed"].any()
+        rows = answers[(answers["wave"] == wave) & (answers["sector"].fillna("not given") == group)]
+        expected = (
+            rows.assign(answer=rows["value"].map(lambda v: "missing" if pd.isna(v) else f"a{v}"))
+            .pivot_table(index="item_id", columns="answer", aggfunc="size", fill_value=0)
+            .reindex(columns=["a1", "a2", "a3", "a4", "a5", "missing"], fill_value=0)
+        )
+        got = table.set_index("item_id")[expected.columns].loc[expected.index]
+        assert (got.to_numpy() == expected.to_numpy()).all(), group
+
+
+def test_a_groups_shares_equal_the_export(demo_store, riverside):
+    """The page's Likert shares of a shown group, against pandas over the responses export."""
+    from analytics.views.exports import responses_export
+    from analytics.views.scale_view import group_distribution, scale_view
+
+    view = scale_view(demo_store, ADMIN, riverside, "condition", "common_agenda")
+    wave = view.waves[-1]
+    frame = group_distribution(demo_store, ADMIN, view, riverside, wave, "sector", "nonprofit")
+    assert len(frame) == len(view.items)
+    answers = responses_export(demo_store, ADMIN, riverside)
+    rows = answers[(answers["wave"] == wave) & (answers["sector"] == "nonprofit")].dropna(
+        subset=["value"]
+    )
+    for item in view.items.itertuples():
+        values = rows.loc[rows["item_id"] == item.item_id, "value"].astype(int)
+        if item.reverse:
+            values = 6 - values
+        shares = values.value_counts(normalize=True).reindex(range(1, 6), fill_value=0) * 100
+        got = frame.set_index("item_id").loc[item.item_id, [f"a{k}" for k in range(1, 6)]]
+        assert got.to_numpy(dtype=float) == pytest.approx(shares.to_numpy(dtype=float))
+
+
+def test_a_funder_sees_no_group_answers_of_an_item_too_few_answered(demo_store, riverside):
+    from analytics.measures.statistics import group_item_distributions
+    from analytics.measures.suppression import suppression_threshold
+    from tests.users import as_role
+
+    wave = demo_store.waves(riverside)["label"].iloc[-1]
+    funder = as_role("funder", riverside)
+    for group in ("nonprofit", "philanthropy", "community member"):
+        full = group_item_distributions(demo_store, ADMIN, riverside, "sector", group, wave)
+        shown = group_item_distributions(demo_store, funder, riverside, "sector", group, wave)
+        small = full["n"] < suppression_threshold()
+        assert shown.loc[small, "a1"].isna().all()
+        assert (shown.loc[~small, "a1"] == full.loc[~small, "a1"]).all()

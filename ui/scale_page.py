@@ -10,9 +10,12 @@ from analytics.measures.phases import phases as initiative_phases
 from analytics.measures.suppression import small_group_words, suppression_threshold
 from analytics.views import charts
 from analytics.views.scale_view import (
+    clicked_cell,
     distribution,
     distribution_table,
+    drillable,
     gaps_for,
+    group_distribution,
     heatmap_table,
     reliability_words,
     scale_view,
@@ -35,6 +38,7 @@ def render(scale_type: str) -> None:
         return
     initiative_id, name = picked
     key = f"{scale_type}s."
+    _take_heatmap_click(scale_type, key)
     follow("scale", key + "scale", list(family))
     scale = st.selectbox(
         scale_type.capitalize(), list(family), format_func=family.get, key=key + "scale"
@@ -62,6 +66,23 @@ def render(scale_type: str) -> None:
     show("wave", wave)
     _render_distribution(db, user, view, initiative_id, wave, name)
     _render_groups(db, user, view, initiative_id, wave, name, key)
+
+
+def _heatmap_key(scale_type: str) -> str:
+    return f"scale.heatmap.{scale_type}"
+
+
+def _take_heatmap_click(scale_type: str, key: str) -> None:
+    """A click on a cell of the group heatmap (last run's selection) opens that group, once,
+    and chooses its scale, before the scale's selectbox is drawn."""
+    event = st.session_state.get(_heatmap_key(scale_type) + ".chart")
+    selection = getattr(event, "selection", None) or {}
+    cell = clicked_cell(list(selection.get("points", [])), scale_type)
+    if cell is not None and cell != st.session_state.get(key + "cell"):
+        group, scale = cell
+        st.session_state[key + "group"] = (st.session_state.get(key + "by"), group)
+        st.session_state[key + "scale"] = scale
+    st.session_state[key + "cell"] = cell
 
 
 def _render_trend(view, name: str, phases) -> str | None:
@@ -195,9 +216,41 @@ def _render_groups(
     )
     shown["Mean"] = shown["Mean"].map(lambda v: None if v is None else round(float(v), 2))
     shown["Why hidden"] = shown["Why hidden"].fillna("")
+    cells = drillable(table, view.scale_type)
     chart_with_data(
-        charts.group_heatmap(table, min_n),
+        charts.group_heatmap(table, min_n, cells),
         shown,
         title=f"{name} {view.scale_type}s by {by} {wave}",
-        key=f"scale.heatmap.{view.scale_type}",
+        key=_heatmap_key(view.scale_type),
+        select=True,
+    )
+    st.caption("Click a cell to see how that group answered each statement of its scale.")
+    chosen = st.session_state.get(key + "group")
+    if chosen is None or chosen[0] != by:
+        return
+    group = chosen[1]
+    if not (cells["group"] == group).any():
+        st.info(f"{literal(group)} shows no figures in {literal(wave)}: too few answered.")
+    else:
+        _render_group_distribution(db, user, view, initiative_id, wave, name, by, group)
+    st.button("Back to all partners", key=key + "clear", on_click=_clear_group, args=(key,))
+
+
+def _clear_group(key: str) -> None:
+    st.session_state.pop(key + "group", None)
+
+
+def _render_group_distribution(
+    db, user: User, view, initiative_id: int, wave: str, name: str, by: str, group: str
+) -> None:
+    st.subheader(f"How {literal(group)} answered in {literal(wave)}")
+    frame = group_distribution(db, user, view, initiative_id, wave, by, group)
+    if frame.empty:
+        st.info(f"No answers of {literal(group)} to these statements can be shown in this wave.")
+        return
+    chart_with_data(
+        charts.likert_bars(frame),
+        distribution_table(frame),
+        title=f"{name} {view.label} answers {group} {wave}",
+        key=f"scale.group_likert.{view.scale}",
     )

@@ -774,3 +774,51 @@ def item_distributions(store: Store, user: User, initiative_id: int) -> pd.DataF
     frame = frame.merge(items, on="item_id", how="left")
     frame["n"] = frame[["a1", "a2", "a3", "a4", "a5"]].sum(axis=1)  # who answered the item
     return conceal(frame, user, statistics=("a1", "a2", "a3", "a4", "a5", "missing"))
+
+
+_COUNTS = ("a1", "a2", "a3", "a4", "a5", "missing")
+
+
+@guarded(Permission.VIEW)
+def group_item_distributions(
+    store: Store, user: User, initiative_id: int, by: str, group: str, wave: str
+) -> pd.DataFrame:
+    """item_distributions of one sector or role (`by`, `group`) in one wave: the drill-down of
+    a cell of the group heatmap.
+
+    Suppression follows the breakdown the heatmap shows (breakdown_statistics): an item's
+    counts are given only where the group is shown (not suppressed) in that wave on every one of
+    the item's scales (its condition, its principle), for every reader (the item answers of a
+    group hidden on one scale would rebuild that scale's hidden mean); for a funder, also only
+    where at least the suppression threshold answered the item (conceal). Elsewhere the counts
+    are empty and `suppressed` is True."""
+    if by not in PAIRED_BREAKDOWNS:
+        raise ValueError(f"breakdown must be one of sector, role, not {by!r}")
+    if group == ALL_GROUP:
+        raise ValueError("a group of the breakdown, not the whole wave")
+    breakdown = breakdown_statistics(store, user, initiative_id, by)
+    cells = breakdown[(breakdown["wave"] == wave) & (breakdown["group"] == group)]
+    shown = set(cells.loc[~cells["suppressed"].fillna(True).astype(bool), "scale"])
+    frame = store.read_df(
+        "SELECT w.label AS wave, r.item_id,"
+        " count(*) FILTER (WHERE r.value = 1) AS a1, count(*) FILTER (WHERE r.value = 2) AS a2,"
+        " count(*) FILTER (WHERE r.value = 3) AS a3, count(*) FILTER (WHERE r.value = 4) AS a4,"
+        " count(*) FILTER (WHERE r.value = 5) AS a5,"
+        " count(*) FILTER (WHERE r.value IS NULL) AS missing"
+        " FROM responses r JOIN respondents p ON p.id = r.respondent_id"
+        " JOIN waves w ON w.id = p.wave_id WHERE w.initiative_id = ? AND w.label = ?"
+        " AND CASE WHEN ? = 'sector' THEN coalesce(p.sector, 'not given')"
+        " ELSE coalesce(p.role, 'not given') END = ?"  # as BREAKDOWNS groups them
+        " GROUP BY ALL ORDER BY r.item_id",
+        [initiative_id, wave, by, group],
+    )
+    frame = frame.merge(store.instrument_items(initiative_id), on="item_id", how="left")
+    frame["n"] = frame[["a1", "a2", "a3", "a4", "a5"]].sum(axis=1)  # who answered the item
+    hidden = pd.Series(False, index=frame.index)
+    for scale_type in ("condition", "principle"):
+        scales = frame[scale_type]
+        hidden |= scales.notna() & ~scales.isin(shown)
+    frame["suppressed"] = hidden
+    for column in _COUNTS:
+        frame[column] = frame[column].astype(float).where(~hidden)
+    return conceal(frame, user, statistics=_COUNTS).reset_index(drop=True)

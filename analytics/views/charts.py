@@ -386,10 +386,14 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
+def group_heatmap(
+    table: pd.DataFrame, min_n: int, clickable: pd.DataFrame | None = None
+) -> go.Figure:
     """Scale means by group (rows) and scale (columns); suppressed cells are grey and say why.
 
-    `table` has columns group, scale, mean (None when suppressed), n, suppressed.
+    `table` has columns group, scale, mean (None when suppressed), n, suppressed. The cells of
+    `clickable` (group, scale) carry a clear square marker over them whose customdata is
+    [group, scale], to be clicked: a heatmap cell itself gives no selection in Streamlit.
     """
     groups = list(dict.fromkeys(table["group"]))
     scales = list(dict.fromkeys(table["scale"]))
@@ -433,6 +437,18 @@ def group_heatmap(table: pd.DataFrame, min_n: int) -> go.Figure:
             hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
         )
     )
+    if clickable is not None and not clickable.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=[wrap_label(s, 14) for s in clickable["scale"]],
+                y=plotly_texts(clickable["group"]),
+                customdata=list(zip(clickable["group"], clickable["scale"], strict=True)),
+                mode="markers",
+                marker=dict(symbol="square", size=34, color="rgba(0,0,0,0)"),
+                hovertemplate="%{y}<br>%{x}: click to see the statements<extra></extra>",
+                showlegend=False,
+            )
+        )
     fig.update_layout(
         font=FONT,
         height=120 + 46 * len(groups),

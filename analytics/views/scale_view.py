@@ -15,6 +15,7 @@ from analytics.measures.statistics import (
     RELIABLE,
     UNCERTAIN,
     breakdown_statistics,
+    group_item_distributions,
     item_distributions,
     matched_pairs,
     perception_gaps,
@@ -24,6 +25,8 @@ from analytics.measures.statistics import (
     successive_changes,
 )
 from analytics.store.connection import Store
+
+ALL_RESPONDENTS = "All respondents"  # the heatmap's row of the whole wave
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,24 @@ def distribution(
     """Shares (0-100) of each answer to each of the scale's items in one wave, reverse-coded
     items turned round so that agreement is always the favourable side; items whose counts
     are concealed from the reader are left out."""
-    raw = item_distributions(store, user, initiative_id)
+    return _shares(view, item_distributions(store, user, initiative_id), wave)
+
+
+@guarded(Permission.VIEW)
+def group_distribution(
+    store: Store, user: User, view: ScaleView, initiative_id: int, wave: str, by: str, group: str
+) -> pd.DataFrame:
+    """distribution() of one sector or role (a cell of the group heatmap clicked): nothing of
+    a group hidden in that wave's breakdown, and for a funder nothing of an item fewer than the
+    suppression threshold answered (statistics.group_item_distributions)."""
+    return _shares(
+        view, group_item_distributions(store, user, initiative_id, by, group, wave), wave
+    )
+
+
+def _shares(view: ScaleView, raw: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Shares of each answer to each of the scale's items in one wave, from counts (a1..a5,
+    missing) per wave and item; items without counts are left out."""
     raw = raw.dropna(subset=["a1"])
     raw = raw[(raw["wave"] == wave) & raw["item_id"].isin(view.items["item_id"])]
     rows = []
@@ -200,7 +220,7 @@ def heatmap_table(
     groups = [g for g in dict.fromkeys(table["group"]) if g != ALL_GROUP] + [ALL_GROUP]
     table["group"] = pd.Categorical(table["group"], groups, ordered=True)
     table = table.sort_values(["group", "_o"])
-    table["group"] = table["group"].astype(str).replace({ALL_GROUP: "All respondents"})
+    table["group"] = table["group"].astype(str).replace({ALL_GROUP: ALL_RESPONDENTS})
     table["scale"] = table["scale"].map(scale_label)
     return table[["group", "scale", "n", "mean", "suppressed", "suppression"]].reset_index(
         drop=True
@@ -216,3 +236,27 @@ def gaps_for(store: Store, user: User, initiative_id: int, scale: str, wave: str
         gaps = gaps[(gaps["scale"] == scale) & (gaps["wave"] == wave)]
         frames.append(gaps.assign(breakdown=by))
     return pd.concat(frames, ignore_index=True)
+
+
+def drillable(table: pd.DataFrame, scale_type: str) -> pd.DataFrame:
+    """The cells of heatmap_table() a reader may open (group, scale): a group's cell on a
+    scale (not the index) where the breakdown shows it. A hidden cell opens nothing."""
+    labels = {scale_label(s) for s in SCALE_TYPES[scale_type]}
+    shown = table[
+        ~table["suppressed"].fillna(True).astype(bool)
+        & table["mean"].notna()
+        & (table["group"] != ALL_RESPONDENTS)
+        & table["scale"].isin(labels)
+    ]
+    return shown[["group", "scale"]].reset_index(drop=True)
+
+
+def clicked_cell(points: list[dict], scale_type: str) -> tuple[str, str] | None:
+    """(group, scale key) of the heatmap cell just clicked (its marker's customdata is
+    [group, scale label]), or None."""
+    keys = {scale_label(s): s for s in SCALE_TYPES[scale_type]}
+    for point in points:
+        data = point.get("customdata") or []
+        if len(data) == 2 and data[1] in keys:
+            return str(data[0]), keys[data[1]]
+    return None
