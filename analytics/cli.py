@@ -10,7 +10,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -236,6 +237,17 @@ def _initiative_id(store: Store, name: str) -> int:
     return found
 
 
+@contextmanager
+def _initiative_store(args: argparse.Namespace) -> Iterator[tuple[Store, int]]:
+    """The existing database of `--db` and the id of `--initiative` in it; the store is closed
+    (and checkpointed) when the command is done."""
+    store = _store(args.db, must_exist=True)
+    try:
+        yield store, _initiative_id(store, args.initiative)
+    finally:
+        forget_store(store.path)
+
+
 def _instrument(store: Store, args: argparse.Namespace) -> list[Item]:
     if args.instrument is not None:
         try:
@@ -436,9 +448,7 @@ NETWORK_PARTNER_COLUMNS = [
 def run_network(args: argparse.Namespace, out: TextIO) -> int:
     from analytics.measures.network import network_measures, network_partners
 
-    store = _store(args.db, must_exist=True)
-    try:
-        initiative_id = _initiative_id(store, args.initiative)
+    with _initiative_store(args) as (store, initiative_id):
         user = cli_user()
         if args.partners:
             table = network_partners(store, user, initiative_id)
@@ -453,36 +463,31 @@ def run_network(args: argparse.Namespace, out: TextIO) -> int:
         table = table.assign(initiative=args.initiative)[columns].copy()
         _write_table(table, args.format, out)
         return 0
-    finally:
-        forget_store(store.path)
 
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
     # Imported here: the statistics bring scipy, which an import does not need.
     from analytics.views.exports import changes_export, scores_export
 
-    store = _store(args.db, must_exist=True)
-    try:
-        initiative_id = _initiative_id(store, args.initiative)
-        user = cli_user() if args.as_login is None else _account(store, args.as_login)
-        if args.changes:
-            table = changes_export(store, user, initiative_id)
-            table = table.assign(initiative=args.initiative)
-            table = table[["initiative", *[c for c in table.columns if c != "initiative"]]]
-        else:
-            # Exports are always suppressed: small groups, and the next smallest beside them.
-            stats = scores_export(store, user, initiative_id, args.by)
-            if args.wave is not None:
-                if args.wave not in set(stats["wave"]):
-                    raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
-                stats = stats[stats["wave"] == args.wave]
-            table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
-        _write_table(table, args.format, out)
-        return 0
-    except AccessDenied as error:
-        raise UsageError(str(error)) from None
-    finally:
-        forget_store(store.path)
+    with _initiative_store(args) as (store, initiative_id):
+        try:
+            user = cli_user() if args.as_login is None else _account(store, args.as_login)
+            if args.changes:
+                table = changes_export(store, user, initiative_id)
+                table = table.assign(initiative=args.initiative)
+                table = table[["initiative", *[c for c in table.columns if c != "initiative"]]]
+            else:
+                # Exports are always suppressed: small groups, and the next smallest beside them.
+                stats = scores_export(store, user, initiative_id, args.by)
+                if args.wave is not None:
+                    if args.wave not in set(stats["wave"]):
+                        raise UsageError(f"{args.initiative!r} has no wave {args.wave!r}")
+                    stats = stats[stats["wave"] == args.wave]
+                table = stats.assign(initiative=args.initiative)[SCORE_COLUMNS].copy()
+            _write_table(table, args.format, out)
+            return 0
+        except AccessDenied as error:  # --as an account without the grant
+            raise UsageError(str(error)) from None
 
 
 def _new_password(stdin: TextIO, err: TextIO) -> str:
@@ -559,9 +564,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
     if start and end and start > end:
         raise UsageError("--from must not be after --to")
     check_output_path(args.out, args.db or settings.database_path(), force=args.force)
-    store = _store(args.db, must_exist=True)
-    try:
-        initiative_id = _initiative_id(store, args.initiative)
+    with _initiative_store(args) as (store, initiative_id):
         user = cli_user()
         period = Period(start, end)
         if args.format == "html":
@@ -574,8 +577,6 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(f"cannot write {args.out}: {error.strerror}") from None
         out.write(f"Wrote the {args.format.upper()} report of {args.initiative!r} to {args.out}.\n")
         return 0
-    finally:
-        forget_store(store.path)
 
 
 def _write_table(table: pd.DataFrame, fmt: str, out: TextIO) -> None:
@@ -605,32 +606,24 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
 def run_outcomes_export(args: argparse.Namespace, out: TextIO) -> int:
     from analytics.measures.outcomes import entries, export_frame
 
-    store = _store(args.db, must_exist=True)
-    try:
-        initiative_id = _initiative_id(store, args.initiative)
+    with _initiative_store(args) as (store, initiative_id):
         table = export_frame(entries(store, cli_user(), initiative_id))
         if args.format == "json":
             table["date"] = [d.isoformat() for d in table["date"]]
         _write_table(table, args.format, out)
         return 0
-    finally:
-        forget_store(store.path)
 
 
 def run_health_checks_export(args: argparse.Namespace, out: TextIO) -> int:
     from analytics.measures.health import COLUMNS, health_checks
 
-    store = _store(args.db, must_exist=True)
-    try:
-        initiative_id = _initiative_id(store, args.initiative)
+    with _initiative_store(args) as (store, initiative_id):
         checks = health_checks(store, cli_user(), initiative_id)
         table = checks[[c for c in COLUMNS if c in checks.columns]].copy()
         if args.format == "json":
             table["date"] = [d.isoformat() for d in table["date"]]
         _write_table(table, args.format, out)
         return 0
-    finally:
-        forget_store(store.path)
 
 
 def main(
