@@ -274,18 +274,24 @@ def _progress(err: TextIO):
     return report
 
 
+def _file_for(store: Store, args: argparse.Namespace) -> bytes:
+    """The bytes of the file to import into `--initiative`, which must exist unless `--create`
+    is given."""
+    if store.initiative_id(args.initiative) is None and not args.create:
+        raise UsageError(
+            f"there is no initiative named {args.initiative!r}; add --create to create it"
+        )
+    try:
+        return args.file.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+
+
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = _store(args.db, must_exist=False)
     try:
         items = _instrument(store, args)
-        if store.initiative_id(args.initiative) is None and not args.create:
-            raise UsageError(
-                f"there is no initiative named {args.initiative!r}; add --create to create it"
-            )
-        try:
-            data = args.file.read_bytes()
-        except OSError as error:
-            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+        data = _file_for(store, args)
         try:
             table = read_survey(data, args.file.name)
         except UnreadableFile as error:
@@ -379,14 +385,7 @@ def run_import_network(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
     store = _store(args.db, must_exist=False)
     try:
-        if store.initiative_id(args.initiative) is None and not args.create:
-            raise UsageError(
-                f"there is no initiative named {args.initiative!r}; add --create to create it"
-            )
-        try:
-            data = args.file.read_bytes()
-        except OSError as error:
-            raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+        data = _file_for(store, args)
         try:
             table = read_network(data, args.file.name)
             prepared = prepare_network(table, data)
