@@ -28,6 +28,12 @@ from analytics.access.accounts import (
 )
 from analytics.access.permissions import ROLE_PERMISSIONS, AccessDenied, command_line_user
 from analytics.errors import ImportRefused
+from analytics.ingest.aliases import (
+    apply_aliases,
+    groups_summary,
+    proposed_groups,
+    stored_aliases,
+)
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import mapping_for, propose_mapping
 from analytics.ingest.reading import UnreadableFile
@@ -287,6 +293,22 @@ def _file_for(store: Store, args: argparse.Namespace) -> bytes:
         raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
 
 
+def _alias_lines(store: Store, initiative_id: int | None, names: pd.Series) -> list[str]:
+    """The organisation names saved aliases rename, and the groups of spellings that may be
+    one partner: listed, never merged here (a broker confirms them on the upload page)."""
+    lines = []
+    if initiative_id is not None:
+        confirmed = stored_aliases(store.read_df, initiative_id)
+        given = names.dropna().astype(str).str.strip()
+        renamed = apply_aliases(given, confirmed)
+        changed = (given != renamed).groupby([given, renamed]).sum()
+        shown = [f"{a!r} -> {b!r} ({int(n)})" for (a, b), n in changed.items() if n]
+        if shown:
+            lines.append("organisation names placed by saved aliases: " + "; ".join(shown))
+    groups = proposed_groups(store, cli_user(), initiative_id, names)
+    return lines + groups_summary(groups)
+
+
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = _store(args.db, must_exist=False)
     try:
@@ -341,7 +363,11 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
         except ImportRefused as error:
             raise UsageError(f"{args.file.name}: {error}") from None
-        for line in [*placement_summary(prepared.placements), *prepared.notices()]:
+        for line in [
+            *placement_summary(prepared.placements),
+            *prepared.notices(),
+            *_alias_lines(store, initiative_id, prepared.respondents["organisation"]),
+        ]:
             err.write(f"{args.file.name}: {line}\n")
         if prepared.problem_count and args.invalid == "reject":
             err.write(

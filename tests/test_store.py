@@ -15,6 +15,7 @@ DOMAIN_TABLES = {
     "answer_choices",
     "item_texts",
     "comments",
+    "organisation_aliases",
     "items",
     "sessions",
     "session_keys",

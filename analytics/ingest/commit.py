@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded, require
 from analytics.errors import ImportProblem, ImportRefused
+from analytics.ingest.aliases import Alias, apply_aliases, stored_aliases, write_aliases
 from analytics.ingest.partners import PARTNER_KEYS_SQL
 from analytics.ingest.validate import MAX_PROBLEMS_KEPT, POLICIES, PreparedImport, Progress
 from analytics.instrument import Item
@@ -279,17 +281,34 @@ def _duplicate_rows(
 
 @guarded(Permission.IMPORT)
 def already_stored(
-    store: Store, user: User, initiative_id: int, prepared: PreparedImport
+    store: Store,
+    user: User,
+    initiative_id: int,
+    prepared: PreparedImport,
+    aliases: Sequence[Alias] = (),
 ) -> AlreadyStored:
-    """Checked before the Import button: the same file, and rows already in the wave."""
+    """Checked before the Import button: the same file, and rows already in the wave (their
+    organisation named as it will be stored: the saved aliases and `aliases` applied)."""
     same = store.read_one(
         "SELECT min(id) FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
         [initiative_id, prepared.sha256],
     )
+    confirmed = stored_aliases(store.read_df, initiative_id) | {a.key: a.name for a in aliases}
     return AlreadyStored(
         None if same is None else int(same),
-        _duplicate_rows(store.read_df, initiative_id, prepared),
+        _duplicate_rows(store.read_df, initiative_id, with_aliases(prepared, confirmed)),
     )
+
+
+def with_aliases(prepared: PreparedImport, confirmed: dict[str, str]) -> PreparedImport:
+    """The prepared import with each organisation named as it is stored: the confirmed
+    alias's name where its name key has one (analytics.ingest.aliases)."""
+    people = prepared.respondents
+    given = people["organisation"]
+    renamed = apply_aliases(given, confirmed)
+    if renamed is given:
+        return prepared
+    return dataclasses.replace(prepared, respondents=people.assign(organisation=renamed))
 
 
 def without_rows(prepared: PreparedImport, rows: set[int]) -> PreparedImport:
@@ -322,8 +341,13 @@ def commit_import(
     invalid: str = "reject",
     progress: Progress | None = None,
     duplicates: str = "refuse",
+    aliases: Sequence[Alias] = (),
 ) -> ImportResult:
     """Write the prepared import in one transaction, or nothing.
+
+    `aliases` are groups of organisation names the broker confirmed: kept in the same
+    transaction, then every confirmed alias of the initiative names the respondents'
+    organisation as it is stored (and so the partner it matches).
 
     `target` is an initiative id, or a Target (which may create the initiative and set its
     instrument in the same transaction). Refused (ImportRefused, database unchanged) when there
@@ -347,6 +371,11 @@ def commit_import(
         initiative_id = target if isinstance(target, int) else resolve_target(cursor, target, user)
         require(user, Permission.IMPORT, initiative_id)
         refuse_same_file(cursor, initiative_id, prepared.sha256, prepared.file_name)
+        write_aliases(cursor, user, initiative_id, aliases)
+        prepared = with_aliases(
+            prepared,
+            stored_aliases(lambda sql, params: cursor.execute(sql, params).df(), initiative_id),
+        )
         # Refused: rows without an id here; a respondent id already in the wave is refused
         # below with each clash. Skipped: both.
         doubled = _duplicate_rows(
@@ -564,17 +593,24 @@ def instrument_items(store: Store, user: User, initiative_id: int) -> pd.DataFra
 
 @guarded(Permission.IMPORT)
 def unknown_organisations(
-    store: Store, user: User, initiative_id: int, prepared: PreparedImport
+    store: Store,
+    user: User,
+    initiative_id: int,
+    prepared: PreparedImport,
+    aliases: Sequence[Alias] = (),
 ) -> list[str]:
-    """Organisation names of the file that match no partner of the initiative (case and
-    spaces aside): their respondents will not count as responding partners."""
+    """Organisation names of the file, as they will be stored (saved aliases and `aliases`
+    applied), that match no partner of the initiative (case and spaces aside): their
+    respondents will not count as responding partners."""
     names = {
         str(n).strip().casefold()
         for n in store.read_df(
             "SELECT name FROM partners WHERE initiative_id = ?", [initiative_id]
         )["name"]
     }
-    given = prepared.respondents["organisation"].dropna().astype(str).str.strip()
+    confirmed = stored_aliases(store.read_df, initiative_id) | {a.key: a.name for a in aliases}
+    given = with_aliases(prepared, confirmed).respondents["organisation"]
+    given = given.dropna().astype(str).str.strip()
     return sorted({g for g in given if g and g.casefold() not in names})
 
 

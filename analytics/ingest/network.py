@@ -23,7 +23,7 @@ from analytics.errors import ImportProblem, ImportRefused
 from analytics.ingest.answers import MISSING_LABELS, normalise_label
 from analytics.ingest.commit import Target, refuse_same_file, resolve_target
 from analytics.ingest.layouts import NETWORK_LONG, Table, detect_network_layout, to_table
-from analytics.ingest.partners import match_partners
+from analytics.ingest.partners import canonical_names, match_partners
 from analytics.ingest.reading import read_grid
 from analytics.ingest.validate import MAX_PROBLEMS_KEPT
 from analytics.store.connection import Store, scalar
@@ -381,24 +381,26 @@ def commit_network(
         wave_id = _network_wave(cursor, initiative_id, wave.strip(), opened_on, import_id)
         opened = scalar(cursor, "SELECT opened_on FROM network_waves WHERE id = ?", [wave_id])
         matched = match_partners(cursor, initiative_id, prepared.organisations)
+        stored_as = canonical_names(cursor, initiative_id, prepared.organisations)
         added: list[str] = []
         added_ids: list[int] = []
         keys: dict[str, int] = {}
         for name, partner_id in matched.items():
+            stored = stored_as[name]  # a confirmed alias's name, else the name as given
             if partner_id is None:
-                partner_id = keys.get(name.strip().casefold())
+                partner_id = keys.get(stored.casefold())
             if partner_id is None:
                 partner_id = int(
                     scalar(
                         cursor,
                         "INSERT INTO partners (initiative_id, name, sector, joined_on)"
                         " VALUES (?, ?, 'other', ?) RETURNING id",
-                        [initiative_id, name.strip(), opened],
+                        [initiative_id, stored, opened],
                     )
                 )
-                added.append(name.strip())
+                added.append(stored)
                 added_ids.append(partner_id)
-            keys[name.strip().casefold()] = partner_id
+            keys[stored.casefold()] = partner_id
             matched[name] = partner_id
         ties = prepared.ties.assign(
             source_id=prepared.ties["source"].map(matched).astype("int64"),

@@ -419,4 +419,21 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX sessions_token ON sessions (token_hash)",
         ],
     ),
+    (
+        9,
+        "issue 14: organisation aliases a broker confirmed, per initiative",
+        [
+            # One row per name key (analytics.ingest.aliases.name_key): every spelling with
+            # that key is stored as partner_name. `alias` keeps the spellings confirmed.
+            """CREATE TABLE organisation_aliases (
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id),
+                alias_key VARCHAR NOT NULL,
+                alias VARCHAR NOT NULL,
+                partner_name VARCHAR NOT NULL,
+                confirmed_by VARCHAR NOT NULL,
+                confirmed_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (initiative_id, alias_key)
+            )""",
+        ],
+    ),
 ]
