@@ -303,3 +303,49 @@ def test_a_funder_cannot_write_or_read_aliases(empty_store, role):
         save_aliases(empty_store, as_role("broker", 999), initiative_id, aliases)
     assert empty_store.table_counts() == before
     assert save_aliases(empty_store, as_role("broker", initiative_id), initiative_id, aliases) == 1
+
+
+def test_the_cli_applies_saved_aliases_and_lists_the_groups_it_does_not_merge(tmp_path):
+    import io
+
+    from analytics.cli import main
+    from analytics.store.connection import forget_store, open_store
+
+    db = tmp_path / "cli.duckdb"
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(FIRST)
+    second.write_bytes(SECOND)
+
+    def run(*args) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        return main([str(a) for a in args], out, err), out.getvalue(), err.getvalue()
+
+    code, out, err = run(
+        "import", first, "--initiative", "CLI", "--create", "--wave", "W1", "--db", db
+    )
+    assert code == 0 and out.startswith("Imported first.csv")
+    assert "may be one partner, not merged: 'Northside Hub' (3), 'NORTHSIDE HUB' (1)" in err
+    store = open_store(db)
+    try:
+        names = store.read_df("SELECT DISTINCT organisation FROM respondents")["organisation"]
+        assert len(names) == 4  # not merged (double spaces are one on reading)
+        initiative_id = store.initiative_id("CLI")
+        save_aliases(store, ADMIN, initiative_id, [Alias("northside hub", "Northside Hub")])
+    finally:
+        forget_store(db)
+    code, out, err = run("import", second, "--initiative", "CLI", "--wave", "W2", "--db", db)
+    assert code == 0
+    assert (
+        "organisation names placed by saved aliases: 'Northside Hub Ltd' -> 'Northside Hub' (1);"
+        " 'northside hub inc' -> 'Northside Hub' (1)" in err
+    )
+    assert "not merged" not in err
+    store = open_store(db)
+    try:
+        stored = store.read_df(
+            "SELECT organisation FROM respondents r JOIN waves w ON w.id = r.wave_id"
+            " WHERE w.label = 'W2' ORDER BY r.id"
+        )["organisation"].tolist()
+    finally:
+        forget_store(db)
+    assert stored == ["Northside Hub", "Northside Hub", "City Council"]
