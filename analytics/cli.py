@@ -28,12 +28,7 @@ from analytics.access.accounts import (
 )
 from analytics.access.permissions import ROLE_PERMISSIONS, AccessDenied, command_line_user
 from analytics.errors import ImportRefused
-from analytics.ingest.aliases import (
-    apply_aliases,
-    groups_summary,
-    proposed_groups,
-    stored_aliases,
-)
+from analytics.ingest.aliases import groups_summary, proposed_groups, saved_renames
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import mapping_for, propose_mapping
 from analytics.ingest.reading import UnreadableFile
@@ -296,15 +291,15 @@ def _file_for(store: Store, args: argparse.Namespace) -> bytes:
 def _alias_lines(store: Store, initiative_id: int | None, names: pd.Series) -> list[str]:
     """The organisation names saved aliases rename, and the groups of spellings that may be
     one partner: listed, never merged here (a broker confirms them on the upload page)."""
-    lines = []
-    if initiative_id is not None:
-        confirmed = stored_aliases(store.read_df, initiative_id)
-        given = names.dropna().astype(str).str.strip()
-        renamed = apply_aliases(given, confirmed)
-        changed = (given != renamed).groupby([given, renamed]).sum()
-        shown = [f"{a!r} -> {b!r} ({int(n)})" for (a, b), n in changed.items() if n]
-        if shown:
-            lines.append("organisation names placed by saved aliases: " + "; ".join(shown))
+    renamed = saved_renames(store, cli_user(), initiative_id, names)
+    lines = (
+        [
+            "organisation names placed by saved aliases: "
+            + "; ".join(f"{a!r} -> {b!r} ({n})" for a, b, n in renamed)
+        ]
+        if renamed
+        else []
+    )
     groups = proposed_groups(store, cli_user(), initiative_id, names)
     return lines + groups_summary(groups)
 

@@ -10,6 +10,14 @@ import streamlit as st
 
 from analytics.access.permissions import Permission, User
 from analytics.errors import ImportRefused
+from analytics.ingest.aliases import (
+    Alias,
+    AliasError,
+    aliases_from_frame,
+    groups_frame,
+    proposed_groups,
+    saved_renames,
+)
 from analytics.ingest.answers import labels_from_text
 from analytics.ingest.commit import (
     already_stored,
@@ -108,7 +116,10 @@ def _render_templates(items: list[Item]) -> None:
 
 
 # Widgets whose values belong to one file: a new file (or initiative) starts them afresh.
-FILE_WIDGETS = ("mapping.", "codes", "policy", "wave", "gaps", "values", "labels", "dates", "dups")
+FILE_WIDGETS = (
+    *("mapping.", "codes", "policy", "wave", "gaps", "values", "labels", "dates", "dups"),
+    "aliases",
+)
 
 
 def _forget_file_widgets() -> None:
@@ -288,7 +299,50 @@ def _date_order(table: Table, mapping: Mapping) -> str | None:
     )
 
 
-def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedImport) -> None:
+def _render_aliases(
+    db: Store, user: User, initiative_id: int, prepared: PreparedImport
+) -> list[Alias] | None:
+    """Spellings of one organisation (case, spacing, punctuation, Inc. or Ltd aside), each
+    group with its respondents and the name suggested, for the broker to confirm or correct.
+    The groups ticked are kept with the import; None while a ticked group has no name."""
+    names = prepared.respondents["organisation"]
+    renamed = saved_renames(db, user, initiative_id, names)
+    if renamed:
+        st.caption(
+            "Names confirmed with an earlier wave, used again: "
+            + "; ".join(f"{literal(a)} is stored as {literal(b)} ({n})" for a, b, n in renamed)
+            + "."
+        )
+    groups = proposed_groups(db, user, initiative_id, names)
+    if not groups:
+        return []
+    st.markdown("**Organisation names that look like one partner**")
+    st.caption(
+        "These spellings differ only in case, spacing, punctuation or a legal form such as "
+        "Inc. or Ltd. A ticked group is stored under the name in 'Store as' (correct it if "
+        "needed) and remembered for the next waves; untick a group to keep its spellings apart."
+    )
+    edited = st.data_editor(
+        groups_frame(groups),
+        hide_index=True,
+        disabled=["Spellings (respondents)", "Respondents"],
+        column_config={
+            "Spellings (respondents)": st.column_config.TextColumn(width="large"),
+            "Store as": st.column_config.TextColumn(width="medium"),
+        },
+        key=KEY + "aliases",
+    )
+    try:
+        return aliases_from_frame(groups, edited)
+    except AliasError as error:
+        reason = str(error)
+        st.error(f"{literal(reason[:1].upper() + reason[1:])}.", icon=":material/edit:")
+        return None
+
+
+def _render_check(
+    db: Store, user: User, initiative_id: int, prepared: PreparedImport, aliases: list[Alias]
+) -> None:
     summary = prepared.summary()
     explain = {
         "missing": "Blank, N/A or don't know, and the invalid cells if they are imported as "
@@ -310,7 +364,7 @@ def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedI
             + ", ".join(literal(n) for n in names)
             + ". If accents look wrong, save the file again as 'CSV UTF-8'."
         )
-    strangers = unknown_organisations(db, user, initiative_id, prepared)
+    strangers = unknown_organisations(db, user, initiative_id, prepared, aliases)
     if strangers:
         shown = ", ".join(literal(s) for s in strangers[:5])
         more = f" and {len(strangers) - 5} more" if len(strangers) > 5 else ""
@@ -355,9 +409,11 @@ def _render_check(db: Store, user: User, initiative_id: int, prepared: PreparedI
             )
 
 
-def _render_commit(db: Store, user: User, initiative_id: int, prepared: PreparedImport) -> None:
+def _render_commit(
+    db: Store, user: User, initiative_id: int, prepared: PreparedImport, aliases: list[Alias]
+) -> None:
     st.subheader("4. Import")
-    stored = already_stored(db, user, initiative_id, prepared)
+    stored = already_stored(db, user, initiative_id, prepared, aliases)
     refusal = stored.refusal(prepared.file_name)
     if refusal:
         st.error(literal(refusal), icon=":material/block:")
@@ -406,8 +462,9 @@ def _render_commit(db: Store, user: User, initiative_id: int, prepared: Prepared
                 invalid=policy,
                 progress=lambda f, text: bar.progress(f, text=text),
                 duplicates=duplicates,
+                aliases=aliases,
             )
-        except ImportRefused as error:
+        except (ImportRefused, AliasError) as error:
             bar.empty()
             show_refusal(error, prefix="Not imported: ")
             return
@@ -513,8 +570,10 @@ def main() -> None:
                 except ImportRefused as error:
                     st.error(literal(error))
                 else:
-                    _render_check(db, user, initiative_id, prepared)
-                    _render_commit(db, user, initiative_id, prepared)
+                    aliases = _render_aliases(db, user, initiative_id, prepared)
+                    if aliases is not None:
+                        _render_check(db, user, initiative_id, prepared, aliases)
+                        _render_commit(db, user, initiative_id, prepared, aliases)
     _render_history(db, user, initiative_id)
 
 

@@ -232,6 +232,61 @@ def proposed_groups(
     return propose_groups(answers, partners, stored_aliases(store.read_df, initiative_id))
 
 
+GROUP_COLUMNS = ["Spellings (respondents)", "Respondents", "Store as", "One partner"]
+
+
+def groups_frame(groups: list[AliasGroup]) -> pd.DataFrame:
+    """The groups as the broker checks them: spellings with counts, the name, a tick."""
+    return pd.DataFrame(
+        {
+            GROUP_COLUMNS[0]: ["; ".join(f"{s} ({c})" for s, c in g.spellings) for g in groups],
+            GROUP_COLUMNS[1]: [g.respondents for g in groups],
+            GROUP_COLUMNS[2]: [g.suggested for g in groups],
+            GROUP_COLUMNS[3]: [True] * len(groups),
+        },
+        columns=GROUP_COLUMNS,
+    )
+
+
+def aliases_from_frame(groups: list[AliasGroup], edited: pd.DataFrame) -> list[Alias]:
+    """The ticked groups of the edited groups_frame as aliases; AliasError names the first
+    ticked group without a name."""
+    chosen = []
+    rows = zip(groups, edited["Store as"], edited["One partner"], strict=True)
+    for group, name, ticked in rows:
+        if not ticked:
+            continue
+        name = "" if pd.isna(name) else str(name).strip()
+        if not name:
+            raise AliasError(
+                f"give a name to store {group.spellings[0][0]!r} and its other spellings "
+                "under, or untick its group"
+            )
+        chosen.append(Alias(group.key, name, tuple(s for s, _c in group.spellings)))
+    return chosen
+
+
+def renamed_by(names: pd.Series, confirmed: dict[str, str]) -> list[tuple[str, str, int]]:
+    """(spelling, name it is stored as, respondents) for each spelling a confirmed alias
+    renames."""
+    given = names.dropna().astype(str).str.strip()
+    stored = apply_aliases(given, confirmed)
+    changed = given[given != stored]
+    pairs = pd.DataFrame({"spelling": changed, "name": stored[given != stored]})
+    counted = pairs.value_counts(sort=False).sort_index()
+    return [(str(a), str(b), int(n)) for (a, b), n in counted.items()]
+
+
+@guarded(Permission.IMPORT)
+def saved_renames(
+    store: Store, user: User, initiative_id: int | None, names: pd.Series
+) -> list[tuple[str, str, int]]:
+    """renamed_by the initiative's confirmed aliases (None: a new initiative, none)."""
+    if initiative_id is None:
+        return []
+    return renamed_by(names, stored_aliases(store.read_df, initiative_id))
+
+
 def groups_summary(groups: list[AliasGroup], limit: int = 20) -> list[str]:
     """One line per proposed group (the CLI's summary): spellings with counts, and the name."""
     lines = []
