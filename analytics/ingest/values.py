@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -221,12 +222,28 @@ def read_values_csv(data: bytes, field: str, choices: tuple[str, ...] | list[str
 
 
 # -- an initiative's lists ------------------------------------------------------------------
+#
+# A backbone (MANAGE) edits the lists; brokers see them. Removing a value that stored
+# respondents hold is refused (their count named): the value is renamed instead, which moves
+# those respondents, and the saved value maps, to the new name (onto another value of the
+# list: merged with it). The database is unchanged by any refusal.
+
+# Respondents of the initiative by the value of a field: one fixed statement per field.
+_COUNT_SQL = {
+    field: f"SELECT r.{field} AS value, count(*) AS n FROM respondents r"  # noqa: S608 (fixed)
+    " JOIN waves w ON w.id = r.wave_id WHERE w.initiative_id = ?"
+    f" AND r.{field} IS NOT NULL GROUP BY 1"
+    for field in VALUE_FIELDS
+}
+_MOVE_SQL = {
+    field: f"UPDATE respondents SET {field} = ? WHERE {field} = ?"  # noqa: S608 (fixed)
+    " AND wave_id IN (SELECT id FROM waves WHERE initiative_id = ?)"
+    for field in VALUE_FIELDS
+}
 
 
-@guarded(Permission.IMPORT)
-def initiative_choices(store: Store, user: User, initiative_id: int) -> dict[str, list[str]]:
-    """The initiative's sectors and roles (DEFAULT_CHOICES where it has not set its own)."""
-    rows = store.read_df(
+def _own_choices(query, initiative_id: int) -> dict[str, list[str]]:
+    rows = query(
         "SELECT field, value FROM answer_choices WHERE initiative_id = ? ORDER BY position",
         [initiative_id],
     )
@@ -238,18 +255,102 @@ def initiative_choices(store: Store, user: User, initiative_id: int) -> dict[str
     return out
 
 
+@guarded(Permission.IMPORT)
+def initiative_choices(store: Store, user: User, initiative_id: int) -> dict[str, list[str]]:
+    """The initiative's sectors and roles (DEFAULT_CHOICES where it has not set its own)."""
+    return _own_choices(store.read_df, initiative_id)
+
+
+@guarded(Permission.VIEW_DETAIL)
+def choice_lists(store: Store, user: User, initiative_id: int) -> dict[str, pd.DataFrame]:
+    """Per field, its list as the lists page shows it: each value with the stored respondents
+    who hold it (a value no longer on the list but held by respondents is listed last)."""
+    lists = _own_choices(store.read_df, initiative_id)
+    out = {}
+    for name in VALUE_FIELDS:
+        counts = store.read_df(_COUNT_SQL[name], [initiative_id])
+        held = dict(zip(counts["value"], counts["n"].astype(int), strict=True))
+        values = lists[name]
+        out[name] = pd.DataFrame(
+            {
+                "Value": values,
+                "Saved value": values,
+                "Respondents": [held.get(v, 0) for v in values],
+            }
+        )
+    return out
+
+
+def choice_changes(edited: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The list and the renames an edited choice_lists table asks for: a row whose Value
+    differs from its Saved value renames it; a row added has no Saved value; a row deleted
+    or emptied removes its value."""
+    values: list[str] = []
+    renamed: dict[str, str] = {}
+    for value, before in zip(edited["Value"], edited["Saved value"], strict=True):
+        value = "" if pd.isna(value) else str(value).strip()
+        before = "" if pd.isna(before) else str(before)
+        if value:
+            values.append(value)
+        if before and value and value != before:
+            renamed[before] = value
+    return values, renamed
+
+
+@dataclass(frozen=True)
+class ChoicesSaved:
+    """A list saved: its values, and the respondents moved by each rename (old, new, count)."""
+
+    values: list[str]
+    moved: list[tuple[str, str, int]]
+    default: bool = False  # the initiative has no list of its own: the default applies
+
+
 @guarded(Permission.MANAGE)
-def set_initiative_choices(
-    store: Store, user: User, initiative_id: int, field: str, values: list[str]
-) -> list[str]:
-    """Replace the initiative's list of sectors or roles (an empty list: the default)."""
+def save_initiative_choices(
+    store: Store,
+    user: User,
+    initiative_id: int,
+    field: str,
+    values: list[str],
+    renamed: dict[str, str] | None = None,
+) -> ChoicesSaved:
+    """Replace the initiative's list of sectors or roles (an empty list: the default),
+    renaming values as `renamed` says (stored respondents and saved value maps follow).
+    ValuesError, database unchanged, when a value to remove is held by stored respondents."""
     if field not in VALUE_FIELDS:
         raise ValuesError(f"{field!r} has no list; use one of {', '.join(VALUE_FIELDS)}")
     cleaned = list(dict.fromkeys(normalise_column(pd.Series(values, dtype=object)).tolist()))
-    cleaned = [v for v in cleaned if v]
-    if UNSPECIFIED in cleaned:
+    cleaned = [str(v) for v in cleaned if isinstance(v, str) and v]
+    if UNSPECIFIED in {answer_key(v) for v in cleaned}:
         raise ValuesError(f"{UNSPECIFIED!r} is kept for answers no rule places")
+    renamed = {
+        str(old): str(normalise_column(pd.Series([new], dtype=object)).iloc[0])
+        for old, new in (renamed or {}).items()
+        if old != new
+    }
+    new_list = cleaned or list(DEFAULT_CHOICES[field])
     with store.transaction() as cursor:
+        query = lambda sql, params: cursor.execute(sql, params).df()  # noqa: E731
+        current = _own_choices(query, initiative_id)[field]
+        for old, new in renamed.items():
+            if old not in current:
+                raise ValuesError(f"{old!r} is not on the {field} list, so it cannot be renamed")
+            if new not in new_list:
+                raise ValuesError(f"{old!r} is renamed {new!r}, which is not on the list")
+        counts = query(_COUNT_SQL[field], [initiative_id])
+        held = dict(zip(counts["value"], counts["n"].astype(int), strict=True))
+        for value in current:
+            if value not in new_list and value not in renamed and held.get(value):
+                raise ValuesError(
+                    f"{value!r} is the {field} of {held[value]} stored respondent(s): rename it "
+                    "to move them to another value, or keep it"
+                )
+        moved = []
+        for old, new in renamed.items():
+            cursor.execute(_MOVE_SQL[field], [new, old, initiative_id])
+            moved.append((old, new, int(held.get(old, 0))))
+        _rename_in_saved_maps(cursor, initiative_id, field, renamed)
         cursor.execute(
             "DELETE FROM answer_choices WHERE initiative_id = ? AND field = ?",
             [initiative_id, field],
@@ -259,5 +360,38 @@ def set_initiative_choices(
             " VALUES (?, ?, ?, ?)",
             [[initiative_id, field, i, v] for i, v in enumerate(cleaned, start=1)],
         )
-        store.audit(cursor, user.login, f"set {field} list", initiative_id, ", ".join(cleaned))
-    return cleaned
+        detail = ", ".join(cleaned) or "the default"
+        if moved:
+            detail += "; renamed " + ", ".join(f"{o} -> {n} ({c})" for o, n, c in moved)
+        store.audit(cursor, user.login, f"set {field} list", initiative_id, detail, len(cleaned))
+    return ChoicesSaved(new_list, moved, not cleaned)
+
+
+def _rename_in_saved_maps(cursor, initiative_id: int, field: str, renamed: dict[str, str]):
+    """The broker's saved value maps follow a rename, so that the next wave is placed on it."""
+    if not renamed:
+        return
+    rows = cursor.execute(
+        "SELECT survey_key, mapping FROM survey_mappings WHERE initiative_id = ?",
+        [initiative_id],
+    ).fetchall()
+    for survey_key, text in rows:
+        raw = json.loads(text) if isinstance(text, str) else dict(text or {})
+        answers = raw.get("values", {}).get(field, {})
+        if not any(v in renamed for v in answers.values()):
+            continue
+        raw["values"][field] = {a: renamed.get(v, v) for a, v in answers.items()}
+        cursor.execute(
+            "UPDATE survey_mappings SET mapping = ? WHERE initiative_id = ? AND survey_key = ?",
+            [json.dumps(raw, ensure_ascii=False), initiative_id, survey_key],
+        )
+
+
+@guarded(Permission.MANAGE)
+def set_initiative_choices(
+    store: Store, user: User, initiative_id: int, field: str, values: list[str]
+) -> list[str]:
+    """Replace the initiative's list of sectors or roles (an empty list: the default): what
+    save_initiative_choices does without renames. Returns the initiative's own list."""
+    saved = save_initiative_choices(store, user, initiative_id, field, values)
+    return [] if saved.default else saved.values
