@@ -22,6 +22,7 @@ PAGES: list[tuple[str, str, str, Permission]] = [
     ("pages/reports.py", "Reports and exports", ":material/description:", Permission.VIEW),
     ("pages/comments.py", "Comments", ":material/forum:", Permission.VIEW_DETAIL),
     ("pages/upload.py", "Upload", ":material/upload_file:", Permission.IMPORT),
+    ("pages/lists.py", "Sectors and roles", ":material/category:", Permission.VIEW_DETAIL),
     ("pages/audit.py", "Audit log", ":material/history:", Permission.AUDIT),
     ("pages/users.py", "Users", ":material/manage_accounts:", Permission.ADMINISTER),
     ("pages/about.py", "About and method", ":material/menu_book:", Permission.VIEW),

@@ -277,7 +277,7 @@ def choice_lists(store: Store, user: User, initiative_id: int) -> dict[str, pd.D
                 "Saved value": values,
                 "Respondents": [held.get(v, 0) for v in values],
             }
-        )
+        ).astype({"Value": object, "Saved value": object, "Respondents": "Int64"})
     return out
 
 
