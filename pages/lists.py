@@ -33,10 +33,15 @@ def _render_list(db: Store, user: User, initiative_id: int, field: str, table) -
         st.subheader(TITLES[field])
         st.caption(ABOUT[field])
         confirmation(KEY + field)
-        if not user.may(Permission.MANAGE, initiative_id):
-            if table.empty:
-                st.info("No list: answers are kept as typed.", icon=":material/info:")
-            else:
+        editable = user.may(Permission.MANAGE, initiative_id)
+        if table.empty:
+            st.info(
+                "No list: answers are kept as typed."
+                + (" Add a row to start one." if editable else ""),
+                icon=":material/info:",
+            )
+        if not editable:
+            if not table.empty:
                 st.dataframe(table.drop(columns="Saved value"), hide_index=True)
             st.caption("Only a backbone organisation or an admin can change this list.")
             return
@@ -47,22 +52,19 @@ def _render_list(db: Store, user: User, initiative_id: int, field: str, table) -
                 hide_index=True,
                 num_rows="dynamic",
                 disabled=["Saved value", "Respondents"],
+                # The saved value stays in the table, unseen, so that a rename is told from a
+                # removal and an addition.
+                column_order=["Value", "Respondents"],
                 column_config={
                     "Value": st.column_config.TextColumn(
                         "Value", width="medium", help="Type over a value to rename it."
                     ),
-                    "Saved value": st.column_config.TextColumn("Saved as", width="small"),
                     "Respondents": st.column_config.NumberColumn(
                         "Respondents", help="Stored respondents who hold this value."
                     ),
                 },
                 key=KEY + f"{field}.editor.{version}",
                 width="stretch",
-            )
-            st.caption(
-                "Add a row for a new value; type over a value to rename it (its respondents "
-                "and the saved value maps follow; onto another value of the list, the two "
-                "merge); delete a row to remove a value that no stored respondent holds."
             )
             saved = st.form_submit_button(f"Save {TITLES[field].lower()}", type="primary")
         if saved:
@@ -95,6 +97,12 @@ def main() -> None:
     if picked is None:
         return
     initiative_id, _name = picked
+    if user.may(Permission.MANAGE, initiative_id):
+        st.caption(
+            "Add a row for a new value. Type over a value to rename it: the respondents who "
+            "hold it and the saved value maps follow (renamed onto another value of the list, "
+            "the two merge). Delete a row to remove a value that no stored respondent holds."
+        )
     tables = choice_lists(db, user, initiative_id)
     for column, field in zip(st.columns(2, gap="large"), VALUE_FIELDS, strict=True):
         with column:

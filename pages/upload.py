@@ -327,8 +327,9 @@ def _render_aliases(
         hide_index=True,
         disabled=["Spellings (respondents)", "Respondents"],
         column_config={
-            "Spellings (respondents)": st.column_config.TextColumn(width="large"),
+            "One partner": st.column_config.CheckboxColumn(width="small"),
             "Store as": st.column_config.TextColumn(width="medium"),
+            "Spellings (respondents)": st.column_config.TextColumn(width="large"),
         },
         key=KEY + "aliases",
     )

@@ -232,17 +232,20 @@ def proposed_groups(
     return propose_groups(answers, partners, stored_aliases(store.read_df, initiative_id))
 
 
-GROUP_COLUMNS = ["Spellings (respondents)", "Respondents", "Store as", "One partner"]
+# The broker's two columns first: on a phone the spellings scroll, the choices stay in view.
+GROUP_COLUMNS = ["One partner", "Store as", "Spellings (respondents)", "Respondents"]
 
 
 def groups_frame(groups: list[AliasGroup]) -> pd.DataFrame:
-    """The groups as the broker checks them: spellings with counts, the name, a tick."""
+    """The groups as the broker checks them: a tick, the name, spellings with counts."""
     return pd.DataFrame(
         {
-            GROUP_COLUMNS[0]: ["; ".join(f"{s} ({c})" for s, c in g.spellings) for g in groups],
-            GROUP_COLUMNS[1]: [g.respondents for g in groups],
-            GROUP_COLUMNS[2]: [g.suggested for g in groups],
-            GROUP_COLUMNS[3]: [True] * len(groups),
+            "One partner": [True] * len(groups),
+            "Store as": [g.suggested for g in groups],
+            "Spellings (respondents)": [
+                "; ".join(f"{s} ({c})" for s, c in g.spellings) for g in groups
+            ],
+            "Respondents": [g.respondents for g in groups],
         },
         columns=GROUP_COLUMNS,
     )
