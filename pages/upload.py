@@ -14,7 +14,9 @@ from analytics.ingest.aliases import (
     Alias,
     AliasError,
     aliases_from_frame,
+    forget_alias,
     groups_frame,
+    organisation_aliases,
     proposed_groups,
     saved_renames,
 )
@@ -509,6 +511,42 @@ def _render_history(db: Store, user: User, initiative_id: int) -> None:
         confirmation(KEY + "undo")
 
 
+def _render_aliases_kept(db: Store, user: User, initiative_id: int) -> None:
+    """The aliases confirmed with earlier imports, and a way to forget one (its spellings are
+    then proposed again; respondents already stored keep their name)."""
+    confirmation(KEY + "alias.forget")
+    kept = organisation_aliases(db, user, initiative_id)
+    if kept.empty:
+        return
+    with st.expander(f"Organisation names confirmed as one partner ({len(kept)})"):
+        st.dataframe(
+            kept.drop(columns="alias_key"),
+            hide_index=True,
+            key=KEY + "alias.table",
+            column_config={
+                "spellings": st.column_config.TextColumn("Spellings", width="large"),
+                "name": "Stored as",
+                "confirmed_by": "Confirmed by",
+                "confirmed_at": st.column_config.DatetimeColumn(
+                    "Confirmed", format="YYYY-MM-DD HH:mm"
+                ),
+            },
+        )
+        labels = dict(zip(kept["spellings"] + " → " + kept["name"], kept["alias_key"], strict=True))
+        chosen = st.selectbox("Alias to forget", list(labels), key=KEY + "alias.which")
+        if st.button("Forget this alias", key=KEY + "alias.go"):
+            try:
+                forget_alias(db, user, initiative_id, labels[chosen])
+            except AliasError as error:
+                st.error(literal(error))
+                return
+            confirm(
+                KEY + "alias.forget",
+                f"Forgotten: {literal(chosen)}. The next upload proposes these spellings again.",
+            )
+            st.rerun()
+
+
 def main() -> None:
     db = store()
     user = page_user(Permission.IMPORT)
@@ -576,6 +614,7 @@ def main() -> None:
                         _render_check(db, user, initiative_id, prepared, aliases)
                         _render_commit(db, user, initiative_id, prepared, aliases)
     _render_history(db, user, initiative_id)
+    _render_aliases_kept(db, user, initiative_id)
 
 
 main()

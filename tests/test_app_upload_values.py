@@ -104,6 +104,14 @@ def test_spellings_of_one_organisation_are_confirmed_and_kept_with_the_import(
     kept = writable_demo_store.read_df("SELECT alias_key, partner_name FROM organisation_aliases")
     assert kept.values.tolist() == [["harbour lights", "Harbour Lights Centre"]]
 
+    # Kept: listed under the history, and forgotten on request.
+    listed = [t.value for t in app.dataframe if "spellings" in t.value.columns]
+    assert listed[0]["name"].tolist() == ["Harbour Lights Centre"]
+    app.button(key="upload.alias.go").click().run()
+    assert not app.exception, app.exception
+    assert any("Forgotten: Harbour Lights" in s.value for s in app.success)
+    assert writable_demo_store.read_one("SELECT count(*) FROM organisation_aliases") == 0
+
 
 def test_a_ticked_group_without_a_name_is_refused_next_to_it(writable_demo_store, monkeypatch):
     monkeypatch.setenv("COMMON_MEASURE_DB", writable_demo_store.path)
