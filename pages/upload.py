@@ -23,6 +23,7 @@ from analytics.ingest.aliases import (
 from analytics.ingest.answers import labels_from_text
 from analytics.ingest.commit import (
     already_stored,
+    as_stored,
     commit_import,
     import_history,
     initiative_instrument,
@@ -378,7 +379,8 @@ def _render_check(
             icon=":material/info:",
         )
     st.markdown("**The first respondents as they will be stored**")
-    st.dataframe(prepared.preview(), hide_index=True, key=KEY + "preview")
+    shown = as_stored(db, user, initiative_id, prepared, aliases)
+    st.dataframe(shown.preview(), hide_index=True, key=KEY + "preview")
     if prepared.problem_count:
         shown = len(prepared.problems)
         more = f" (the first {shown:,} are listed)" if shown < prepared.problem_count else ""

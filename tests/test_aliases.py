@@ -22,6 +22,7 @@ from analytics.ingest.aliases import (
 from analytics.ingest.commit import (
     Target,
     already_stored,
+    as_stored,
     commit_import,
     undo_import,
     unknown_organisations,
@@ -183,6 +184,8 @@ def test_an_alias_names_the_partner_a_respondent_counts_for(empty_store):
     assert unknown_organisations(empty_store, ADMIN, initiative_id, second, aliases) == [
         "City Council"
     ]
+    preview = as_stored(empty_store, ADMIN, initiative_id, second, aliases).preview()
+    assert preview["organisation"].tolist()[:2] == ["Northside Community Hub"] * 2
     commit_import(empty_store, initiative_id, second, user=ADMIN, aliases=aliases)
     matched = empty_store.read_df(
         "SELECT r.organisation, p.name FROM respondents r JOIN partners p ON p.id = r.partner_id"

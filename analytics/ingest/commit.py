@@ -293,11 +293,26 @@ def already_stored(
         "SELECT min(id) FROM imports WHERE initiative_id = ? AND sha256 = ? AND undone_at IS NULL",
         [initiative_id, prepared.sha256],
     )
-    confirmed = stored_aliases(store.read_df, initiative_id) | {a.key: a.name for a in aliases}
     return AlreadyStored(
         None if same is None else int(same),
-        _duplicate_rows(store.read_df, initiative_id, with_aliases(prepared, confirmed)),
+        _duplicate_rows(
+            store.read_df, initiative_id, as_stored(store, user, initiative_id, prepared, aliases)
+        ),
     )
+
+
+@guarded(Permission.IMPORT)
+def as_stored(
+    store: Store,
+    user: User,
+    initiative_id: int,
+    prepared: PreparedImport,
+    aliases: Sequence[Alias] = (),
+) -> PreparedImport:
+    """The prepared import with its organisations named as the import will store them (the
+    saved aliases and `aliases` applied), for the preview before the Import button."""
+    confirmed = stored_aliases(store.read_df, initiative_id) | {a.key: a.name for a in aliases}
+    return with_aliases(prepared, confirmed)
 
 
 def with_aliases(prepared: PreparedImport, confirmed: dict[str, str]) -> PreparedImport:
@@ -608,8 +623,7 @@ def unknown_organisations(
             "SELECT name FROM partners WHERE initiative_id = ?", [initiative_id]
         )["name"]
     }
-    confirmed = stored_aliases(store.read_df, initiative_id) | {a.key: a.name for a in aliases}
-    given = with_aliases(prepared, confirmed).respondents["organisation"]
+    given = as_stored(store, user, initiative_id, prepared, aliases).respondents["organisation"]
     given = given.dropna().astype(str).str.strip()
     return sorted({g for g in given if g and g.casefold() not in names})
 
