@@ -14,7 +14,7 @@ import pytest
 
 import analytics
 from analytics.access.permissions import GUARDED, ROW_LEVEL_COLUMNS, AccessDenied, Permission, User
-from analytics.ingest import commit
+from analytics.ingest import aliases, commit, values
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import propose_mapping
 from analytics.ingest.validate import read_survey, validate
@@ -349,6 +349,8 @@ def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
         lambda s, u, i: network.network_partners(s, u, i),
         lambda s, u, i: network.network_mismatches(s, u, i),
         lambda s, u, i: network.network_tie_changes(s, u, i),
+        lambda s, u, i: aliases.organisation_aliases(s, u, i),
+        lambda s, u, i: values.choice_lists(s, u, i),
     ],
     ids=[
         "partners to follow up",
@@ -359,6 +361,8 @@ def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
         "network partners",
         "network mismatches",
         "network tie changes",
+        "organisation aliases",
+        "sector and role lists",
     ],
 )
 def test_a_funder_is_refused_identities_and_imports(demo_store, riverside, call):

@@ -133,6 +133,7 @@ def test_a_rename_onto_another_value_merges_them(lists):
         (["nonprofit", "unspecified"], {}, "'unspecified' is kept"),
         (list(SECTORS), {"martians": "other"}, "'martians' is not on the sector list"),
         (list(SECTORS), {"other": "elsewhere"}, "renamed 'elsewhere', which is not on the list"),
+        ([*SECTORS, "Business"], {}, "'Business' is on the sector list twice \\(as 'business'\\)"),
     ],
 )
 def test_other_refusals_name_the_value_and_change_nothing(lists, values, renamed, message):

@@ -324,6 +324,13 @@ def save_initiative_choices(
     cleaned = [str(v) for v in cleaned if isinstance(v, str) and v]
     if UNSPECIFIED in {answer_key(v) for v in cleaned}:
         raise ValuesError(f"{UNSPECIFIED!r} is kept for answers no rule places")
+    seen: dict[str, str] = {}
+    for value in cleaned:  # answers are matched with case and accents aside
+        if answer_key(value) in seen:
+            raise ValuesError(
+                f"{value!r} is on the {field} list twice (as {seen[answer_key(value)]!r})"
+            )
+        seen[answer_key(value)] = value
     renamed = {
         str(old): str(normalise_column(pd.Series([new], dtype=object)).iloc[0])
         for old, new in (renamed or {}).items()
