@@ -562,7 +562,13 @@ def main() -> None:
     if done is not None:
         st.success(
             f"Imported {done.respondents:,} respondents and {done.answers:,} answers into "
-            f"{literal(name)}, wave {literal(', '.join(done.waves))} (import {done.import_id}).",
+            f"{literal(name)}, wave {literal(', '.join(done.waves))} (import {done.import_id})."
+            + (
+                f" {done.aliases} group(s) of organisation names kept as one partner each, "
+                "for the next waves too."
+                if done.aliases
+                else ""
+            ),
             icon=":material/check_circle:",
         )
         st.page_link(

@@ -92,6 +92,7 @@ def test_spellings_of_one_organisation_are_confirmed_and_kept_with_the_import(
     assert not app.exception, app.exception
     app.button(key="upload.commit").click().run()
     assert not app.exception, app.exception
+    assert any("1 group(s) of organisation names kept" in s.value for s in app.success)
     stored = writable_demo_store.read_df(
         "SELECT organisation, count(*) AS n FROM respondents WHERE respondent_key LIKE 'hl%'"
         " GROUP BY 1"

@@ -40,6 +40,7 @@ class ImportResult:
     problems: int
     waves: list[str]
     comments: int = 0  # open-text answers kept
+    aliases: int = 0  # groups of organisation names confirmed with this import
 
 
 def _wave_ids(
@@ -386,7 +387,7 @@ def commit_import(
         initiative_id = target if isinstance(target, int) else resolve_target(cursor, target, user)
         require(user, Permission.IMPORT, initiative_id)
         refuse_same_file(cursor, initiative_id, prepared.sha256, prepared.file_name)
-        write_aliases(cursor, user, initiative_id, aliases)
+        kept = write_aliases(cursor, user, initiative_id, aliases)
         prepared = with_aliases(
             prepared,
             stored_aliases(lambda sql, params: cursor.execute(sql, params).df(), initiative_id),
@@ -493,6 +494,7 @@ def commit_import(
         prepared.problem_count,
         sorted(wave_ids),
         len(prepared.comments),
+        kept,
     )
 
 
