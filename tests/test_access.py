@@ -190,8 +190,8 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.filter_groups": lambda: pd.DataFrame(
             {"group": statistics.filter_groups(store, user, initiative_id, "role")}
         ),
-        "analytics.measures.statistics.filtered_statistics": lambda: (
-            statistics.filtered_statistics(store, user, initiative_id, "sector", "nonprofit")
+        "analytics.measures.statistics.filtered_statistics": lambda: statistics.filtered_statistics(
+            store, user, initiative_id, "sector", "nonprofit"
         ),
         "analytics.measures.statistics.filtered_statistics(role)": lambda: (
             statistics.filtered_statistics(store, user, initiative_id, "role", "Staff")
@@ -199,11 +199,11 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.measures.statistics.filtered_reliability": lambda: (
             statistics.filtered_reliability(store, user, initiative_id, "sector", "nonprofit")
         ),
-        "analytics.measures.statistics.participation(sector)": lambda: (
-            statistics.participation(store, user, initiative_id, "sector", "nonprofit")
+        "analytics.measures.statistics.participation(sector)": lambda: statistics.participation(
+            store, user, initiative_id, "sector", "nonprofit"
         ),
-        "analytics.measures.statistics.participation(role)": lambda: (
-            statistics.participation(store, user, initiative_id, "role", "Staff")
+        "analytics.measures.statistics.participation(role)": lambda: statistics.participation(
+            store, user, initiative_id, "role", "Staff"
         ),
         "analytics.measures.statistics.participation_by_sector(role)": lambda: (
             statistics.participation_by_sector(store, user, initiative_id, "role", "Staff")
@@ -211,16 +211,14 @@ def _reads(store, user: User, initiative_id: int):
         "analytics.views.scale_view.scale_view(sector)": lambda: scale_view.scale_view(
             store, user, initiative_id, "principle", "equity", "sector", "nonprofit"
         ),
-        "analytics.views.scale_view.distribution(sector, Tiny)": lambda: (
-            scale_view.distribution(
-                store,
-                user,
-                scale_view.scale_view(
-                    store, user, initiative_id, "principle", "equity", "sector", "nonprofit"
-                ),
-                initiative_id,
-                "Tiny",
-            )
+        "analytics.views.scale_view.distribution(sector, Tiny)": lambda: scale_view.distribution(
+            store,
+            user,
+            scale_view.scale_view(
+                store, user, initiative_id, "principle", "equity", "sector", "nonprofit"
+            ),
+            initiative_id,
+            "Tiny",
         ),
         "analytics.views.scale_view.heatmap_table": lambda: scale_view.heatmap_table(
             store, user, initiative_id, "principle", "role", "Tiny"

@@ -105,7 +105,12 @@ def test_a_drilled_down_group_is_in_the_url_and_a_link_reopens_it(demo_env, demo
     app = open_app("demo.broker")
     riverside = demo_store.initiative_id(RIVERSIDE)
     app.query_params.update(
-        {"initiative": str(riverside), "scale": "equity", "by": "sector", "drill": "sector:nonprofit"}
+        {
+            "initiative": str(riverside),
+            "scale": "equity",
+            "by": "sector",
+            "drill": "sector:nonprofit",
+        }
     )
     app.switch_page("pages/principles.py").run()
     assert not app.exception, app.exception
