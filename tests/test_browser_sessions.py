@@ -170,7 +170,19 @@ def test_a_click_on_a_heatmap_cell_opens_that_groups_statements(browser, server)
     assert dict(_query(page.url))["scale"] != scale  # the cell's scale is chosen too
     # Its statements' Likert bars are drawn below it; the button goes back to all partners.
     expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    # The drilled-down group is in the URL: a reload (or the link, shared) reopens it.
+    page.wait_for_function("location.search.includes('drill=')")
+    query = dict(_query(page.url))
+    drilled = heading.inner_text()
+    page.reload()
+    _settled(page)
+    expect(page.get_by_role("heading", name=drilled)).to_be_visible(timeout=30_000)
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    assert {k: dict(_query(page.url)).get(k) for k in ("drill", "by", "scale")} == {
+        k: query[k] for k in ("drill", "by", "scale")
+    }
     page.get_by_role("button", name="Back to all partners").click()
     _settled(page)
     expect(heading).to_have_count(0)
+    assert "drill" not in dict(_query(page.url))
     context.close()
