@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics.access.permissions import Permission, User
@@ -28,7 +29,7 @@ from analytics.views.scale_view import (
     trend_table,
 )
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, data_table, initiative_picker, literal, store
 from ui.filters import filter_words, group_filter
 from ui.links import follow, opened, show
 
@@ -140,6 +141,15 @@ def _render_trend(view, name: str, phases) -> str | None:
             "adjusted p < 0.05 across the ten scales, and at least the minimal important "
             "difference): blue up for an improvement, orange-red down for a decline."
         )
+    own = view.trend[(view.trend["scale"] == view.scale)]
+    if view.by is not None and own["mean"].isna().all():  # nothing but hidden waves to draw
+        st.info(
+            f"The {literal(view.label)} scores of {filter_words((view.by, view.group))} are "
+            f"{HIDDEN_WORDS} in every wave.",
+            icon=":material/visibility_off:",
+        )
+        data_table(trend_table(view), key=f"scale.trend.{view.scale}.hidden")
+        return None
     points = chart_with_data(
         charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),
         trend_table(view),
@@ -164,6 +174,13 @@ def _clicked_wave(points: list[dict], waves: list[str]) -> str | None:
 def _render_reliability(view) -> None:
     latest = view.latest_reliability()
     st.subheader("Can the score be trusted?")
+    hidden = view.reliability.get("suppressed", pd.Series([False])).astype(bool)
+    if latest is None and hidden.all():  # a filtered group hidden in every wave
+        st.info(
+            f"The reliability of this group's answers is {HIDDEN_WORDS} in every wave.",
+            icon=":material/visibility_off:",
+        )
+        return
     if latest is None:
         st.info(reliability_words(None, 0))
         return
