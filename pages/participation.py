@@ -81,9 +81,9 @@ def main() -> None:
     shown["Opened"] = shown["Opened"].dt.date
     for column in ("Evenness, responding", "Evenness, active"):
         shown[column] = shown[column].astype(float).round(2)
-    if by is not None:
+    hidden = table["respondents"].isna()
+    if by is not None and hidden.any():
         # A hidden group says so in the one wording of suppression, never a number.
-        hidden = table["respondents"].isna()
         shown.insert(2, "Why hidden", [HIDDEN_WORDS if h else "" for h in hidden])
     if by == "sector":  # one sector has no mix to be even
         shown = shown.drop(
@@ -101,11 +101,12 @@ def main() -> None:
         key="participation.waves",
     )
 
-    st.subheader("Sector mix of the partnership")
-    st.caption(
-        "Evenness runs from 0 (all partners from one sector) to 1 (the sectors present are "
-        "equally represented): Shannon's diversity H divided by its largest possible value."
-    )
+    st.subheader("Sector mix of the partnership" if by != "sector" else "Partners of the sector")
+    if by != "sector":
+        st.caption(
+            "Evenness runs from 0 (all partners from one sector) to 1 (the sectors present are "
+            "equally represented): Shannon's diversity H divided by its largest possible value."
+        )
     by_sector = participation_by_sector(db, user, initiative_id, by, group)
     pivot = by_sector.pivot_table(
         index="wave", columns="sector", values="active_partners", aggfunc="sum", sort=False

@@ -51,6 +51,7 @@ def test_the_filter_restricts_the_trend_to_the_group_and_lives_in_the_url(demo_e
         assert mean == "" if want is None else float(mean) == round(want, 2)
     # A hidden wave says so in the words of suppression.
     hidden = expected["suppressed"].tolist()
+    assert any(hidden)  # the demo's nonprofits are hidden in one wave
     assert [w == HIDDEN_WORDS for w in trend["Why hidden"]] == hidden
     # No heatmap of groups in a filtered view (its groups are all respondents').
     assert not [c for c in app.get("plotly_chart") if "heatmap" in str(c.key)]

@@ -373,7 +373,7 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
         fig.add_annotation(
             x=0,
             xref="paper",
-            y=row - 0.26,
+            y=row - 0.24,
             yref="y",
             text=wrap_label(label, 46),
             showarrow=False,
@@ -386,7 +386,7 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         barmode="relative",
         font=FONT,
-        height=140 + 105 * len(labels),
+        height=140 + 120 * len(labels),
         xaxis=dict(
             range=[-100, 100],
             tickvals=[-100, -50, 0, 50, 100],
@@ -578,16 +578,17 @@ def sector_mix_chart(
                 marker_color=colour,
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=pd.to_datetime(evenness["opened_on"]),
-            y=evenness["evenness_active"],
-            name="Evenness of the mix (0-1)",
-            mode="lines+markers",
-            line=dict(color="#000000", width=3, dash="dot"),
-        ),
-        secondary_y=True,
-    )
+    if evenness["evenness_active"].notna().any():  # one sector (a filter) has no mix
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(evenness["opened_on"]),
+                y=evenness["evenness_active"],
+                name="Evenness of the mix (0-1)",
+                mode="lines+markers",
+                line=dict(color="#000000", width=3, dash="dot"),
+            ),
+            secondary_y=True,
+        )
     return _per_wave_layout(
         fig,
         pd.to_datetime(evenness["opened_on"]),

@@ -111,7 +111,7 @@ def trend_table(view: ScaleView) -> pd.DataFrame:
     rows = view.trend[(view.trend["group"] == ALL_GROUP) & (view.trend["scale"] == view.scale)]
     changes = view.changes.set_index("to")
     hidden = rows["mean"].isna() & rows["suppressed"].fillna(True).astype(bool)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Wave": rows["wave"],
             # A hidden figure says why in the one wording of suppression, never a number.
@@ -130,6 +130,7 @@ def trend_table(view: ScaleView) -> pd.DataFrame:
             "Verdict": [changes["verdict"].get(w, "") for w in rows["wave"]],
         }
     ).reset_index(drop=True)
+    return table if hidden.any() else table.drop(columns="Why hidden")
 
 
 def _round(value: object, digits: int = 2) -> float | None:
