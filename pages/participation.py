@@ -100,6 +100,7 @@ def main() -> None:
         title=f"{name} participation",
         key="participation.waves",
     )
+    st.caption(charts.phase_key(phases))
 
     st.subheader("Sector mix of the partnership" if by != "sector" else "Partners of the sector")
     if by != "sector":
@@ -117,6 +118,7 @@ def main() -> None:
         title=f"{name} sector mix",
         key="participation.sectors",
     )
+    st.caption(charts.phase_key(phases))
 
     if not user.has(Permission.VIEW_DETAIL):
         return  # which partners did not answer is not for funders

@@ -504,7 +504,8 @@ def _per_wave_layout(
     right_ticks: list[float],
 ) -> go.Figure:
     """Bars per wave on a time axis named by the waves, a second axis on the right, phases
-    shaded behind (to just past the last wave's bars)."""
+    shaded behind (to just past the last wave's bars), named by the page (phase_key), not in
+    the legend: ten phases made a phone's 380 px chart a scrolling legend over its bars."""
     fig.update_yaxes(title_text=left, secondary_y=False)
     fig.update_yaxes(
         title_text=right, range=right_range, secondary_y=True, tickvals=right_ticks, showgrid=False
@@ -517,7 +518,7 @@ def _per_wave_layout(
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         xaxis=dict(tickvals=dates, ticktext=plotly_texts(labels)),
     )
-    add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75))
+    add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75), legend=False)
     return fig
 
 
