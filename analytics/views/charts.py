@@ -73,11 +73,25 @@ def wrap_label(text: str, width: int = 18, joiner: str = "<br>") -> str:
 
 
 def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = True) -> go.Scatter:
-    """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low)."""
-    has_ci = data["ci_low"].notna()
+    """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low), one
+    band per run of waves that have one: a wave without (hidden, or one respondent) breaks it,
+    rather than the band bridging a wave it knows nothing of."""
+    has_ci = data["ci_low"].notna().to_numpy()
+    xs, highs, lows = list(x), list(data["ci_high"]), list(data["ci_low"])
+    band_x: list = []
+    band_y: list = []
+    run: list[int] = []
+    for i in [*range(len(xs)), None]:
+        if i is not None and has_ci[i]:
+            run.append(i)
+            continue
+        if run:
+            band_x += [*(xs[k] for k in run), *(xs[k] for k in run[::-1]), None]
+            band_y += [*(highs[k] for k in run), *(lows[k] for k in run[::-1]), None]
+        run = []
     return go.Scatter(
-        x=[*x[has_ci], *x[has_ci][::-1]],
-        y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
+        x=band_x[:-1],
+        y=band_y[:-1],
         mode="lines",
         fill="toself",
         # Strong enough to stand out on every phase's shading, with an edge of its own.
