@@ -60,6 +60,7 @@ def main() -> None:
             "recorded_by": "Recorded by",
         }
     )
+    table["Phase"] = table["Phase"].astype(str).str.capitalize()  # as the legend names them
     # An open phase has no end yet: a blank cell, not "None".
     table["To"] = [d.isoformat() if pd.notna(d) else "" for d in table["To"]]
     chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")

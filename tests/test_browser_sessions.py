@@ -116,6 +116,23 @@ def test_a_deep_link_opens_its_exact_view_after_sign_in(browser, server):
     context.close()
 
 
+def test_a_link_with_a_filter_opens_the_filtered_view_after_sign_in(browser, server):
+    """A shared link to Conditions filtered to one sector (issue 19) opens filtered, and a
+    reload keeps it."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(f"{server}/conditions?initiative=1&filter=sector:nonprofit")
+    _settled(page)
+    sign_in(page, "demo.broker")  # Riverside (1) only
+    filtered = page.get_by_text("Every figure below is of the respondents of sector nonprofit")
+    expect(filtered).to_be_visible(timeout=30_000)
+    assert dict(_query(page.url))["filter"] == "sector:nonprofit"
+    page.reload()
+    _settled(page)
+    expect(filtered).to_be_visible(timeout=30_000)
+    context.close()
+
+
 def test_a_link_to_an_initiative_the_reader_may_not_see_is_refused(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()

@@ -969,7 +969,7 @@ def timeline_chart(
         rows=lanes,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.09 if lanes == 3 else 0.07,
+        vertical_spacing=0.09 if lanes == 3 else 0.08,  # room for a two-line lane title
         subplot_titles=titles[:lanes],
         row_heights=None if lanes == 3 else [0.3, 0.25, 0.3, 0.15],
     )
