@@ -797,6 +797,13 @@ def participation(
             partial = set(shown["wave"])  # the mix of one role's partners is not published
         for column in ("evenness_responding", "sectors_responding"):
             shown[column] = shown[column].where(~shown["wave"].isin(partial))
+        if by == "sector":
+            # How many of a sector's few partners took part is hidden on the sector mix
+            # (participation_by_sector): filtered to that sector, it is hidden here too.
+            for column in ("responding_partners", "response_rate"):
+                shown[column] = pd.to_numeric(shown[column], errors="coerce").where(
+                    ~shown["wave"].isin(partial)
+                )
         if by is not None:
             hidden = _hidden_group_counts(store, initiative_id)
             waves = store.waves(initiative_id)
