@@ -30,10 +30,10 @@ from analytics.views.scale_view import (
 )
 from ui.auth import page_user
 from ui.components import chart_with_data, data_table, initiative_picker, literal, store
-from ui.filters import filter_words, group_filter
+from ui.filters import FILTER_WORDS, filter_words, group_filter
 from ui.links import follow, opened, show
 
-BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
+BREAKDOWN_WORDS = FILTER_WORDS  # the heatmap compares by the breakdowns a page filters by
 
 
 def render(scale_type: str) -> None:
