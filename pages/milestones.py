@@ -248,6 +248,7 @@ def main() -> None:
             title=f"{name} milestone burn-up",
             key=KEY + "burn",
         )
+        st.caption(charts.phase_key(phases))
         st.subheader(f"Overdue on {as_of:%d %b %Y}")
         late = overdue(frame, as_of)
         if late.empty:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics.access.permissions import Permission
@@ -11,10 +12,14 @@ from analytics.measures.statistics import (
     participation,
     participation_by_sector,
 )
+from analytics.measures.suppression import HIDDEN_WORDS, small_group_words
 from analytics.views import charts
 from analytics.views.exports import csv_bytes
 from ui.auth import page_user
 from ui.components import chart_with_data, data_table, initiative_picker, literal, store
+from ui.filters import filter_words, group_filter
+
+KEY = "participation."
 
 
 def main() -> None:
@@ -25,16 +30,34 @@ def main() -> None:
     if picked is None:
         return
     initiative_id, name = picked
-    table = participation(db, user, initiative_id)
+    chosen = group_filter(db, user, initiative_id, KEY + "filter")
+    by, group = chosen if chosen else (None, None)
+    table = participation(db, user, initiative_id, by, group)
     if table.empty:
         st.info("No survey waves yet.")
         return
     latest = table.iloc[-1]
-    st.caption(
-        f"In {literal(latest['wave'])}, {latest['respondents']} people answered for "
-        f"{latest['responding_partners']} of the {latest['active_partners']} partners active "
-        "when the wave opened."
-    )
+    if chosen:
+        st.info(
+            f"Every figure below is of the respondents of {filter_words(chosen)} only"
+            + (
+                " and of the partners of that sector."
+                if by == "sector"
+                else ", and of the partners they answered for."
+            ),
+            icon=":material/filter_alt:",
+        )
+    if pd.isna(latest["respondents"]):
+        st.caption(
+            f"In {literal(latest['wave'])}, the respondents of this group are {HIDDEN_WORDS} "
+            f"({small_group_words()}, or hidden beside such a group)."
+        )
+    else:
+        st.caption(
+            f"In {literal(latest['wave'])}, {latest['respondents']} people answered for "
+            f"{latest['responding_partners']} of the {latest['active_partners']} partners "
+            "active when the wave opened."
+        )
 
     phases = initiative_phases(db, user, initiative_id)
     st.subheader("Respondents and responding partners")
@@ -52,23 +75,40 @@ def main() -> None:
             "sectors_active": "Sectors active",
         }
     )
-    shown["Partners responding (%)"] = (shown["Partners responding (%)"] * 100).round(1)
+    shown["Partners responding (%)"] = (shown["Partners responding (%)"].astype(float) * 100).round(
+        1
+    )
     shown["Opened"] = shown["Opened"].dt.date
     for column in ("Evenness, responding", "Evenness, active"):
         shown[column] = shown[column].astype(float).round(2)
+    hidden = table["respondents"].isna()
+    if by is not None and hidden.any():
+        # A hidden group says so in the one wording of suppression, never a number.
+        shown.insert(2, "Why hidden", [HIDDEN_WORDS if h else "" for h in hidden])
+    if by == "sector":  # one sector has no mix to be even
+        shown = shown.drop(
+            columns=[
+                "Evenness, responding",
+                "Evenness, active",
+                "Sectors responding",
+                "Sectors active",
+            ]
+        )
     chart_with_data(
         charts.participation_chart(table, phases),
         shown,
         title=f"{name} participation",
         key="participation.waves",
     )
+    st.caption(charts.phase_key(phases))
 
-    st.subheader("Sector mix of the partnership")
-    st.caption(
-        "Evenness runs from 0 (all partners from one sector) to 1 (the sectors present are "
-        "equally represented): Shannon's diversity H divided by its largest possible value."
-    )
-    by_sector = participation_by_sector(db, user, initiative_id)
+    st.subheader("Sector mix of the partnership" if by != "sector" else "Partners of the sector")
+    if by != "sector":
+        st.caption(
+            "Evenness runs from 0 (all partners from one sector) to 1 (the sectors present are "
+            "equally represented): Shannon's diversity H divided by its largest possible value."
+        )
+    by_sector = participation_by_sector(db, user, initiative_id, by, group)
     pivot = by_sector.pivot_table(
         index="wave", columns="sector", values="active_partners", aggfunc="sum", sort=False
     ).reset_index()
@@ -78,11 +118,12 @@ def main() -> None:
         title=f"{name} sector mix",
         key="participation.sectors",
     )
+    st.caption(charts.phase_key(phases))
 
     if not user.has(Permission.VIEW_DETAIL):
         return  # which partners did not answer is not for funders
     st.subheader(f"Partners with no respondent in {literal(latest['wave'])}")
-    missing = non_responding_partners(db, user, initiative_id)
+    missing = non_responding_partners(db, user, initiative_id, by, group)
     if missing.empty:
         st.success("Every active partner took part.")
         return

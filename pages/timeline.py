@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from analytics.access.permissions import Permission, User
@@ -19,7 +20,7 @@ from analytics.measures.scoring import initiative_statistics
 from analytics.store.schema import ENTRY_KINDS
 from analytics.views import charts
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
+from ui.components import chart_with_data, data_table, initiative_picker, literal, store
 
 
 def main() -> None:
@@ -59,12 +60,15 @@ def main() -> None:
             "recorded_by": "Recorded by",
         }
     )
+    table["Phase"] = table["Phase"].astype(str).str.capitalize()  # as the legend names them
+    # An open phase has no end yet: a blank cell, not "None".
+    table["To"] = [d.isoformat() if pd.notna(d) else "" for d in table["To"]]
     chart_with_data(figure, table, title=f"{name} phases", key="timeline.chart")
     st.subheader("What emerged")
     if shown.empty:
         st.caption("Nothing to show.")
     else:
-        st.dataframe(export_frame(shown), hide_index=True, key="timeline.entries")
+        data_table(export_frame(shown), key="timeline.entries")
     if user.may(Permission.MANAGE, initiative_id):
         _render_new_phase(db, user, initiative_id)
 

@@ -187,6 +187,39 @@ def _reads(store, user: User, initiative_id: int):
                 store, user, view, initiative_id, "Tiny", "sector", "nonprofit"
             )
         ),
+        "analytics.measures.statistics.filter_groups": lambda: pd.DataFrame(
+            {"group": statistics.filter_groups(store, user, initiative_id, "role")}
+        ),
+        "analytics.measures.statistics.filtered_statistics": lambda: statistics.filtered_statistics(
+            store, user, initiative_id, "sector", "nonprofit"
+        ),
+        "analytics.measures.statistics.filtered_statistics(role)": lambda: (
+            statistics.filtered_statistics(store, user, initiative_id, "role", "Staff")
+        ),
+        "analytics.measures.statistics.filtered_reliability": lambda: (
+            statistics.filtered_reliability(store, user, initiative_id, "sector", "nonprofit")
+        ),
+        "analytics.measures.statistics.participation(sector)": lambda: statistics.participation(
+            store, user, initiative_id, "sector", "nonprofit"
+        ),
+        "analytics.measures.statistics.participation(role)": lambda: statistics.participation(
+            store, user, initiative_id, "role", "Staff"
+        ),
+        "analytics.measures.statistics.participation_by_sector(role)": lambda: (
+            statistics.participation_by_sector(store, user, initiative_id, "role", "Staff")
+        ),
+        "analytics.views.scale_view.scale_view(sector)": lambda: scale_view.scale_view(
+            store, user, initiative_id, "principle", "equity", "sector", "nonprofit"
+        ),
+        "analytics.views.scale_view.distribution(sector, Tiny)": lambda: scale_view.distribution(
+            store,
+            user,
+            scale_view.scale_view(
+                store, user, initiative_id, "principle", "equity", "sector", "nonprofit"
+            ),
+            initiative_id,
+            "Tiny",
+        ),
         "analytics.views.scale_view.heatmap_table": lambda: scale_view.heatmap_table(
             store, user, initiative_id, "principle", "role", "Tiny"
         ),
@@ -335,6 +368,18 @@ def test_the_same_reads_show_the_small_wave_to_a_backbone(funded):
     assert not funder["analytics.views.scale_view.group_distribution"].empty
     assert funder["analytics.views.scale_view.group_distribution(Tiny)"].empty
     assert backbone["analytics.views.scale_view.group_distribution(Tiny)"].empty  # hidden to all
+    # Filtered to a sector: the Tiny wave's 3 nonprofits are hidden to everyone, their size to
+    # the funder only.
+    for reader in (backbone, funder):
+        tiny = reader["analytics.measures.statistics.filtered_statistics"]
+        tiny = tiny[tiny["wave"] == "Tiny"]
+        assert tiny["suppressed"].all() and tiny["mean"].isna().all()
+        assert reader["analytics.views.scale_view.distribution(sector, Tiny)"].empty
+    assert (backbone["analytics.measures.statistics.filtered_statistics"]["n"] == 3).any()
+    counts = funder["analytics.measures.statistics.participation(sector)"]
+    assert counts.loc[counts["wave"] == "Tiny", "respondents"].isna().all()
+    counts = backbone["analytics.measures.statistics.participation(sector)"]
+    assert counts.loc[counts["wave"] == "Tiny", "respondents"].tolist() == [3]
     assert "owner" in backbone["analytics.measures.milestones.milestones"].columns
 
 

@@ -116,6 +116,23 @@ def test_a_deep_link_opens_its_exact_view_after_sign_in(browser, server):
     context.close()
 
 
+def test_a_link_with_a_filter_opens_the_filtered_view_after_sign_in(browser, server):
+    """A shared link to Conditions filtered to one sector (issue 19) opens filtered, and a
+    reload keeps it."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(f"{server}/conditions?initiative=1&filter=sector:nonprofit")
+    _settled(page)
+    sign_in(page, "demo.broker")  # Riverside (1) only
+    filtered = page.get_by_text("Every figure below is of the respondents of sector nonprofit")
+    expect(filtered).to_be_visible(timeout=30_000)
+    assert dict(_query(page.url))["filter"] == "sector:nonprofit"
+    page.reload()
+    _settled(page)
+    expect(filtered).to_be_visible(timeout=30_000)
+    context.close()
+
+
 def test_a_link_to_an_initiative_the_reader_may_not_see_is_refused(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -170,7 +187,19 @@ def test_a_click_on_a_heatmap_cell_opens_that_groups_statements(browser, server)
     assert dict(_query(page.url))["scale"] != scale  # the cell's scale is chosen too
     # Its statements' Likert bars are drawn below it; the button goes back to all partners.
     expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    # The drilled-down group is in the URL: a reload (or the link, shared) reopens it.
+    page.wait_for_function("location.search.includes('drill=')")
+    query = dict(_query(page.url))
+    drilled = heading.inner_text()
+    page.reload()
+    _settled(page)
+    expect(page.get_by_role("heading", name=drilled)).to_be_visible(timeout=30_000)
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)
+    assert {k: dict(_query(page.url)).get(k) for k in ("drill", "by", "scale")} == {
+        k: query[k] for k in ("drill", "by", "scale")
+    }
     page.get_by_role("button", name="Back to all partners").click()
     _settled(page)
     expect(heading).to_have_count(0)
+    assert "drill" not in dict(_query(page.url))
     context.close()

@@ -58,6 +58,18 @@ def _published(store, funder, initiative_id: int) -> list[tuple[str | None, pd.D
             group=table["group"].replace({"All respondents": ALL_GROUP}),
         )
         tables.append((by, table))
+    # A page filtered to one sector or role (issue 19): each group's figures in every wave, as
+    # the filtered trend and its table show them (the group's rows stand as the page's whole).
+    for by in BREAKDOWNS:
+        for group in statistics.filter_groups(store, funder, initiative_id, by):
+            tables.append(
+                (by, statistics.filtered_statistics(store, funder, initiative_id, by, group))
+            )
+            for scale_type, scale in (("condition", "common_agenda"), ("principle", "equity")):
+                view = scale_view.scale_view(
+                    store, funder, initiative_id, scale_type, scale, by, group
+                )
+                tables.append((by, view.trend.assign(group=group)))
     # The highlights and the portfolio publish figures derived from the tables above (the
     # largest gap's two means, the indices): read them, so that a leak there would show too.
     overview.highlights(store, funder, initiative_id)
@@ -211,6 +223,28 @@ def attack(store, initiative_id: int) -> dict[str, list[str]]:
         "index": sorted(by_index),
         "crossing": crossing_recoveries(known, groups, crossed_counts(store, initiative_id), min_n),
     }
+
+
+def test_a_filtered_view_publishes_nothing_the_breakdown_hides(writable_demo_store):
+    """The differencing attack through the filter (issue 19): with the crafted wave's small
+    sectors and roles, every group a funder can filter to, the whole wave and the breakdowns
+    together give away no small group (all minus one sector, a sector minus a role)."""
+    store = writable_demo_store
+    name = "Riverside Early Years Alliance"
+    _crafted_wave(store, name, seed=29)
+    initiative_id = store.initiative_id(name)
+    funder = as_role("funder", initiative_id)
+    tables = _published(store, funder, initiative_id)
+    filtered = [(by, t) for by, t in tables if by and set(t["group"]) - {ALL_GROUP} and
+                len(set(t["group"])) == 1]  # fmt: skip
+    assert filtered  # the filtered views are among what the attacker reads
+    # Every small group of the crafted wave is hidden in its filtered view too.
+    crafted = [t[t["wave"] == "Crafted"] for _by, t in filtered]
+    for table in crafted:
+        small = pd.to_numeric(table["n"], errors="coerce").fillna(0) < suppression_threshold()
+        assert table.loc[small, "mean"].isna().all()
+    found = attack(store, initiative_id)
+    assert not any(found.values()), _report(found)
 
 
 def _report(found: dict[str, list[str]]) -> str:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from analytics.access.permissions import User
+from analytics.access.permissions import Permission, User
+from analytics.ingest.commit import initiative_comments
 from analytics.instrument import SCALE_TYPES
 from analytics.measures.phases import phases as initiative_phases
-from analytics.measures.suppression import small_group_words, suppression_threshold
+from analytics.measures.statistics import filter_groups
+from analytics.measures.suppression import (
+    HIDDEN_WORDS,
+    small_group_words,
+    suppression_threshold,
+)
 from analytics.views import charts
 from analytics.views.scale_view import (
     clicked_cell,
@@ -22,10 +29,11 @@ from analytics.views.scale_view import (
     trend_table,
 )
 from ui.auth import page_user
-from ui.components import chart_with_data, initiative_picker, literal, store
-from ui.links import follow, show
+from ui.components import chart_with_data, data_table, initiative_picker, literal, store
+from ui.filters import FILTER_WORDS, filter_words, group_filter
+from ui.links import follow, opened, show
 
-BREAKDOWN_WORDS = {"sector": "Sector", "role": "Role"}
+BREAKDOWN_WORDS = FILTER_WORDS  # the heatmap compares by the breakdowns a page filters by
 
 
 def render(scale_type: str) -> None:
@@ -39,15 +47,27 @@ def render(scale_type: str) -> None:
     initiative_id, name = picked
     key = f"{scale_type}s."
     _take_heatmap_click(scale_type, key)
+    _follow_drill(db, user, initiative_id, key)
     follow("scale", key + "scale", list(family))
-    scale = st.selectbox(
+    left, right = st.columns(2)
+    scale = left.selectbox(
         scale_type.capitalize(), list(family), format_func=family.get, key=key + "scale"
     )
     show("scale", scale)
-    view = scale_view(db, user, initiative_id, scale_type, scale)
+    with right:
+        chosen = group_filter(db, user, initiative_id, key + "filter")
+    by, group = chosen if chosen else (None, None)
+    view = scale_view(db, user, initiative_id, scale_type, scale, by, group)
     if not view.waves:
         st.info("No survey waves yet.")
         return
+    if chosen:
+        st.info(
+            f"Every figure below is of the respondents of {filter_words(chosen)} only. "
+            f"Where they are {small_group_words()} in a wave, or hidden beside a group that "
+            f"small, that wave shows no figure: {HIDDEN_WORDS}.",
+            icon=":material/filter_alt:",
+        )
     st.markdown(view.description())
     turned = " *(negatively worded: turned round)*"
     lines = [f"- {literal(i.text)}{turned if i.reverse else ''}" for i in view.items.itertuples()]
@@ -65,7 +85,17 @@ def render(scale_type: str) -> None:
     wave = st.select_slider("Wave", view.waves, key=key + "wave")
     show("wave", wave)
     _render_distribution(db, user, view, initiative_id, wave, name)
-    _render_groups(db, user, view, initiative_id, wave, name, key)
+    if chosen:
+        st.subheader(f"Do groups see it differently? ({literal(wave)})")
+        st.caption(
+            "Groups are compared across all respondents: choose All partners above to see "
+            "every sector and role side by side, and to open one group's statements."
+        )
+        show("drill", None)
+    else:
+        _render_groups(db, user, view, initiative_id, wave, name, key)
+    if user.has(Permission.VIEW_DETAIL):  # open text: never for a funder
+        _render_comments(db, user, view, initiative_id, wave, key)
 
 
 def _heatmap_key(scale_type: str) -> str:
@@ -85,6 +115,18 @@ def _take_heatmap_click(scale_type: str, key: str) -> None:
     st.session_state[key + "cell"] = cell
 
 
+def _follow_drill(db, user: User, initiative_id: int, key: str) -> None:
+    """A link that names a drilled-down group (`drill=sector:nonprofit`, its scale in
+    `scale`) opens it, once; a group the breakdown does not list is ignored."""
+    raw = opened("drill")
+    if raw is None:
+        return
+    by, _, group = raw.partition(":")
+    if by in BREAKDOWN_WORDS and group in filter_groups(db, user, initiative_id, by):
+        st.session_state[key + "group"] = (by, group)
+        st.session_state[key + "by"] = by
+
+
 def _render_trend(view, name: str, phases) -> str | None:
     st.subheader(f"{view.label} over time")
     real = view.changes[view.changes["verdict"] != "no clear change"]
@@ -99,6 +141,15 @@ def _render_trend(view, name: str, phases) -> str | None:
             "adjusted p < 0.05 across the ten scales, and at least the minimal important "
             "difference): blue up for an improvement, orange-red down for a decline."
         )
+    own = view.trend[(view.trend["scale"] == view.scale)]
+    if view.by is not None and own["mean"].isna().all():  # nothing but hidden waves to draw
+        st.info(
+            f"The {literal(view.label)} scores of {filter_words((view.by, view.group))} are "
+            f"{HIDDEN_WORDS} in every wave.",
+            icon=":material/visibility_off:",
+        )
+        data_table(trend_table(view), key=f"scale.trend.{view.scale}.hidden")
+        return None
     points = chart_with_data(
         charts.scale_trend(view.trend, view.scale, view.changes, phases=phases),
         trend_table(view),
@@ -123,6 +174,13 @@ def _clicked_wave(points: list[dict], waves: list[str]) -> str | None:
 def _render_reliability(view) -> None:
     latest = view.latest_reliability()
     st.subheader("Can the score be trusted?")
+    hidden = view.reliability.get("suppressed", pd.Series([False])).astype(bool)
+    if latest is None and hidden.all():  # a filtered group hidden in every wave
+        st.info(
+            f"The reliability of this group's answers is {HIDDEN_WORDS} in every wave.",
+            icon=":material/visibility_off:",
+        )
+        return
     if latest is None:
         st.info(reliability_words(None, 0))
         return
@@ -145,6 +203,10 @@ def _render_reliability(view) -> None:
     )
     for column in ("Cronbach's alpha", "95% interval low", "95% interval high"):
         table[column] = table[column].astype(float).round(2)
+    if "suppressed" in view.reliability.columns:  # a filtered group: hidden where it is
+        hidden = view.reliability["suppressed"].astype(bool)
+        table["Reads as"] = table["Reads as"].astype(object).where(~hidden, HIDDEN_WORDS)
+    table["Reads as"] = table["Reads as"].fillna("")
     with st.expander("Reliability in every wave"):
         st.dataframe(table, hide_index=True)
 
@@ -152,6 +214,13 @@ def _render_reliability(view) -> None:
 def _render_distribution(db, user: User, view, initiative_id: int, wave: str, name: str) -> None:
     st.subheader(f"How partners answered in {literal(wave)}")
     frame = distribution(db, user, view, initiative_id, wave)
+    if frame.empty and view.by is not None:
+        st.info(
+            f"The answers of {filter_words((view.by, view.group))} in {literal(wave)} are "
+            f"{HIDDEN_WORDS} (groups of {small_group_words()}, and those hidden beside them).",
+            icon=":material/visibility_off:",
+        )
+        return
     if frame.empty:
         st.info("No answers to these statements in this wave.")
         return
@@ -227,8 +296,10 @@ def _render_groups(
     st.caption("Click a cell to see how that group answered each statement of its scale.")
     chosen = st.session_state.get(key + "group")
     if chosen is None or chosen[0] != by:
+        show("drill", None)
         return
     group = chosen[1]
+    show("drill", f"{by}:{group}")  # a reload or a shared link reopens it
     if not (cells["group"] == group).any():
         st.info(f"{literal(group)} shows no figures in {literal(wave)}: too few answered.")
     else:
@@ -254,3 +325,44 @@ def _render_group_distribution(
         title=f"{name} {view.label} answers {group} {wave}",
         key=f"scale.group_likert.{view.scale}",
     )
+
+
+def _render_comments(db, user: User, view, initiative_id: int, wave: str, key: str) -> None:
+    """The open-text comments of the wave, searchable (backbones, brokers, admins only: the
+    caller checks, and initiative_comments refuses a funder too). Shown as data, never as
+    markup."""
+    by, group = view.by, view.group
+    with st.expander(f"Comments in {literal(wave)}", icon=":material/chat:"):
+        search = st.text_input("Search the comments", key=key + "comments.search")
+        found = initiative_comments(
+            db,
+            user,
+            initiative_id,
+            search,
+            wave=wave,
+            sector=group if by == "sector" else None,
+            role=group if by == "role" else None,
+        )
+        if found.empty:
+            st.caption("No comment" + (" contains that" if search.strip() else "") + ".")
+            return
+        st.caption(
+            f"{len(found):,} comment(s) of this wave's respondents"
+            + (" of the group chosen above" if group else "")
+            + ". Open-text answers are never shown to funders."
+        )
+        st.dataframe(
+            found.drop(columns="wave")
+            .fillna("")
+            .rename(
+                columns={
+                    "organisation": "Organisation",
+                    "sector": "Sector",
+                    "role": "Role",
+                    "question": "Question",
+                    "text": "Comment",
+                }
+            ),
+            hide_index=True,
+            key=key + "comments.table",
+        )

@@ -581,18 +581,29 @@ def _remove_network_import(cursor, import_id: int, partners_created: list[int]) 
 
 @guarded(Permission.VIEW_DETAIL)
 def initiative_comments(
-    store: Store, user: User, initiative_id: int, search: str = ""
+    store: Store,
+    user: User,
+    initiative_id: int,
+    search: str = "",
+    wave: str | None = None,
+    sector: str | None = None,
+    role: str | None = None,
 ) -> pd.DataFrame:
-    """Every open-text comment of the initiative (wave, organisation, sector, question, text),
-    newest wave first, those containing `search` (case ignored) if given. Row-level text: only
-    for readers with VIEW_DETAIL (backbones, brokers, admins), never a funder."""
+    """Every open-text comment of the initiative (wave, organisation, sector, role, question,
+    text), newest wave first, those containing `search` (case ignored) if given, of one wave
+    (its label) and of one sector or role (as the breakdowns group them: none given reads
+    'not given') if given. Row-level text: only for readers with VIEW_DETAIL (backbones,
+    brokers, admins), never a funder."""
     return store.read_df(
-        "SELECT w.label AS wave, r.organisation, r.sector, c.question, c.text"
+        "SELECT w.label AS wave, r.organisation, r.sector, r.role, c.question, c.text"
         " FROM comments c JOIN respondents r ON r.id = c.respondent_id"
         " JOIN waves w ON w.id = r.wave_id"
         " WHERE w.initiative_id = ? AND (? = '' OR contains(lower(c.text), lower(?)))"
+        " AND (?::VARCHAR IS NULL OR w.label = ?)"
+        " AND (?::VARCHAR IS NULL OR coalesce(r.sector, 'not given') = ?)"
+        " AND (?::VARCHAR IS NULL OR coalesce(r.role, 'not given') = ?)"
         " ORDER BY w.opened_on DESC NULLS LAST, r.id",
-        [initiative_id, search.strip(), search.strip()],
+        [initiative_id, search.strip(), search.strip(), wave, wave, sector, sector, role, role],
     )
 
 

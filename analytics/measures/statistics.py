@@ -25,6 +25,8 @@ from analytics.measures.suppression import (
     conceal_alpha,
     hidden_groups,
     is_small,
+    suppress_paired,
+    suppression_threshold,
 )
 from analytics.store.connection import Store
 
@@ -162,16 +164,25 @@ def _wave_reliability(store: Store, initiative_id: int, wave_id: int) -> pd.Data
 
 
 def _reliability(
-    store: Store, initiative_id: int, threshold: float, wave_id: int | None = None
+    store: Store,
+    initiative_id: int,
+    threshold: float,
+    wave_id: int | None = None,
+    by: str | None = None,
+    group: str | None = None,
 ) -> pd.DataFrame:
-    """reliability(), of one wave only when `wave_id` is given (not cached here)."""
-    answers = STORE_ANSWERS_SQL.format(
-        groups="'all' AS grp",
-        wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
-    )
-    params = {"initiative": initiative_id}
+    """reliability(), of one wave only when `wave_id` is given, of the respondents of one
+    sector or role only when `by` and `group` are (not cached here)."""
+    # The filter is a fixed expression of BREAKDOWNS; the group is a bound parameter.
+    wave_filter = "" if wave_id is None else " AND p.wave_id = $wave"
+    if by is not None:
+        wave_filter += f" AND {BREAKDOWNS[by]} = $group"
+    answers = STORE_ANSWERS_SQL.format(groups="'all' AS grp", wave_filter=wave_filter)
+    params: dict[str, object] = {"initiative": initiative_id}
     if wave_id is not None:
         params["wave"] = wave_id
+    if by is not None:
+        params["group"] = group
     raw = store.read_df("WITH " + answers + _ALPHA.removeprefix("\nWITH "), params)
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
@@ -529,6 +540,118 @@ def prepare_wave(store: Store, user: User, initiative_id: int, wave_id: int) -> 
     _wave_breakdown_statistics(store, initiative_id, wave_id)
 
 
+# -- a page filtered to one sector or role -----------------------------------------------------
+
+# A page may be filtered to one group of these breakdowns (issue 19).
+FILTER_BREAKDOWNS = PAIRED_BREAKDOWNS
+
+
+def _check_filter(by: str, group: str) -> None:
+    if by not in FILTER_BREAKDOWNS:
+        raise ValueError(f"a filter is by one of {', '.join(FILTER_BREAKDOWNS)}, not {by!r}")
+    if not isinstance(group, str) or group == ALL_GROUP:
+        raise ValueError("a filter is one group of the breakdown, not the whole wave")
+
+
+@guarded(Permission.VIEW)
+def filter_groups(store: Store, user: User, initiative_id: int, by: str) -> list[str]:
+    """The groups a page may be filtered to by `by` (sector or role): every group of the
+    breakdown in any wave, in name order (the names the breakdown publishes anyway)."""
+    _check_filter(by, "any")
+    breakdown = breakdown_statistics(store, user, initiative_id, by)
+    return sorted({str(g) for g in breakdown["group"]} - {ALL_GROUP})
+
+
+@guarded(Permission.VIEW)
+def filtered_statistics(
+    store: Store, user: User, initiative_id: int, by: str, group: str
+) -> pd.DataFrame:
+    """The statistics of one sector or role in every wave, for a page filtered to it: exactly
+    that group's cells of the published breakdown (breakdown_statistics), suppressed as there
+    for every reader and concealed for a funder. A filtered view so publishes nothing the
+    breakdown does not: a group too small is hidden with the hidden words, and 'all minus one
+    sector' (or a sector minus a role) recovers no small group, since the breakdowns' hidden
+    cells are chosen against exactly that (suppression.suppress_paired)."""
+    _check_filter(by, group)
+    breakdown = breakdown_statistics(store, user, initiative_id, by)
+    return breakdown[breakdown["group"] == group].reset_index(drop=True)
+
+
+@guarded(Permission.VIEW)
+def filtered_reliability(
+    store: Store, user: User, initiative_id: int, by: str, group: str
+) -> pd.DataFrame:
+    """reliability() over the respondents of one sector or role: no alpha (for any reader)
+    where the group's cell of that wave and scale is hidden in the breakdown, and for a funder
+    none from fewer complete answers than the threshold, nor the count of a hidden group's
+    complete answers (`suppressed`)."""
+    _check_filter(by, group)
+    threshold = reliability_threshold()
+    alpha = store.cached(
+        "reliability of a group",
+        (initiative_id, threshold, by, group),
+        lambda: _reliability(store, initiative_id, threshold, by=by, group=group),
+    )
+    cells = suppressed_breakdown(store, initiative_id, by)
+    cells = cells[cells["group"] == group]
+    shown = set(zip(cells.loc[~cells["suppressed"].astype(bool), "wave"], cells.loc[
+        ~cells["suppressed"].astype(bool), "scale"], strict=True))  # fmt: skip
+    hidden = pd.Series(
+        [(w, s) not in shown for w, s in zip(alpha["wave"], alpha["scale"], strict=True)],
+        index=alpha.index,
+        dtype=bool,
+    )
+    alpha = alpha.assign(suppressed=hidden)
+    for column in ("alpha", "alpha_low", "alpha_high"):
+        alpha[column] = alpha[column].astype(float).where(~hidden)
+    alpha["reliability"] = alpha["reliability"].astype(object).where(~hidden, None)
+    alpha["unreliable"] = alpha["unreliable"] & ~hidden
+    return conceal_alpha(alpha, user)
+
+
+def _filter_sql(by: str | None, group: str | None) -> tuple[str, list]:
+    """The condition (on respondents as `p`) and parameters that keep one sector's or role's
+    respondents; nothing without a filter. BREAKDOWNS holds fixed SQL; the group is bound."""
+    if by is None:
+        return "", []
+    _check_filter(by, group)
+    return f" AND {BREAKDOWNS[by]} = ?", [group]
+
+
+def _hidden_group_counts(store: Store, initiative_id: int) -> set[tuple[str, int, str]]:
+    """(breakdown, wave_id, group) of the sector and role groups whose respondent counts a
+    funder may not see: hidden in the breakdown of those counts (suppress_paired over the
+    sector x role counts of each wave, so no small count follows from the others), or hidden
+    on any scale of the published breakdown of that wave (so a count shown beside a hidden
+    scale cell cannot single it out of the hidden cells). Cached per data version."""
+
+    def compute() -> set[tuple[str, int, str]]:
+        first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
+        crossed = store.read_df(
+            f"SELECT p.wave_id, {first} AS grp, {second} AS grp2, count(*) AS n"  # noqa: S608 (composed of constants)
+            " FROM respondents p JOIN waves w ON w.id = p.wave_id"
+            " WHERE w.initiative_id = ? GROUP BY ALL",
+            [initiative_id],
+        ).assign(scale="respondents")
+        total = crossed.groupby("wave_id", as_index=False)["n"].sum().assign(group=ALL_GROUP)
+        frames = []
+        for column in ("grp", "grp2"):
+            groups = crossed.groupby(["wave_id", column], as_index=False)["n"].sum()
+            frame = pd.concat([total, groups.rename(columns={column: "group"})])
+            frames.append(frame.assign(scale="respondents", scale_type="count"))
+        counted = suppress_paired(*frames, crossed)
+        hidden = set()
+        for by, counts in zip(PAIRED_BREAKDOWNS, counted, strict=True):
+            scales = suppressed_breakdown(store, initiative_id, by)
+            for frame in (counts, scales):
+                rows = frame[frame["suppressed"].astype(bool) & (frame["group"] != ALL_GROUP)]
+                pairs = zip(rows["wave_id"], rows["group"], strict=True)
+                hidden |= {(by, int(w), str(g)) for w, g in pairs}
+        return hidden
+
+    return store.cached("hidden group counts", (initiative_id, suppression_threshold()), compute)
+
+
 # -- perception gaps ---------------------------------------------------------------------------
 
 
@@ -636,49 +759,26 @@ PARTICIPATION_COLUMNS = [
 
 
 @guarded(Permission.VIEW)
-def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+def participation(
+    store: Store, user: User, initiative_id: int, by: str | None = None, group: str | None = None
+) -> pd.DataFrame:
     """Per wave: respondents, responding partners, active partners (joined on or before the
     wave opened and not left by then), their ratio, and the Shannon evenness of the sector mix
     of responding partners and of active partners over all the initiative's sectors, beside
-    the count of sectors present."""
-    waves = store.waves(initiative_id)
-    sectors = _sector_count(store, initiative_id)
-    rows = []
-    for wave in waves.itertuples():
-        counts = store.read_df(
-            "SELECT count(*) AS respondents, count(DISTINCT partner_id) AS responding"
-            " FROM respondents WHERE wave_id = ?",
-            [wave.id],
-        ).iloc[0]
-        active = store.read_df(
-            "SELECT sector, count(*) AS partners FROM partners WHERE initiative_id = ?"
-            " AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on > ?)"
-            " GROUP BY sector",
-            [initiative_id, wave.opened_on, wave.opened_on],
-        )
-        responding = store.read_df(
-            "SELECT p.sector, count(DISTINCT p.id) AS partners FROM respondents r"
-            " JOIN partners p ON p.id = r.partner_id WHERE r.wave_id = ? GROUP BY p.sector",
-            [wave.id],
-        )
-        n_active = int(active["partners"].sum())
-        rows.append(
-            {
-                "wave": wave.label,
-                "opened_on": wave.opened_on,
-                "respondents": int(counts["respondents"]),
-                "responding_partners": int(counts["responding"]),
-                "active_partners": n_active,
-                "response_rate": counts["responding"] / n_active if n_active else None,
-                "evenness_responding": shannon_evenness(responding["partners"], sectors),
-                "evenness_active": shannon_evenness(active["partners"], sectors),
-                "sectors_responding": int((responding["partners"] > 0).sum()),
-                "sectors_active": int((active["partners"] > 0).sum()),
-            }
-        )
+    the count of sectors present.
+
+    Filtered to one sector or role (`by`, `group`): its respondents, and the partners with a
+    respondent in it; for a sector, its active partners only (and no evenness: one sector has
+    no mix). A funder sees a filtered group's counts only where its respondent count is
+    published (see _hidden_group_counts), else the row's figures are empty."""
+    rows = store.cached(
+        "participation",
+        (initiative_id, by, group),
+        lambda: _participation_rows(store, initiative_id, by, group),
+    )
     # A funder sees how many took part only when the wave is large enough to be shown.
     shown = conceal(
-        pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS),
+        rows,
         user,
         n_column="respondents",
         statistics=(
@@ -691,31 +791,128 @@ def participation(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     if user.aggregated_only and not shown.empty:
         # Where a sector's responding partners are hidden, the evenness of the responding mix
         # would be one more equation to solve them from: it is hidden too.
-        by_sector = participation_by_sector(store, user, initiative_id)
+        by_sector = participation_by_sector(store, user, initiative_id, by, group)
         partial = set(by_sector.loc[by_sector["responding_partners"].isna(), "wave"])
+        if by == "role":
+            partial = set(shown["wave"])  # the mix of one role's partners is not published
         for column in ("evenness_responding", "sectors_responding"):
             shown[column] = shown[column].where(~shown["wave"].isin(partial))
+        if by == "sector":
+            # How many of a sector's few partners took part is hidden on the sector mix
+            # (participation_by_sector): filtered to that sector, it is hidden here too.
+            for column in ("responding_partners", "response_rate"):
+                shown[column] = pd.to_numeric(shown[column], errors="coerce").where(
+                    ~shown["wave"].isin(partial)
+                )
+        if by is not None:
+            hidden = _hidden_group_counts(store, initiative_id)
+            waves = store.waves(initiative_id)
+            ids = dict(zip(waves["label"], waves["id"], strict=True))
+            gone = shown["wave"].map(lambda w: (by, int(ids[w]), group) in hidden).astype(bool)
+            for column in (
+                "respondents",
+                "responding_partners",
+                "response_rate",
+                "evenness_responding",
+                "sectors_responding",
+            ):
+                shown[column] = pd.to_numeric(shown[column], errors="coerce").where(~gone)
     return shown
 
 
+def _participation_rows(
+    store: Store, initiative_id: int, by: str | None, group: str | None
+) -> pd.DataFrame:
+    """participation() for any reader, before concealment."""
+    where, params = _filter_sql(by, group)
+    of_sector = " AND pa.sector = ?" if by == "sector" else ""
+    sector_params = [group] if by == "sector" else []
+    waves = store.waves(initiative_id)
+    sectors = _sector_count(store, initiative_id)
+    rows = []
+    for wave in waves.itertuples():
+        counts = store.read_df(
+            "SELECT count(*) AS respondents,"  # noqa: S608 (composed of constants)
+            " count(DISTINCT pa.id) FILTER (WHERE true" + of_sector + ") AS responding"
+            " FROM respondents p LEFT JOIN partners pa ON pa.id = p.partner_id"
+            " WHERE p.wave_id = ?" + where,
+            [*sector_params, wave.id, *params],
+        ).iloc[0]
+        active = store.read_df(
+            "SELECT sector, count(*) AS partners FROM partners pa WHERE initiative_id = ?"  # noqa: S608 (composed of constants)
+            " AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on > ?)"
+            + of_sector
+            + " GROUP BY sector",
+            [initiative_id, wave.opened_on, wave.opened_on, *sector_params],
+        )
+        responding = store.read_df(
+            "SELECT pa.sector, count(DISTINCT pa.id) AS partners FROM respondents p"  # noqa: S608 (composed of constants)
+            " JOIN partners pa ON pa.id = p.partner_id WHERE p.wave_id = ?"
+            + where
+            + of_sector
+            + " GROUP BY pa.sector",
+            [wave.id, *params, *sector_params],
+        )
+        n_active = int(active["partners"].sum())
+        mixed = by != "sector"  # one sector has no mix to be even
+        rows.append(
+            {
+                "wave": wave.label,
+                "opened_on": wave.opened_on,
+                "respondents": int(counts["respondents"]),
+                "responding_partners": int(counts["responding"]),
+                "active_partners": n_active,
+                "response_rate": counts["responding"] / n_active if n_active else None,
+                "evenness_responding": (
+                    shannon_evenness(responding["partners"], sectors) if mixed else None
+                ),
+                "evenness_active": shannon_evenness(active["partners"], sectors) if mixed else None,
+                "sectors_responding": int((responding["partners"] > 0).sum()),
+                "sectors_active": int((active["partners"] > 0).sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS)
+
+
 @guarded(Permission.VIEW)
-def participation_by_sector(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
+def participation_by_sector(
+    store: Store, user: User, initiative_id: int, by: str | None = None, group: str | None = None
+) -> pd.DataFrame:
     """Per wave and sector: active partners and responding partners. A funder does not see
     which of a sector's few partners took part (fewer active partners than the suppression
-    threshold: the responding count is hidden), since the sector may name the organisation."""
-    frame = store.read_df(
-        "SELECT w.label AS wave, w.opened_on, p.sector, count(*) AS active_partners,"
-        " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM respondents r"
-        "   WHERE r.wave_id = w.id AND r.partner_id = p.id)) AS responding_partners"
-        " FROM waves w JOIN partners p ON p.initiative_id = w.initiative_id"
-        " AND (p.joined_on IS NULL OR p.joined_on <= w.opened_on)"
-        " AND (p.left_on IS NULL OR p.left_on > w.opened_on)"
-        " WHERE w.initiative_id = ? GROUP BY ALL ORDER BY w.opened_on, p.sector",
-        [initiative_id],
-    )
+    threshold: the responding count is hidden), since the sector may name the organisation.
+
+    Filtered to one sector (`by`, `group`): that sector's rows, its responding partners those
+    with a respondent of the sector; to one role: every sector, its responding partners those
+    with a respondent in the role. A funder sees no responding partners of a wave where the
+    filtered group's respondent count is hidden (participation)."""
+    where, params = _filter_sql(by, group)
+
+    def compute() -> pd.DataFrame:
+        return store.read_df(
+            "SELECT w.label AS wave, w.id AS wave_id, w.opened_on, pa.sector,"  # noqa: S608 (composed of constants)
+            " count(*) AS active_partners,"
+            " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM respondents p"
+            "   WHERE p.wave_id = w.id AND p.partner_id = pa.id"
+            + where
+            + ")) AS responding_partners"
+            " FROM waves w JOIN partners pa ON pa.initiative_id = w.initiative_id"
+            " AND (pa.joined_on IS NULL OR pa.joined_on <= w.opened_on)"
+            " AND (pa.left_on IS NULL OR pa.left_on > w.opened_on)"
+            " WHERE w.initiative_id = ? GROUP BY ALL ORDER BY w.opened_on, pa.sector",
+            [*params, initiative_id],
+        )
+
+    frame = store.cached("participation by sector", (initiative_id, by, group), compute)
     if user.aggregated_only:
         frame["responding_partners"] = frame["responding_partners"].where(~_sectors_hidden(frame))
-    return frame
+        if by is not None:
+            hidden = _hidden_group_counts(store, initiative_id)
+            gone = frame["wave_id"].map(lambda w: (by, int(w), group) in hidden).astype(bool)
+            frame["responding_partners"] = frame["responding_partners"].where(~gone)
+    if by == "sector":
+        frame = frame[frame["sector"] == group]
+    return frame.drop(columns="wave_id").reset_index(drop=True)
 
 
 def _sectors_hidden(by_sector: pd.DataFrame) -> pd.Series:
@@ -733,21 +930,36 @@ def _sectors_hidden(by_sector: pd.DataFrame) -> pd.Series:
 
 
 @guarded(Permission.VIEW_DETAIL)
-def non_responding_partners(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
-    """Active partners with no respondent in the latest wave, for follow-up."""
+def non_responding_partners(
+    store: Store, user: User, initiative_id: int, by: str | None = None, group: str | None = None
+) -> pd.DataFrame:
+    """Active partners with no respondent in the latest wave, for follow-up; filtered to a
+    sector, that sector's partners; to a role, the partners with no respondent in that role."""
     waves = store.waves(initiative_id)
     if waves.empty:
         return pd.DataFrame(columns=["partner", "sector", "joined_on", "last_responded"])
     latest = waves.iloc[-1]
+    where, params = _filter_sql(by, group)
+    of_sector = " AND pa.sector = ?" if by == "sector" else ""
     return store.read_df(
-        "SELECT p.name AS partner, p.sector, p.joined_on,"
-        " (SELECT arg_max(w.label, w.opened_on) FROM respondents r"
-        "   JOIN waves w ON w.id = r.wave_id WHERE r.partner_id = p.id) AS last_responded"
-        " FROM partners p WHERE p.initiative_id = ?"
-        " AND (p.joined_on IS NULL OR p.joined_on <= ?) AND (p.left_on IS NULL OR p.left_on > ?)"
-        " AND NOT EXISTS (SELECT 1 FROM respondents r WHERE r.wave_id = ? AND r.partner_id = p.id)"
-        " ORDER BY p.sector, p.name",
-        [initiative_id, latest["opened_on"], latest["opened_on"], int(latest["id"])],
+        "SELECT pa.name AS partner, pa.sector, pa.joined_on,"  # noqa: S608 (composed of constants)
+        " (SELECT arg_max(w.label, w.opened_on) FROM respondents p"
+        "   JOIN waves w ON w.id = p.wave_id WHERE p.partner_id = pa.id" + where + ")"
+        " AS last_responded"
+        " FROM partners pa WHERE pa.initiative_id = ?"
+        " AND (pa.joined_on IS NULL OR pa.joined_on <= ?)"
+        " AND (pa.left_on IS NULL OR pa.left_on > ?)" + of_sector + " AND NOT EXISTS"
+        " (SELECT 1 FROM respondents p WHERE p.wave_id = ? AND p.partner_id = pa.id" + where + ")"
+        " ORDER BY pa.sector, pa.name",
+        [
+            *params,
+            initiative_id,
+            latest["opened_on"],
+            latest["opened_on"],
+            *([group] if by == "sector" else []),
+            int(latest["id"]),
+            *params,
+        ],
     )
 
 

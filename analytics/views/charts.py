@@ -73,11 +73,25 @@ def wrap_label(text: str, width: int = 18, joiner: str = "<br>") -> str:
 
 
 def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = True) -> go.Scatter:
-    """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low)."""
-    has_ci = data["ci_low"].notna()
+    """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low), one
+    band per run of waves that have one: a wave without (hidden, or one respondent) breaks it,
+    rather than the band bridging a wave it knows nothing of."""
+    has_ci = data["ci_low"].notna().to_numpy()
+    xs, highs, lows = list(x), list(data["ci_high"]), list(data["ci_low"])
+    band_x: list = []
+    band_y: list = []
+    run: list[int] = []
+    for i in [*range(len(xs)), None]:
+        if i is not None and has_ci[i]:
+            run.append(i)
+            continue
+        if run:
+            band_x += [*(xs[k] for k in run), *(xs[k] for k in run[::-1]), None]
+            band_y += [*(highs[k] for k in run), *(lows[k] for k in run[::-1]), None]
+        run = []
     return go.Scatter(
-        x=[*x[has_ci], *x[has_ci][::-1]],
-        y=[*data["ci_high"][has_ci], *data["ci_low"][has_ci][::-1]],
+        x=band_x[:-1],
+        y=band_y[:-1],
         mode="lines",
         fill="toself",
         # Strong enough to stand out on every phase's shading, with an edge of its own.
@@ -341,8 +355,11 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
 
     `distribution` has one row per item with `label` and the shares (0-100) of each answer
     after reverse coding in columns a1..a5 (a1 = strongly disagree with the positive view).
+    Each statement is written above its bar, across the chart's width (as axis labels they
+    were cut off on a phone, and squeezed the bars).
     """
-    labels = [wrap_label(label, 48) for label in distribution["label"]]
+    labels = list(distribution["label"])
+    rows = list(range(len(labels)))
     fig = go.Figure()
     share = {k: distribution[f"a{k}"].astype(float) for k in range(1, 6)}
     # Stacking starts at zero, so each side is drawn from the centre outwards: the neutral
@@ -352,22 +369,38 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
         word, colour = LIKERT_WORDS[k - 1], LIKERT_COLOURS[k - 1]
         fig.add_trace(
             go.Bar(
-                y=labels,
+                y=rows,
                 x=share[k] * factor,
                 orientation="h",
+                width=0.42,
                 name=word,
                 marker_color=colour,
                 legendgroup=word,
                 legendrank=k,
                 showlegend=not (k == 3 and factor > 0),
-                customdata=share[k],
-                hovertemplate="%{y}<br>" + word + ": %{customdata:.0f}%<extra></extra>",
+                customdata=list(zip(share[k], plotly_texts(labels), strict=True)),
+                hovertemplate="%{customdata[1]}<br>" + word + ": %{customdata[0]:.0f}%"
+                "<extra></extra>",
             )
+        )
+    for row, label in zip(rows, labels, strict=True):
+        fig.add_annotation(
+            x=0,
+            xref="paper",
+            y=row - 0.24,
+            yref="y",
+            text=wrap_label(label, 46),
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            align="left",
+            font=dict(size=13, color="#262730"),
+            bgcolor="rgba(255, 255, 255, 0.85)",  # legible over the centre line
         )
     fig.update_layout(
         barmode="relative",
         font=FONT,
-        height=120 + 70 * len(labels),
+        height=140 + 120 * len(labels),
         xaxis=dict(
             range=[-100, 100],
             tickvals=[-100, -50, 0, 50, 100],
@@ -375,8 +408,14 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
             zeroline=True,
             zerolinecolor="#555",
             title="Share of answers (disagree ← → agree)",
+            fixedrange=True,
         ),
-        yaxis=dict(autorange="reversed", tickfont=dict(size=13, color="#262730")),
+        yaxis=dict(
+            range=[len(labels) - 0.5, -0.95],  # reversed: the first statement on top
+            showticklabels=False,
+            showgrid=False,
+            fixedrange=True,
+        ),
         # On the left: Plotly's toolbar takes the top right corner.
         legend=dict(
             orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, traceorder="normal"
@@ -384,6 +423,13 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
         margin=dict(l=10, r=20, t=40, b=40),
     )
     return fig
+
+
+def _heatmap_column(scale: str) -> str:
+    """A heatmap column's heading on one line: on a phone a column is some 18 px wide, and
+    Plotly turns the headings upright, where headings of two or three lines ran into each
+    other."""
+    return plotly_text(scale)
 
 
 def group_heatmap(
@@ -422,7 +468,7 @@ def group_heatmap(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[wrap_label(s, 14) for s in scales],
+            x=[_heatmap_column(s) for s in scales],
             y=plotly_texts(groups),
             text=text,
             texttemplate="%{text}",
@@ -440,7 +486,7 @@ def group_heatmap(
     if clickable is not None and not clickable.empty:
         fig.add_trace(
             go.Scatter(
-                x=[wrap_label(s, 14) for s in clickable["scale"]],
+                x=[_heatmap_column(s) for s in clickable["scale"]],
                 y=plotly_texts(clickable["group"]),
                 customdata=list(zip(clickable["group"], clickable["scale"], strict=True)),
                 mode="markers",
@@ -451,7 +497,7 @@ def group_heatmap(
         )
     fig.update_layout(
         font=FONT,
-        height=120 + 46 * len(groups),
+        height=160 + 46 * len(groups),
         margin=dict(l=10, r=10, t=20, b=10),
         plot_bgcolor="#e6e6e6",
         yaxis=dict(autorange="reversed"),
@@ -472,7 +518,8 @@ def _per_wave_layout(
     right_ticks: list[float],
 ) -> go.Figure:
     """Bars per wave on a time axis named by the waves, a second axis on the right, phases
-    shaded behind (to just past the last wave's bars)."""
+    shaded behind (to just past the last wave's bars), named by the page (phase_key), not in
+    the legend: ten phases made a phone's 380 px chart a scrolling legend over its bars."""
     fig.update_yaxes(title_text=left, secondary_y=False)
     fig.update_yaxes(
         title_text=right, range=right_range, secondary_y=True, tickvals=right_ticks, showgrid=False
@@ -485,7 +532,7 @@ def _per_wave_layout(
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         xaxis=dict(tickvals=dates, ticktext=plotly_texts(labels)),
     )
-    add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75))
+    add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75), legend=False)
     return fig
 
 
@@ -546,16 +593,17 @@ def sector_mix_chart(
                 marker_color=colour,
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=pd.to_datetime(evenness["opened_on"]),
-            y=evenness["evenness_active"],
-            name="Evenness of the mix (0-1)",
-            mode="lines+markers",
-            line=dict(color="#000000", width=3, dash="dot"),
-        ),
-        secondary_y=True,
-    )
+    if evenness["evenness_active"].notna().any():  # one sector (a filter) has no mix
+        fig.add_trace(
+            go.Scatter(
+                x=pd.to_datetime(evenness["opened_on"]),
+                y=evenness["evenness_active"],
+                name="Evenness of the mix (0-1)",
+                mode="lines+markers",
+                line=dict(color="#000000", width=3, dash="dot"),
+            ),
+            secondary_y=True,
+        )
     return _per_wave_layout(
         fig,
         pd.to_datetime(evenness["opened_on"]),
@@ -616,11 +664,13 @@ def add_phase_bands(
     *,
     until: object = None,
     axes: list[str] | None = None,
+    legend: bool = True,
 ) -> go.Figure:
     """Shade each dated phase behind the charts of `fig` (x axes `axes`, default 'x'), each
-    phase named in the legend (names written on the chart ran into each other). An open phase
-    runs to `until` (today). FSG's phases keep their tints; another model's phases take the
-    tints in turn, so that neighbours differ."""
+    phase named in the legend (names written on the chart ran into each other), or, without
+    `legend`, nowhere on the chart (the page names them: phase_key). An open phase runs to
+    `until` (today). FSG's phases keep their tints; another model's phases take the tints in
+    turn, so that neighbours differ."""
     if phases is None or phases.empty:
         return fig
     import datetime as dt
@@ -653,7 +703,7 @@ def add_phase_bands(
                     layer="below",
                 )
             )
-    for name in names:  # one legend entry per phase, in order
+    for name in names if legend else []:  # one legend entry per phase, in order
         fig.add_trace(
             go.Scatter(
                 x=[None],
@@ -674,14 +724,18 @@ def milestone_timeline(
     frame: pd.DataFrame, as_of: object, phases: pd.DataFrame | None = None
 ) -> go.Figure:
     """One row per milestone: a diamond on its due date, a dot on its done date joined to it
-    (a late one reaches right of its diamond), coloured by status; a line for `as_of`."""
+    (a late one reaches right of its diamond), coloured by status; a line for `as_of`.
+
+    Each title is written above its row, across the chart's whole width (titles as axis labels
+    left a phone a plot 60 px wide, and ran into each other), so the chart reads the same at
+    390 px and at 1400 px."""
     fig = go.Figure()
-    titles = [wrap_label(t, 42) for t in frame["title"]]
+    rows_of = {index: k for k, index in enumerate(frame.index)}
     for status, colour in STATUS_COLOURS.items():
         rows = frame[frame["status"] == status]
         if rows.empty:
             continue
-        y = [titles[i] for i in rows.index]
+        y = [rows_of[i] for i in rows.index]
         fig.add_trace(
             go.Scatter(
                 x=list(rows["due_date"]),
@@ -695,13 +749,13 @@ def milestone_timeline(
                     line=dict(width=2, color=colour),
                 ),
                 # A funder's milestones come without owners.
-                customdata=rows.reindex(columns=["status", "owner"])
+                customdata=rows.reindex(columns=["title", "status", "owner"])
                 .astype(object)
                 .fillna("")
                 .map(plotly_text)
                 .to_numpy(),
-                hovertemplate="%{y}<br>due %{x|%d %b %Y}<br>%{customdata[0]}, "
-                "%{customdata[1]}<extra></extra>",
+                hovertemplate="%{customdata[0]}<br>due %{x|%d %b %Y}<br>%{customdata[1]}, "
+                "%{customdata[2]}<extra></extra>",
                 legendgroup=status,
             )
         )
@@ -710,7 +764,7 @@ def milestone_timeline(
             fig.add_trace(
                 go.Scatter(
                     x=[row.due_date, row.done_date],
-                    y=[titles[row.Index]] * 2,
+                    y=[rows_of[row.Index]] * 2,
                     mode="lines",
                     line=dict(color=colour, width=3),
                     showlegend=False,
@@ -722,15 +776,30 @@ def milestone_timeline(
             fig.add_trace(
                 go.Scatter(
                     x=list(done["done_date"]),
-                    y=[titles[i] for i in done.index],
+                    y=[rows_of[i] for i in done.index],
                     mode="markers",
                     name="Done on",
                     marker=dict(size=9, color=colour),
                     legendgroup=status,
-                    hovertemplate="%{y}<br>done %{x|%d %b %Y}<extra></extra>",
+                    customdata=done["title"].map(plotly_text),
+                    hovertemplate="%{customdata}<br>done %{x|%d %b %Y}<extra></extra>",
                     showlegend=False,
                 )
             )
+    for title, k in zip(frame["title"], range(len(frame)), strict=True):
+        fig.add_annotation(
+            x=0,
+            xref="paper",
+            y=k - 0.32,
+            yref="y",
+            text=wrap_label(title, 46),
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            align="left",
+            font=dict(size=12, color="#333333"),
+            bgcolor="rgba(255, 255, 255, 0.8)",  # legible over the phases and the today line
+        )
     fig.add_vline(x=as_of, line=dict(color="#000000", width=2, dash="dash"))
     fig.add_annotation(
         x=as_of,
@@ -745,10 +814,17 @@ def milestone_timeline(
     add_phase_bands(fig, phases, until=as_of)
     fig.update_layout(
         font=FONT,
-        height=170 + 34 * len(frame),
+        height=170 + 58 * len(frame),
         hovermode="closest",
-        yaxis=dict(autorange="reversed", automargin=True),
-        xaxis=dict(tickformat="%b<br>%Y"),
+        yaxis=dict(
+            autorange=False,
+            range=[len(frame) - 0.5, -1.1],  # reversed: the first milestone on top
+            showticklabels=False,
+            showgrid=False,
+            zeroline=False,
+            fixedrange=True,
+        ),
+        xaxis=dict(tickformat="%b<br>%Y", nticks=8),
         margin=dict(l=10, r=20, t=70, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0),
     )
@@ -758,6 +834,9 @@ def milestone_timeline(
 def burn_up_chart(
     burn: pd.DataFrame, phases: pd.DataFrame | None = None, until: object = None
 ) -> go.Figure:
+    """Milestones planned (by due date) and done, cumulative by month, over the phases. The
+    phases are not in its legend: ten of them in a 340 px chart left a phone a scrolling
+    legend over the lines; the page names them (phase_key)."""
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -777,7 +856,7 @@ def burn_up_chart(
             line=dict(color=OKABE_ITO["blue"], width=3, shape="hv"),
         )
     )
-    add_phase_bands(fig, phases, until=until)
+    add_phase_bands(fig, phases, until=until, legend=False)
     fig.update_layout(
         font=FONT,
         height=340,
@@ -882,14 +961,15 @@ def timeline_chart(
     titles = [
         "Partnership indices (1-5)",
         "Milestones",
-        "Outcome indicators: progress from baseline to target",
+        # Two short lines: one long line was cut at 390 px.
+        "Outcome indicators:<br>progress from baseline to target",
         "What emerged",
     ]
     fig = make_subplots(
         rows=lanes,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.09 if lanes == 3 else 0.07,
+        vertical_spacing=0.09 if lanes == 3 else 0.08,  # room for a two-line lane title
         subplot_titles=titles[:lanes],
         row_heights=None if lanes == 3 else [0.3, 0.25, 0.3, 0.15],
     )

@@ -15,6 +15,8 @@ from analytics.measures.statistics import (
     RELIABLE,
     UNCERTAIN,
     breakdown_statistics,
+    filtered_reliability,
+    filtered_statistics,
     group_item_distributions,
     item_distributions,
     matched_pairs,
@@ -24,6 +26,7 @@ from analytics.measures.statistics import (
     reliability_verdict,
     successive_changes,
 )
+from analytics.measures.suppression import HIDDEN_WORDS
 from analytics.store.connection import Store
 
 ALL_RESPONDENTS = "All respondents"  # the heatmap's row of the whole wave
@@ -38,6 +41,10 @@ class ScaleView:
     changes: pd.DataFrame  # successive changes of this scale
     reliability: pd.DataFrame  # alpha of this scale per wave
     waves: list[str]  # in time order
+    # The page's filter (a breakdown and one of its groups), or None: then the trend, changes
+    # and reliability are those of that group's respondents, its rows standing as the whole.
+    by: str | None = None
+    group: str | None = None
 
     @property
     def label(self) -> str:
@@ -57,15 +64,35 @@ class ScaleView:
 
 @guarded(Permission.VIEW)
 def scale_view(
-    store: Store, user: User, initiative_id: int, scale_type: str, scale: str
+    store: Store,
+    user: User,
+    initiative_id: int,
+    scale_type: str,
+    scale: str,
+    by: str | None = None,
+    group: str | None = None,
 ) -> ScaleView:
+    """One scale of the initiative in every wave; filtered to one sector or role (`by`,
+    `group`), the statistics of that group's respondents as the breakdown publishes them
+    (statistics.filtered_statistics: suppressed for every reader, concealed for a funder),
+    their changes by Welch's t-test (no matching of respondents within a group) and their
+    reliability (statistics.filtered_reliability)."""
     if scale not in SCALE_TYPES[scale_type]:
         raise KeyError(f"{scale!r} is not a {scale_type}")
     items = store.instrument_items(initiative_id)
     items = items[items[scale_type] == scale][["item_id", "text", "reverse"]].reset_index(drop=True)
-    stats = initiative_statistics(store, user, initiative_id)
-    changes = successive_changes(stats, matched_pairs(store, user, initiative_id))
-    alpha = reliability(store, user, initiative_id)
+    if by is None:
+        stats = initiative_statistics(store, user, initiative_id)
+        changes = successive_changes(stats, matched_pairs(store, user, initiative_id))
+        alpha = reliability(store, user, initiative_id)
+    else:
+        # The group's rows stand for the whole wave on a page filtered to it.
+        stats = filtered_statistics(store, user, initiative_id, by, group)
+        stats = stats.assign(group=ALL_GROUP).drop(columns="suppression")
+        for column in ("mean", "sd", "ci_low", "ci_high", "pct_favourable"):
+            stats[column] = pd.to_numeric(stats[column], errors="coerce")  # hidden: NaN
+        changes = successive_changes(stats)
+        alpha = filtered_reliability(store, user, initiative_id, by, group)
     waves = store.waves(initiative_id)["label"].tolist()
     return ScaleView(
         scale_type=scale_type,
@@ -75,15 +102,20 @@ def scale_view(
         changes=changes[changes["scale"] == scale].reset_index(drop=True),
         reliability=alpha[alpha["scale"] == scale].reset_index(drop=True),
         waves=waves,
+        by=by,
+        group=group,
     )
 
 
 def trend_table(view: ScaleView) -> pd.DataFrame:
     rows = view.trend[(view.trend["group"] == ALL_GROUP) & (view.trend["scale"] == view.scale)]
     changes = view.changes.set_index("to")
-    return pd.DataFrame(
+    hidden = rows["mean"].isna() & rows["suppressed"].fillna(True).astype(bool)
+    table = pd.DataFrame(
         {
             "Wave": rows["wave"],
+            # A hidden figure says why in the one wording of suppression, never a number.
+            "Why hidden": [HIDDEN_WORDS if h else "" for h in hidden],
             "Respondents": rows["n"],
             "Mean": rows["mean"].round(2),
             "95% CI low": rows["ci_low"].round(2),
@@ -98,6 +130,7 @@ def trend_table(view: ScaleView) -> pd.DataFrame:
             "Verdict": [changes["verdict"].get(w, "") for w in rows["wave"]],
         }
     ).reset_index(drop=True)
+    return table if hidden.any() else table.drop(columns="Why hidden")
 
 
 def _round(value: object, digits: int = 2) -> float | None:
@@ -152,7 +185,10 @@ def distribution(
 ) -> pd.DataFrame:
     """Shares (0-100) of each answer to each of the scale's items in one wave, reverse-coded
     items turned round so that agreement is always the favourable side; items whose counts
-    are concealed from the reader are left out."""
+    are concealed from the reader are left out. On a filtered view, the answers of the
+    filter's group (group_distribution: nothing where the breakdown hides the group)."""
+    if view.by is not None:
+        return group_distribution(store, user, view, initiative_id, wave, view.by, view.group)
     return _shares(view, item_distributions(store, user, initiative_id), wave)
 
 
