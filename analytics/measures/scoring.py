@@ -145,24 +145,14 @@ FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
 _GROUP_STATISTICS = (
     RESPONDENT_SCORES_SQL + _PER_RESPONDENT.format(groups="grp") + _GROUP_FIGURES.format(grp="grp")
 )
-# The same figures for two breakdowns (grp, grp2) from one pass over the answers.
-_TWO_BREAKDOWN_STATISTICS = (
-    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
-    + _PER_RESPONDENT.format(groups="grp, grp2")
-    + "SELECT 1 AS breakdown, * FROM ("
+
+# The figures of two breakdowns (grp, grp2) from one pass over the stored respondent scores.
+_TWO_STORED_BREAKDOWNS = (
+    "SELECT 1 AS breakdown, * FROM ("  # noqa: S608 (composed of constants)
     + _GROUP_FIGURES.format(grp="grp")
     + ") UNION ALL SELECT 2, * FROM ("
     + _GROUP_FIGURES.format(grp="grp2")
     + ")"
-)
-
-
-# Respondents with a score per wave, scale and pair of groups (grp, grp2): who is in which
-# sector and role, which suppress_paired needs to stop differencing between the two breakdowns.
-_CROSSED_COUNTS = (
-    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
-    + " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM coded"
-    " WHERE list_count(item_values) >= ceil(n_items / 2.0) GROUP BY ALL"
 )
 
 
@@ -299,6 +289,7 @@ def group_statistics(
 
 # -- the same rules over the store, cached per data version ----------------------------------
 
+# The initiative's answers as `answer_lists` (for what needs item values: Cronbach's alpha).
 STORE_ANSWERS_SQL = """
 answer_lists AS (
     SELECT a.respondent_id, p.wave_id, {groups}, a.item_list_id, a.answers
@@ -314,6 +305,35 @@ instrument_items AS (
     WHERE ii.initiative_id = $initiative
 ),
 """
+
+# The initiative's stored respondent scale scores (store.scale_scores, migration 8: the rule
+# above, computed when the answers were written) as `per_respondent`, with the respondent's
+# group columns; `scored` where the respondent has a score. Group statistics aggregate these
+# rows, one per respondent and scale, instead of every answer.
+STORED_SCORES_SQL = """
+WITH per_respondent AS (
+    SELECT s.respondent_id, s.wave_id, {groups}, s.scale_type, s.scale, s.score, s.answered,
+           s.favourable, s.score IS NOT NULL AS scored
+    FROM respondent_scale_scores s
+    JOIN waves w ON w.id = s.wave_id{respondents}
+    WHERE w.initiative_id = $initiative{wave_filter}
+)
+"""
+# Per wave, scale and pair of groups (grp, grp2), respondents with a score.
+_STORED_CROSSED_COUNTS = (
+    " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM per_respondent WHERE scored GROUP BY ALL"
+)
+
+
+def stored_scores_sql(groups: str, wave: bool = False) -> str:
+    """STORED_SCORES_SQL with `groups` (fixed expressions of groups.BREAKDOWNS over the
+    respondent `p`, or constants), of one wave ($wave) when `wave` is set."""
+    needs_respondents = "p." in groups
+    return STORED_SCORES_SQL.format(
+        groups=groups,
+        respondents=" JOIN respondents p ON p.id = s.respondent_id" if needs_respondents else "",
+        wave_filter=" AND s.wave_id = $wave" if wave else "",
+    )
 
 
 @guarded(Permission.VIEW)
@@ -382,7 +402,7 @@ def stored_crossed_counts(
     wave or one: what suppress_paired needs. Cached per data version."""
 
     def compute() -> pd.DataFrame:
-        return _over_paired_groups(store, initiative_id, wave_id, _CROSSED_COUNTS)
+        return _over_paired_groups(store, initiative_id, wave_id, _STORED_CROSSED_COUNTS)
 
     return store.cached("crossed counts", (initiative_id, wave_id), compute)
 
@@ -397,11 +417,7 @@ def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.Da
             paired = stored_paired_statistics(store, initiative_id, bands, min_n)
             return paired[PAIRED_BREAKDOWNS.index(by)]
         # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
-        sql = (
-            "WITH "
-            + STORE_ANSWERS_SQL.format(groups=f"{BREAKDOWNS[by]} AS grp", wave_filter="")
-            + _GROUP_STATISTICS.removeprefix("\nWITH ")
-        )
+        sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _GROUP_FIGURES.format(grp="grp")
         raw = store.read_df(sql, {"initiative": initiative_id})
         return _with_waves(store, initiative_id, _finish(raw, bands, min_n))
 
@@ -415,7 +431,7 @@ def stored_paired_statistics(
     of one wave only when `wave_id` is given."""
 
     def compute() -> tuple[pd.DataFrame, ...]:
-        raw = _over_paired_groups(store, initiative_id, wave_id, _TWO_BREAKDOWN_STATISTICS)
+        raw = _over_paired_groups(store, initiative_id, wave_id, _TWO_STORED_BREAKDOWNS)
         return tuple(
             _with_waves(
                 store,
@@ -431,17 +447,10 @@ def stored_paired_statistics(
 def _over_paired_groups(
     store: Store, initiative_id: int, wave_id: int | None, query: str
 ) -> pd.DataFrame:
-    """`query` (one of this module's constants) over the initiative's answers grouped by both
-    PAIRED_BREAKDOWNS (grp, grp2), of every wave or of `wave_id`."""
+    """`query` (one of this module's constants) over the initiative's stored respondent scores
+    grouped by both PAIRED_BREAKDOWNS (grp, grp2), of every wave or of `wave_id`."""
     first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
-    sql = (
-        "WITH "
-        + STORE_ANSWERS_SQL.format(
-            groups=f"{first} AS grp, {second} AS grp2",
-            wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
-        )
-        + query.removeprefix("\nWITH ")
-    )
+    sql = stored_scores_sql(f"{first} AS grp, {second} AS grp2", wave_id is not None) + query
     params = {"initiative": initiative_id}
     if wave_id is not None:
         params["wave"] = wave_id

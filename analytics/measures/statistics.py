@@ -18,6 +18,7 @@ from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
 from analytics.measures.scoring import (
     RESPONDENT_SCORES_SQL,
     STORE_ANSWERS_SQL,
+    stored_scores_sql,
     suppressed_breakdown,
 )
 from analytics.measures.suppression import (
@@ -437,12 +438,10 @@ def comparisons(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.
 # Respondents matched across two waves by their respondent key (a key given to more than one
 # respondent of a wave is ambiguous and left out), per scale: how many, and the correlation of
 # their two scores.
-_MATCHED_PAIRS = (
-    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
-    + """,
+_MATCHED_PAIRS = """,
 keyed AS (
-    SELECT wave_id, grp AS respondent_key, scale, score FROM respondent_scores
-    WHERE grp IS NOT NULL
+    SELECT wave_id, grp AS respondent_key, scale, score FROM per_respondent
+    WHERE scored AND grp IS NOT NULL
     QUALIFY count(*) OVER (PARTITION BY wave_id, grp, scale_type, scale) = 1
 )
 SELECT a.wave_id AS wave_from_id, b.wave_id AS wave_to_id, a.scale,
@@ -451,7 +450,6 @@ FROM keyed a JOIN keyed b
   ON a.respondent_key = b.respondent_key AND a.scale = b.scale AND a.wave_id <> b.wave_id
 GROUP BY ALL
 """
-)
 
 
 @guarded(Permission.VIEW)
@@ -462,10 +460,10 @@ def matched_pairs(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     wave_changes uses matched respondents only from the threshold up, for every reader)."""
 
     def compute() -> pd.DataFrame:
-        answers = STORE_ANSWERS_SQL.format(groups="p.respondent_key AS grp", wave_filter="")
-        raw = store.read_df("WITH " + answers + _MATCHED_PAIRS.removeprefix("\nWITH "), {
-            "initiative": initiative_id
-        })  # fmt: skip
+        raw = store.read_df(
+            stored_scores_sql("p.respondent_key AS grp") + _MATCHED_PAIRS,
+            {"initiative": initiative_id},
+        )
         waves = store.waves(initiative_id)
         label = dict(zip(waves["id"], waves["label"], strict=True))
         order = {wave_id: k for k, wave_id in enumerate(waves["id"])}
