@@ -13,8 +13,9 @@ import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded, require
 from analytics.errors import ImportProblem, ImportRefused
+from analytics.ingest.options import POLICIES
 from analytics.ingest.partners import PARTNER_KEYS_SQL
-from analytics.ingest.validate import MAX_PROBLEMS_KEPT, POLICIES, PreparedImport, Progress
+from analytics.ingest.validate import MAX_PROBLEMS_KEPT, PreparedImport, Progress
 from analytics.instrument import Item
 from analytics.store.connection import Store, scalar
 from analytics.store.scale_scores import recompute_scale_scores

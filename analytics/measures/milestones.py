@@ -10,7 +10,6 @@ import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded
 from analytics.errors import ImportProblem, ImportRefused
-from analytics.ingest.reading import read_grid
 from analytics.instrument import CONDITIONS, PRINCIPLES
 from analytics.measures.suppression import conceal
 from analytics.store.connection import Store
@@ -249,6 +248,9 @@ def import_milestones_csv(
     store: Store, initiative_id: int, data: bytes, file_name: str, *, user: User
 ) -> int:
     """Add the milestones of a CSV (columns as in export_frame) in one transaction, or none."""
+    # Imported here: the file readers (pyarrow's CSV) only for an upload.
+    from analytics.ingest.reading import read_grid
+
     grid = read_grid(data, file_name)
     frame = grid.frame
     header = [str(c).strip().lower() for c in frame.iloc[0]]
