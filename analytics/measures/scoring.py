@@ -9,6 +9,7 @@ the CLI). The SQL is composed only from this module's constants; every value is 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -241,28 +242,47 @@ def _indices(stats: pd.DataFrame) -> pd.DataFrame:
     """Collective Impact index = mean of the five condition means; Partnering index = mean of
     the five principle means; each only where all five have a mean. Its n is the smallest n of
     the five, so that suppressing a small scale also suppresses the index built on it."""
-    rows = []
-    for (wave_id, group), frame in stats.groupby(["wave_id", "group"], sort=False):
-        for scale_type, index_key in INDEX_OF.items():
-            keys = list(SCALE_TYPES[scale_type])
-            means = frame[frame["scale_type"] == scale_type].set_index("scale")["mean"]
-            if set(keys) <= set(means.dropna().index):
-                part = frame[(frame["scale_type"] == scale_type) & frame["scale"].isin(keys)]
-                rows.append(
-                    {
-                        "wave_id": wave_id,
-                        "group": group,
-                        "scale_type": "index",
-                        "scale": index_key,
-                        "n": int(part["n"].min()),
-                        "mean": float(means[keys].mean()),
-                        "sd": np.nan,
-                        "pct_favourable": np.nan,
-                        "ci_low": np.nan,
-                        "ci_high": np.nan,
-                    }
-                )
-    return pd.DataFrame(rows, columns=list(stats.columns))
+    frames = []
+    for scale_type, index_key in INDEX_OF.items():
+        keys = list(SCALE_TYPES[scale_type])
+        part = stats[(stats["scale_type"] == scale_type) & stats["scale"].isin(keys)]
+        if part.empty:
+            continue
+        means = part.pivot_table(
+            index=["wave_id", "group"], columns="scale", values="mean", aggfunc="first",
+            dropna=False, sort=False,
+        ).reindex(columns=keys)  # fmt: skip
+        sizes = part.pivot_table(
+            index=["wave_id", "group"], columns="scale", values="n", aggfunc="first",
+            dropna=False, sort=False,
+        ).reindex(columns=keys, index=means.index)  # fmt: skip
+        values = means.to_numpy(dtype=float)
+        complete = ~np.isnan(values).any(axis=1)
+        if not complete.any():
+            continue
+        # The five means summed in the scales' order, as a Series.mean() of the five would.
+        index_means = values[complete].sum(axis=1) / len(keys)
+        smallest = np.nanmin(sizes.to_numpy(dtype=float)[complete], axis=1)
+        keys_frame = means.index[complete].to_frame(index=False)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "wave_id": keys_frame["wave_id"].to_numpy(),
+                    "group": keys_frame["group"].to_numpy(),
+                    "scale_type": "index",
+                    "scale": index_key,
+                    "n": smallest.astype(int),
+                    "mean": index_means,
+                    "sd": np.nan,
+                    "pct_favourable": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(stats.columns))
+    return pd.concat(frames, ignore_index=True)[list(stats.columns)]
 
 
 def group_statistics(
@@ -316,7 +336,7 @@ WITH per_respondent AS (
            s.favourable, s.score IS NOT NULL AS scored
     FROM respondent_scale_scores s
     JOIN waves w ON w.id = s.wave_id{respondents}
-    WHERE w.initiative_id = $initiative{wave_filter}
+    WHERE {initiative_filter}{wave_filter}
 )
 """
 # Per wave, scale and pair of groups (grp, grp2), respondents with a score.
@@ -325,15 +345,66 @@ _STORED_CROSSED_COUNTS = (
 )
 
 
-def stored_scores_sql(groups: str, wave: bool = False) -> str:
+def stored_scores_sql(groups: str, wave: bool = False, every_initiative: bool = False) -> str:
     """STORED_SCORES_SQL with `groups` (fixed expressions of groups.BREAKDOWNS over the
-    respondent `p`, or constants), of one wave ($wave) when `wave` is set."""
+    respondent `p`, or constants), of one initiative ($initiative) or of every initiative
+    (with its id as `initiative_id`), of one wave ($wave) when `wave` is set."""
     needs_respondents = "p." in groups
+    if every_initiative:
+        groups = f"w.initiative_id, {groups}"
     return STORED_SCORES_SQL.format(
         groups=groups,
         respondents=" JOIN respondents p ON p.id = s.respondent_id" if needs_respondents else "",
+        initiative_filter="true" if every_initiative else "w.initiative_id = $initiative",
         wave_filter=" AND s.wave_id = $wave" if wave else "",
     )
+
+
+def statistics_of_initiatives(
+    store: Store, user: User, initiative_ids: Sequence[int]
+) -> pd.DataFrame:
+    """initiative_statistics of the whole waves (group 'all') of many initiatives, from one
+    query over every initiative's stored respondent scores (the portfolio), with
+    `initiative_id` and the waves' labels, dates and order; concealed for `user`, who must be
+    allowed to view each of them. Cached per data version."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+    bands, min_n = Bands.from_settings(), suppression_threshold()
+
+    def compute() -> pd.DataFrame:
+        sql = stored_scores_sql("'all' AS grp", every_initiative=True) + _GROUP_FIGURES.format(
+            grp="grp"
+        )
+        stats = _finish(store.read_df(sql), bands, min_n)
+        waves = _waves_of_every_initiative(store)
+        result = stats.merge(waves, on="wave_id", how="left")
+        return result.sort_values(
+            ["initiative_id", "wave_order", "group"], kind="stable"
+        ).reset_index(drop=True)
+
+    every = store.cached("statistics of every initiative", (bands, min_n), compute)
+    wanted = every[every["initiative_id"].isin([int(i) for i in initiative_ids])]
+    return conceal(wanted.reset_index(drop=True), user)
+
+
+def every_wave(store: Store, user: User, initiative_ids: Sequence[int]) -> pd.DataFrame:
+    """The waves of many initiatives (the portfolio): wave_id, initiative_id, wave (label),
+    opened_on, closed_on and wave_order (0 first, in Store.waves' order), by initiative and
+    order. `user` must be allowed to view each initiative."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+    waves = _waves_of_every_initiative(store)
+    wanted = waves[waves["initiative_id"].isin([int(i) for i in initiative_ids])]
+    return wanted.reset_index(drop=True)
+
+
+def _waves_of_every_initiative(store: Store) -> pd.DataFrame:
+    waves = store.read_df(
+        "SELECT id AS wave_id, initiative_id, label AS wave, opened_on, closed_on FROM waves"
+        " ORDER BY initiative_id, opened_on NULLS LAST, label"
+    )
+    waves["wave_order"] = waves.groupby("initiative_id").cumcount()
+    return waves
 
 
 @guarded(Permission.VIEW)
