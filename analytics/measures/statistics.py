@@ -19,7 +19,6 @@ from analytics.measures.scoring import (
     RESPONDENT_SCORES_SQL,
     STORE_ANSWERS_SQL,
     every_wave,
-    stored_scores_sql,
     suppressed_breakdown,
 )
 from analytics.measures.suppression import (
@@ -461,10 +460,25 @@ FROM keyed a JOIN keyed b
   ON a.respondent_key = b.respondent_key AND a.scale = b.scale AND a.wave_id <> b.wave_id{same}
 GROUP BY ALL
 """
-_ONE_INITIATIVE_PAIRS = _MATCHED_PAIRS.format(initiative="", pair_initiative="", same="")
+# Only the scores of respondents whose key is in two waves or more are read: the others cannot
+# be matched (most respondents, and all where no one gives a key).
+_RETURNING_PEOPLE_OF_ONE = """
+WITH returning_people AS (
+    SELECT p.id, p.respondent_key FROM respondents p JOIN waves w ON w.id = p.wave_id
+    WHERE w.initiative_id = $initiative AND p.respondent_key IS NOT NULL
+    QUALIFY min(p.wave_id) OVER (PARTITION BY p.respondent_key)
+        <> max(p.wave_id) OVER (PARTITION BY p.respondent_key)
+),
+per_respondent AS (
+    SELECT s.wave_id, r.respondent_key AS grp, s.scale_type, s.scale, s.score,
+           s.score IS NOT NULL AS scored
+    FROM respondent_scale_scores s JOIN returning_people r ON r.id = s.respondent_id
+)"""
+_ONE_INITIATIVE_PAIRS = _RETURNING_PEOPLE_OF_ONE + _MATCHED_PAIRS.format(  # noqa: S608
+    initiative="", pair_initiative="", same=""
+)
 # The same between every initiative's previous and latest wave, a key matched only within its
-# initiative. Only the scores of respondents whose key is in both waves are read: the others
-# cannot be matched (most respondents, and all where no one gives a key).
+# initiative, of the respondents whose key is in both waves.
 _RETURNING_PEOPLE = """
 WITH latest AS (
     SELECT id, initiative_id FROM (
@@ -536,10 +550,7 @@ def matched_pairs(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     wave_changes uses matched respondents only from the threshold up, for every reader)."""
 
     def compute() -> pd.DataFrame:
-        raw = store.read_df(
-            stored_scores_sql("p.respondent_key AS grp") + _ONE_INITIATIVE_PAIRS,
-            {"initiative": initiative_id},
-        )
+        raw = store.read_df(_ONE_INITIATIVE_PAIRS, {"initiative": initiative_id})
         return _pairs_frame(raw, store.waves(initiative_id)).reset_index(drop=True)
 
     pairs = store.cached("matched pairs", (initiative_id,), compute)
