@@ -181,8 +181,9 @@ def baseline_wide_scoring(db: Path, instrument: Path) -> dict:
 
 def many_initiatives(survey: Path, instrument: Path, db: Path, count: int) -> dict:
     """A database of `count` initiatives holding the same survey file (read and checked once),
-    each committed through the core's own path (commit_import: one transaction each, stored
-    scores included), for the portfolio's measurement."""
+    each committed through the core's own path (commit_import: one transaction each, creating
+    the initiative with the file's instrument, stored scores included), for the portfolio's
+    measurement."""
     os.environ["COMMON_MEASURE_MAX_UPLOAD_MB"] = "2000"
     from analytics.access.permissions import command_line_user
     from analytics.ingest.commit import Target, commit_import
@@ -202,8 +203,9 @@ def many_initiatives(survey: Path, instrument: Path, db: Path, count: int) -> di
                         choices=choices)  # fmt: skip
     started = time.perf_counter()
     for k in range(count):
-        instrument_items = items if k == 0 else None
-        target = Target(f"Initiative {k + 1:04d}", create=True, instrument=instrument_items)
+        # Each initiative gets the file's instrument (an initiative created without one would
+        # use the default instrument, whose items the file does not have).
+        target = Target(f"Initiative {k + 1:04d}", create=True, instrument=items)
         commit_import(store, target, prepared, user=user)
     seconds = time.perf_counter() - started
     forget_store(db)
