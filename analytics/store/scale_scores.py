@@ -11,7 +11,7 @@ section 3's, and tests check these scores against scoring.RESPONDENT_SCORES_SQL 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,34 +66,50 @@ def instrument_scales(cursor: Any, initiative_id: int) -> list[Scale]:
 
 
 def scale_scores(
-    scale: Scale, item_ids: Sequence[str], values: np.ndarray, missing: np.ndarray
-) -> dict[str, np.ndarray] | None:
+    scales: Sequence[Scale], item_ids: Sequence[str], values: np.ndarray, missing: np.ndarray
+) -> Iterator[tuple[Scale, dict[str, np.ndarray]]]:
     """Respondent scale scores by DESIGN.md section 3, for the rows of an answer matrix.
 
-    `values` (1..5) and `missing` (bool) have one column per item of `item_ids`. Returns
-    `rows` (the matrix rows with at least one of the scale's items answered) and, for those,
-    `score` (the mean of the valid answers after reverse coding; NaN when fewer than half of
-    the scale's items, rounded up, are answered), `answered` and `favourable` (answers of 4
-    or 5 after reverse coding); None when the matrix has none of the scale's items."""
+    `values` (1..5) and `missing` (bool) have one column per item of `item_ids`. For each of
+    `scales` that has items in the matrix, yields the scale and `rows` (the matrix rows with at
+    least one of the scale's items answered) with, for those, `score` (the mean of the valid
+    answers after reverse coding; NaN when fewer than half of the scale's items, rounded up,
+    are answered), `answered` and `favourable` (answers of 4 or 5 after reverse coding)."""
     position = {str(item): k for k, item in enumerate(item_ids)}
-    found = [(position[i], r) for i, r in zip(scale.item_ids, scale.reverse, strict=True)
-             if i in position]  # fmt: skip
-    if not found:
-        return None
-    columns = [k for k, _ in found]
-    reverse = np.array([r for _, r in found], dtype=bool)
-    raw = values[:, columns].astype(np.int16)
-    valid = ~missing[:, columns]
-    coded = np.where(reverse, REVERSE_FROM - raw, raw)
-    answered = valid.sum(axis=1, dtype=np.int16)
-    rows = np.flatnonzero(answered > 0)
-    answered = answered[rows]
-    valid, coded = valid[rows], coded[rows]
-    total = np.where(valid, coded, 0).sum(axis=1, dtype=np.int64)
-    favourable = (valid & (coded >= FAVOURABLE_FROM)).sum(axis=1, dtype=np.int16)
-    score = total / answered  # exact integer sums, one rounding: as the SQL's list_avg
-    score[answered < scale.needed] = np.nan
-    return {"rows": rows, "score": score, "answered": answered, "favourable": favourable}
+    # Item by item (one contiguous row each): each item's value after reverse coding, 0 where
+    # missing, is computed once, even for an item that feeds two scales.
+    by_item = np.ascontiguousarray(np.asarray(values, dtype=np.int8).T)
+    answered_by_item = ~np.ascontiguousarray(np.asarray(missing, dtype=bool).T)
+    coded: dict[int, np.ndarray] = {}
+    for scale in scales:
+        found = [(position[i], r) for i, r in zip(scale.item_ids, scale.reverse, strict=True)
+                 if i in position]  # fmt: skip
+        if not found:
+            continue
+        total = np.zeros(by_item.shape[1], dtype=np.int16)
+        answered = np.zeros(by_item.shape[1], dtype=np.int16)
+        favourable = np.zeros(by_item.shape[1], dtype=np.int16)
+        for k, reverse in found:
+            if k not in coded:
+                raw = by_item[k]
+                value = REVERSE_FROM - raw if reverse else raw
+                coded[k] = np.where(answered_by_item[k], value, 0).astype(np.int8)
+            total += coded[k]
+            answered += answered_by_item[k]
+            favourable += coded[k] >= FAVOURABLE_FROM
+        rows = np.flatnonzero(answered > 0)
+        answered = answered[rows]
+        score = total[rows] / answered  # exact integer sums, one rounding: as the SQL's list_avg
+        score[answered < scale.needed] = np.nan
+        yield (
+            scale,
+            {
+                "rows": rows,
+                "score": score,
+                "answered": answered,
+                "favourable": favourable[rows],
+            },
+        )
 
 
 def insert_scale_scores(
@@ -111,11 +127,10 @@ def insert_scale_scores(
     respondent_ids = np.asarray(respondent_ids, dtype=np.int64)
     wave_ids = np.asarray(wave_ids, dtype=np.int32)
     inserted = 0
-    for scale in scales:
-        found = scale_scores(scale, item_ids, values, missing)
-        if found is None or not len(found["rows"]):
-            continue
+    for scale, found in scale_scores(scales, item_ids, values, missing):
         rows = found["rows"]
+        if not len(rows):
+            continue
         score = found["score"]
         table = pa.table(
             {
