@@ -147,12 +147,23 @@ _GROUP_STATISTICS = (
     RESPONDENT_SCORES_SQL + _PER_RESPONDENT.format(groups="grp") + _GROUP_FIGURES.format(grp="grp")
 )
 
+# _GROUP_FIGURES over the stored respondent scores (STORED_SCORES_SQL): a stored score is NULL
+# where the respondent has none, so plain aggregates count and average the respondents with a
+# score (at 1M respondents the FILTER clauses cost the query a third more).
+_STORED_GROUP_FIGURES = """
+SELECT wave_id, {grp} AS "group", scale_type, scale,
+       count(score) AS n,
+       avg(score) AS mean,
+       stddev_samp(score) AS sd,
+       100.0 * sum(favourable) / sum(answered) AS pct_favourable
+FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
+"""
 # The figures of two breakdowns (grp, grp2) from one pass over the stored respondent scores.
 _TWO_STORED_BREAKDOWNS = (
     "SELECT 1 AS breakdown, * FROM ("  # noqa: S608 (composed of constants)
-    + _GROUP_FIGURES.format(grp="grp")
+    + _STORED_GROUP_FIGURES.format(grp="grp")
     + ") UNION ALL SELECT 2, * FROM ("
-    + _GROUP_FIGURES.format(grp="grp2")
+    + _STORED_GROUP_FIGURES.format(grp="grp2")
     + ")"
 )
 
@@ -372,9 +383,9 @@ def statistics_of_initiatives(
     bands, min_n = Bands.from_settings(), suppression_threshold()
 
     def compute() -> pd.DataFrame:
-        sql = stored_scores_sql("'all' AS grp", every_initiative=True) + _GROUP_FIGURES.format(
-            grp="grp"
-        )
+        sql = stored_scores_sql(
+            "'all' AS grp", every_initiative=True
+        ) + _STORED_GROUP_FIGURES.format(grp="grp")
         stats = _finish(store.read_df(sql), bands, min_n)
         waves = _waves_of_every_initiative(store)
         result = stats.merge(waves, on="wave_id", how="left")
@@ -488,7 +499,9 @@ def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.Da
             paired = stored_paired_statistics(store, initiative_id, bands, min_n)
             return paired[PAIRED_BREAKDOWNS.index(by)]
         # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
-        sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _GROUP_FIGURES.format(grp="grp")
+        sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _STORED_GROUP_FIGURES.format(
+            grp="grp"
+        )
         raw = store.read_df(sql, {"initiative": initiative_id})
         return _with_waves(store, initiative_id, _finish(raw, bands, min_n))
 
