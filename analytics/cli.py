@@ -18,39 +18,16 @@ from typing import TextIO
 import pandas as pd
 
 from analytics import settings
-from analytics.access.accounts import (
-    AccountError,
-    NewAccount,
-    add_user,
-    disable_user,
-    list_users,
-    set_password,
-)
 from analytics.access.permissions import ROLE_PERMISSIONS, AccessDenied, command_line_user
 from analytics.errors import ImportRefused
-from analytics.ingest.aliases import groups_summary, proposed_groups, saved_renames
-from analytics.ingest.commit import Target, commit_import
-from analytics.ingest.mapping import mapping_for, propose_mapping
-from analytics.ingest.reading import UnreadableFile
-from analytics.ingest.validate import (
-    DATE_ORDERS,
-    POLICIES,
-    read_survey,
-    suggested_wave,
-    validate,
-)
-from analytics.ingest.values import (
-    DEFAULT_CHOICES,
-    VALUE_FIELDS,
-    ValuesError,
-    initiative_choices,
-    placement_summary,
-    read_values_csv,
-)
+from analytics.ingest.options import DATE_ORDERS, POLICIES, VALUE_FIELDS
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.measures.scoring import STAT_FIGURES
 from analytics.store.connection import Store, forget_store, open_store
-from analytics.views.exports import neutralise_formulas
+
+# Each command imports what it alone needs where it runs (the readers and checks of an import,
+# the accounts' password hashing, networkx, the report's renderer): a command loads only its
+# own modules, which is most of the start-up of a short one such as `scores`.
 
 # The contract's column order; the statistics' own columns after the group.
 SCORE_COLUMNS = ["initiative", "wave", "scale_type", "scale", "group", *STAT_FIGURES]
@@ -291,6 +268,8 @@ def _file_for(store: Store, args: argparse.Namespace) -> bytes:
 def _alias_lines(store: Store, initiative_id: int | None, names: pd.Series) -> list[str]:
     """The organisation names saved aliases rename, and the groups of spellings that may be
     one partner: listed, never merged here (a broker confirms them on the upload page)."""
+    from analytics.ingest.aliases import groups_summary, proposed_groups, saved_renames
+
     renamed = saved_renames(store, cli_user(), initiative_id, names)
     lines = (
         [
@@ -305,6 +284,18 @@ def _alias_lines(store: Store, initiative_id: int | None, names: pd.Series) -> l
 
 
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from analytics.ingest.commit import Target, commit_import
+    from analytics.ingest.mapping import mapping_for, propose_mapping
+    from analytics.ingest.reading import UnreadableFile
+    from analytics.ingest.validate import read_survey, suggested_wave, validate
+    from analytics.ingest.values import (
+        DEFAULT_CHOICES,
+        ValuesError,
+        initiative_choices,
+        placement_summary,
+        read_values_csv,
+    )
+
     store = _store(args.db, must_exist=False)
     try:
         items = _instrument(store, args)
@@ -402,7 +393,9 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def run_import_network(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from analytics.ingest.commit import Target
     from analytics.ingest.network import commit_network, prepare_network, read_network
+    from analytics.ingest.reading import UnreadableFile
 
     store = _store(args.db, must_exist=False)
     try:
@@ -486,7 +479,6 @@ def run_network(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_scores(args: argparse.Namespace, out: TextIO) -> int:
-    # Imported here: the statistics bring scipy, which an import does not need.
     from analytics.views.exports import changes_export, scores_export
 
     with _initiative_store(args) as (store, initiative_id):
@@ -523,6 +515,15 @@ def _new_password(stdin: TextIO, err: TextIO) -> str:
 def run_users(
     args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None
 ) -> int:
+    from analytics.access.accounts import (
+        AccountError,
+        NewAccount,
+        add_user,
+        disable_user,
+        list_users,
+        set_password,
+    )
+
     stdin = stdin or sys.stdin
     store = _store(args.db, must_exist=args.users_command != "add")
     user = cli_user()
@@ -602,6 +603,8 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
 def _write_table(table: pd.DataFrame, fmt: str, out: TextIO) -> None:
     """A table on standard output: CSV safe to open in a spreadsheet, or JSON records (dates
     as ISO text)."""
+    from analytics.views.exports import neutralise_formulas
+
     if fmt == "csv":
         neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
     else:

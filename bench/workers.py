@@ -2,8 +2,11 @@
 bench/run.py and prints one JSON object as its last line of standard output.
 
     python -m bench.workers baseline-import SURVEY_CSV NEW_DB
+    python -m bench.workers baseline-wide-scoring WIDE_DB INSTRUMENT_CSV
     python -m bench.workers scoring DB INITIATIVE
     python -m bench.workers baseline-scoring DB INITIATIVE
+    python -m bench.workers many-initiatives SURVEY_CSV INSTRUMENT_CSV NEW_DB COUNT
+    python -m bench.workers portfolio DB
     python -m bench.workers warm DB INITIATIVE [--page]
     python -m bench.workers apptest DB
 
@@ -89,6 +92,46 @@ HAVING count(*) = 5
 """
 
 
+def wide_scoring_sql(instrument: Path) -> str:
+    """The natural baseline of scoring (issue 18): the survey file loaded as one wide table `t`
+    (bare DuckDB's `CREATE TABLE t AS SELECT * FROM read_csv`, blank answers NULL), and one
+    query written straight from the instrument, as an analyst would: reverse-coded items as
+    6 - value, each respondent's scale mean when at least half of the scale's items (rounded
+    up) are answered, then per wave and scale n and mean, and the two indices (the mean of the
+    five condition means, of the five principle means; n the smallest of the five). Column
+    names come from the instrument file and are quoted."""
+    import csv
+
+    with instrument.open(encoding="utf-8") as f:
+        items = list(csv.DictReader(f))
+    scales: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    for item in items:
+        for family in ("condition", "principle"):
+            if item[family]:
+                scales.setdefault((family, item[family]), []).append(
+                    (item["item_id"], item["reverse"].strip().lower() in ("true", "1", "yes"))
+                )
+    scores, means = [], []
+    for k, ((family, scale), members) in enumerate(scales.items()):
+        coded = [(f'(6 - "{i}")' if reverse else f'"{i}"') for i, reverse in members]
+        answered = " + ".join(f'("{i}" IS NOT NULL)::INTEGER' for i, _ in members)
+        need = -(-len(members) // 2)
+        total = " + ".join(f"coalesce({c}, 0)" for c in coded)
+        scores.append(f"CASE WHEN {answered} >= {need} THEN ({total}) / ({answered}) END AS s{k}")
+        means.append(
+            f"SELECT wave, '{scale}' AS scale, '{family}' AS family, count(s{k}) AS n,"  # noqa: S608
+            f" avg(s{k}) AS mean FROM scored GROUP BY wave"
+        )
+    return (
+        f"WITH scored AS (SELECT wave, {', '.join(scores)} FROM t),"  # noqa: S608 (bench)
+        f" means AS ({' UNION ALL '.join(means)})"
+        " SELECT wave, scale, n, mean FROM means"
+        " UNION ALL SELECT wave, CASE family WHEN 'condition' THEN 'collective_impact'"
+        " ELSE 'partnering' END, min(n), avg(mean) FROM means GROUP BY wave, family"
+        " HAVING count(mean) = 5"
+    )
+
+
 # What app.py and the overview page import: timed as the AppTest's start-up, not its run.
 APP_MODULES = (
     "plotly.graph_objects",
@@ -122,6 +165,77 @@ def baseline_import(survey: Path, db: Path) -> dict:
     rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
     con.close()
     return {"rows": int(rows), "seconds": time.perf_counter() - started}
+
+
+def baseline_wide_scoring(db: Path, instrument: Path) -> dict:
+    """The wide-table baseline in a process of its own: connect, one query, the means."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    started = time.perf_counter()
+    rows = con.execute(wide_scoring_sql(instrument)).fetchall()
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"seconds": seconds, "rows": len(rows), "means": _means(rows)}
+
+
+def many_initiatives(survey: Path, instrument: Path, db: Path, count: int) -> dict:
+    """A database of `count` initiatives holding the same survey file (read and checked once),
+    each committed through the core's own path (commit_import: one transaction each, creating
+    the initiative with the file's instrument, stored scores included), for the portfolio's
+    measurement."""
+    os.environ["COMMON_MEASURE_MAX_UPLOAD_MB"] = "2000"
+    from analytics.access.permissions import command_line_user
+    from analytics.ingest.commit import Target, commit_import
+    from analytics.ingest.mapping import propose_mapping
+    from analytics.ingest.validate import read_survey, validate
+    from analytics.ingest.values import DEFAULT_CHOICES
+    from analytics.instrument import load_instrument_csv
+    from analytics.store.connection import forget_store, open_store
+
+    user = command_line_user("bench")
+    store = open_store(db)
+    items = load_instrument_csv(instrument)
+    data = survey.read_bytes()
+    table = read_survey(data, survey.name)
+    choices = {name: list(values) for name, values in DEFAULT_CHOICES.items()}
+    prepared = validate(table, propose_mapping(table, items, choices), items, data=data,
+                        choices=choices)  # fmt: skip
+    started = time.perf_counter()
+    for k in range(count):
+        # Each initiative gets the file's instrument (an initiative created without one would
+        # use the default instrument, whose items the file does not have).
+        target = Target(f"Initiative {k + 1:04d}", create=True, instrument=items)
+        commit_import(store, target, prepared, user=user)
+    seconds = time.perf_counter() - started
+    forget_store(db)
+    return {"seconds": seconds, "initiatives": count}
+
+
+def portfolio(db: Path) -> dict:
+    """An admin's portfolio of every initiative: the first call in a new process (its imports
+    and the opening of the store timed apart, as start-up), then a second, warm call."""
+    from analytics.access.permissions import command_line_user
+    from analytics.store.connection import forget_store, open_store
+    from analytics.views.portfolio import portfolio as portfolio_table
+    from analytics.views.portfolio import portfolio_for_reading
+
+    admin = command_line_user("bench")
+    store = open_store(db)
+    startup = time.perf_counter() - STARTED
+    started = time.perf_counter()
+    table = portfolio_for_reading(portfolio_table(store, admin))
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    portfolio_for_reading(portfolio_table(store, admin))
+    warm_seconds = time.perf_counter() - started
+    forget_store(db)
+    return {
+        "seconds": seconds,
+        "startup_seconds": startup,
+        "warm_seconds": warm_seconds,
+        "rows": len(table),
+    }
 
 
 def scoring(db: Path, initiative: str) -> dict:
@@ -242,6 +356,15 @@ def main(argv: list[str] | None = None) -> None:
     one = commands.add_parser("baseline-import")
     one.add_argument("survey", type=Path)
     one.add_argument("db", type=Path)
+    wide = commands.add_parser("baseline-wide-scoring")
+    wide.add_argument("db", type=Path)
+    wide.add_argument("instrument", type=Path)
+    many = commands.add_parser("many-initiatives")
+    many.add_argument("survey", type=Path)
+    many.add_argument("instrument", type=Path)
+    many.add_argument("db", type=Path)
+    many.add_argument("count", type=int)
+    commands.add_parser("portfolio").add_argument("db", type=Path)
     for name in ("scoring", "baseline-scoring", "warm"):
         sub = commands.add_parser(name)
         sub.add_argument("db", type=Path)
@@ -253,6 +376,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "baseline-import":
         result = baseline_import(args.survey, args.db)
+    elif args.command == "baseline-wide-scoring":
+        result = baseline_wide_scoring(args.db, args.instrument)
+    elif args.command == "many-initiatives":
+        result = many_initiatives(args.survey, args.instrument, args.db, args.count)
+    elif args.command == "portfolio":
+        result = portfolio(args.db)
     elif args.command == "scoring":
         result = scoring(args.db, args.initiative)
     elif args.command == "baseline-scoring":

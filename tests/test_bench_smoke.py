@@ -1,6 +1,7 @@
 """A smoke run of the benchmark runner (bench/run.py) at 10k respondents, one run, without the
-streamlit parts: it completes, the project's per-wave means match the bare DuckDB baseline's,
-and its JSON holds every measurement. The full benchmark is not part of the test run; see
+streamlit parts, with a portfolio of two small initiatives: it completes, the project's per-wave
+means match the bare DuckDB baselines' (the stored lists and the wide table), and its JSON
+holds every measurement. The full benchmark is not part of the test run; see
 bench/README.md."""
 
 import json
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 def test_a_quick_run_at_10k_completes_with_the_baseline_means(tmp_path):
     out = tmp_path / "results.json"
-    command = [sys.executable, "bench/run.py", "--sizes", "10000", "--runs", "1", "--quick"]
+    command = [sys.executable, "bench/run.py", "--sizes", "10000", "--runs", "1", "--quick",
+               "--initiatives", "2", "--initiative-respondents", "200"]  # fmt: skip
     done = subprocess.run(
         [*command, "--work", str(tmp_path), "--out", str(out)],
         cwd=ROOT,
@@ -35,7 +37,7 @@ def test_a_quick_run_at_10k_completes_with_the_baseline_means(tmp_path):
     entry = results["sizes"]["10000"]
     assert set(MEASUREMENTS) <= set(entry)
     assert entry["scoring"]["means_match"], entry["scoring"]["mismatches"]
-    for name in ("import", "scoring"):
+    for name in ("import", "scoring", "cli_scores"):
         measured = entry[name]
         for side in ("project", "baseline"):
             assert measured[side]["runs"] == 1
@@ -43,14 +45,26 @@ def test_a_quick_run_at_10k_completes_with_the_baseline_means(tmp_path):
             assert measured[side]["peak_rss_mb"] > 0
         assert measured["ratio"] > 0 and isinstance(measured["met"], bool)
     assert entry["scoring"]["project"]["startup_median_s"] > 0
+    assert entry["cli_scores_small"]["project"]["median_s"] > 0
+    assert entry["cli_scores"]["baseline"]["query_median_s"] > 0
     for name in ("warm_refresh", "page_refresh"):
         assert entry[name]["project"]["median_s"] > 0
         assert isinstance(entry[name]["met"], bool)
     for name in ("cold_start", "apptest_overview"):
         assert entry[name] == {"skipped": "--quick"}
+    many = results["portfolio"]
+    assert many["initiatives"] == 2 and many["respondents_each"] == 200
+    for name in ("portfolio_first", "portfolio_warm"):
+        assert many[name]["project"]["median_s"] > 0
+        assert isinstance(many[name]["met"], bool) and not many[name]["target"]["applies"]
+    assert many["portfolio_first"]["project"]["startup_median_s"] > 0
     # The table on standard output has a row per measurement taken.
     rows = {line.split()[1] for line in done.stdout.splitlines() if line.startswith("10,000 ")}
-    assert rows == {"import", "scoring", "warm_refresh", "page_refresh"}
+    assert rows == {
+        "import", "scoring", "cli_scores", "cli_scores_small", "warm_refresh", "page_refresh"
+    }  # fmt: skip
+    rows = {line.split()[1] for line in done.stdout.splitlines() if line.startswith("400 ")}
+    assert rows == {"portfolio_first", "portfolio_warm"}
 
 
 def test_a_difference_in_the_means_is_reported():

@@ -8,7 +8,7 @@ import pytest
 
 from analytics.access.permissions import User
 from analytics.measures.milestones import delivery, milestones
-from analytics.measures.statistics import participation, wave_changes
+from analytics.measures.statistics import matched_pairs, participation, wave_changes
 from analytics.views.overview import overview
 from analytics.views.portfolio import COLUMNS, portfolio
 from tests.report_fixtures import small_initiative
@@ -48,6 +48,28 @@ def test_riverside_principles_show_their_real_changes(demo_store):
     assert (principles["p_value"] < 0.05).sum() == 3
     assert (principles["verdict"] == "no clear change").all()
     assert riverside["partnering_real_changes"] == "none"
+
+
+@pytest.mark.parametrize("role", ["admin", "funder"])
+def test_the_batched_real_changes_are_each_initiatives_wave_changes(demo_store, role):
+    """The portfolio reads every initiative at once (issue 18); its real changes are still
+    what wave_changes says of each initiative's previous and latest wave, with its matched
+    respondents, as the reader may see them."""
+    ids = frozenset(int(i) for i in demo_store.initiatives()["id"])
+    user = User(login="r", role=role, initiative_ids=ids if role == "funder" else frozenset())
+    table = portfolio(demo_store, user, as_of=AS_OF)
+    assert len(table) == len(ids)
+    for row in table.itertuples():
+        view = overview(demo_store, user, row.initiative_id)
+        pairs = matched_pairs(demo_store, user, row.initiative_id)
+        changes = wave_changes(view.statistics, view.previous_wave, view.latest_wave, pairs)
+        for family, index in (("condition", "collective_impact"), ("principle", "partnering")):
+            verdicts = changes.loc[changes["scale_type"] == family, "verdict"].tolist()
+            up, down = verdicts.count("improvement"), verdicts.count("decline")
+            words = ", ".join(w for w in (f"{up} up" * bool(up), f"{down} down" * bool(down)) if w)
+            assert getattr(row, f"{index}_real_changes") == (words or "none")
+            mean = view.changes.set_index("scale").loc[index, "mean"]
+            assert getattr(row, index) == pytest.approx(mean, abs=1e-12)
 
 
 def test_a_funder_sees_only_granted_initiatives(demo_store, northgate):

@@ -14,6 +14,7 @@ from analytics.measures.scoring import (
     latest_changes,
     respondent_scores,
 )
+from analytics.store.scale_scores import recompute_scale_scores
 from tests.conftest import frame
 from tests.users import ADMIN
 
@@ -256,6 +257,8 @@ def test_statistics_are_cached_until_the_data_changes(writable_demo_store):
             " WHERE w.initiative_id = ?)",
             [riverside],
         )
+        # Every write of answers rewrites the stored respondent scores in its transaction.
+        recompute_scale_scores(cursor, riverside)
     assert store.data_version() == version + 1
     changed = initiative_statistics(store, ADMIN, riverside)
     # Every answer is now 1: items worded positively score 1, reverse-coded ones 5.

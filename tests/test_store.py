@@ -32,6 +32,7 @@ DOMAIN_TABLES = {
     "respondents",
     "responses",
     "respondent_answers",
+    "respondent_scale_scores",
     "item_lists",
     "survey_mappings",
     "milestones",

@@ -255,12 +255,15 @@ def _fill_story(
     # Every respondent has a row per item, in the instrument's order.
     item_ids = [item.item_id for item in items]
     values = answers["value"].to_numpy(dtype="float64", na_value=np.nan).reshape(-1, len(items))
+    respondent_ids = answers["respondent_id"].to_numpy()[:: len(items)]
     Store.insert_answers(
         cursor,
-        answers["respondent_id"].to_numpy()[:: len(items)],
+        respondent_ids,
         item_ids,
         np.nan_to_num(values).astype(np.uint8),
         np.isnan(values),
+        initiative_id=int(initiative_id),
+        wave_ids=respondents.set_index("id").loc[respondent_ids, "wave_id"].to_numpy(),
     )
 
     owners = partners[partners["sector"].isin(["nonprofit", "government"])]["id"].tolist()

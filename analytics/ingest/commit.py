@@ -15,10 +15,12 @@ import pandas as pd
 from analytics.access.permissions import Permission, User, guarded, require
 from analytics.errors import ImportProblem, ImportRefused
 from analytics.ingest.aliases import Alias, apply_aliases, stored_aliases, write_aliases
+from analytics.ingest.options import POLICIES
 from analytics.ingest.partners import PARTNER_KEYS_SQL
-from analytics.ingest.validate import MAX_PROBLEMS_KEPT, POLICIES, PreparedImport, Progress
+from analytics.ingest.validate import MAX_PROBLEMS_KEPT, PreparedImport, Progress
 from analytics.instrument import Item
 from analytics.store.connection import Store, scalar
+from analytics.store.scale_scores import recompute_scale_scores
 
 # Respondents with their partner, by the one matching rule of analytics.ingest.partners.
 _INSERT_RESPONDENTS_SQL = (
@@ -125,6 +127,9 @@ def resolve_target(cursor, target: Target, user: User) -> int:
             "UPDATE initiative_instruments SET instrument_id = ? WHERE initiative_id = ?",
             [instrument_id, found],
         )
+        # Reverse flags and scales may have changed: the stored scores follow, in this
+        # transaction.
+        recompute_scale_scores(cursor, int(found))
         Store.audit(
             cursor, user.login, "change instrument", int(found), name, len(target.instrument)
         )
@@ -457,7 +462,13 @@ def commit_import(
             progress(0.85, "Writing answers")
         values, missing = prepared.answer_matrix()
         Store.insert_answers(
-            cursor, people["id"].to_numpy(), list(prepared.values.columns), values, missing
+            cursor,
+            people["id"].to_numpy(),
+            list(prepared.values.columns),
+            values,
+            missing,
+            initiative_id=initiative_id,
+            wave_ids=people["wave_id"].to_numpy(),
         )
         if len(prepared.comments):
             ids = people["id"].to_numpy()
@@ -523,11 +534,13 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
         removed = int(
             scalar(cursor, "SELECT count(*) FROM respondents WHERE import_id = ?", [import_id])
         )
-        cursor.execute(
-            "DELETE FROM respondent_answers WHERE respondent_id IN"
-            " (SELECT id FROM respondents WHERE import_id = ?)",
-            [import_id],
-        )
+        for table in ("respondent_answers", "respondent_scale_scores"):
+            # Table names from this fixed pair; the import is a bound parameter.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE respondent_id IN"  # noqa: S608
+                " (SELECT id FROM respondents WHERE import_id = ?)",
+                [import_id],
+            )
         cursor.execute("DELETE FROM comments WHERE import_id = ?", [import_id])
         cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
         for wave_id in waves_created or []:

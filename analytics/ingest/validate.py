@@ -23,6 +23,7 @@ from analytics.ingest.answers import extra_labels, parse_answer
 from analytics.ingest.identifiers import IdentifierRefused, checked_identifier, normalise_column
 from analytics.ingest.layouts import Table, to_table
 from analytics.ingest.mapping import FIELDS, ItemGap, Mapping, survey_key, unmapped_items
+from analytics.ingest.options import DATE_ORDERS
 from analytics.ingest.reading import read_grid
 from analytics.ingest.values import (
     DEFAULT_CHOICES,
@@ -34,7 +35,6 @@ from analytics.ingest.values import (
 )
 from analytics.instrument import Item
 
-POLICIES = ("reject", "missing")
 MAX_PROBLEMS_KEPT = 10_000  # a file with more problems keeps the first ones and the count
 
 Progress = Callable[[float, str], None]
@@ -148,7 +148,6 @@ class _Problems:
             self.kept.append(ImportProblem(row, column, text[:200], reason))
 
 
-DATE_ORDERS = ("dmy", "mdy", "ymd")  # how a date like 04/03/2026 is read when the file cannot tell
 _FULL_DATE = r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
 _ZONE = r"\s+([A-Z]{2,5})?([+-]\d{1,2}(:?\d{2})?)?$"
 

@@ -18,11 +18,11 @@ import pandas as pd
 from analytics.access.permissions import Permission, User, guarded
 from analytics.ingest.answers import answer_key
 from analytics.ingest.identifiers import normalise_column
+from analytics.ingest.options import VALUE_FIELDS
 from analytics.store.connection import Store
 from analytics.store.schema import SECTORS
 
 SYNONYMS_TOML = Path(__file__).with_name("synonyms.toml")
-VALUE_FIELDS = ("sector", "role")  # respondent fields whose answers go on a list
 UNSPECIFIED = "unspecified"  # the broker's word for "no value from this answer"
 HOW = ("exact", "rule", "map", "unspecified")  # how an answer was placed
 

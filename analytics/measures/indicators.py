@@ -12,7 +12,6 @@ import pandas as pd
 
 from analytics.access.permissions import Permission, User, guarded
 from analytics.errors import ImportProblem, ImportRefused
-from analytics.ingest.reading import read_grid
 from analytics.store.connection import Store, scalar
 from analytics.store.schema import POLARITIES
 
@@ -260,6 +259,9 @@ def add_observations(
 
 def observations_from_csv(data: bytes, file_name: str) -> list[tuple[object, object]]:
     """(date, value) rows of a CSV or XLSX with the columns observed_on and value."""
+    # Imported here: the file readers (pyarrow's CSV) only for an upload.
+    from analytics.ingest.reading import read_grid
+
     frame = read_grid(data, file_name).frame
     header = [str(c).strip().lower() for c in frame.iloc[0]]
     if not {"observed_on", "value"} <= set(header):

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics.access.permissions import Permission, User, guarded
+from analytics.access.permissions import Permission, User, guarded, require
 from analytics.errors import ImportProblem, ImportRefused
-from analytics.ingest.reading import read_grid
 from analytics.instrument import CONDITIONS, PRINCIPLES
 from analytics.measures.suppression import conceal
 from analytics.store.connection import Store
@@ -65,6 +64,28 @@ def milestones(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     for column in ("due_date", "done_date"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
     return conceal(frame, user)
+
+
+def milestones_of_initiatives(
+    store: Store, user: User, initiative_ids: list[int]
+) -> dict[int, pd.DataFrame]:
+    """milestones() of many initiatives from one query (the portfolio): {initiative id: its
+    milestones}, only for initiatives that have some. `user` must be allowed to view each."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+    frame = store.read_df(
+        "SELECT m.initiative_id, m.id, m.title, m.condition, m.principle, m.phase,"
+        " p.name AS owner, m.due_date, m.done_date, m.status, m.notes FROM milestones m"
+        " LEFT JOIN partners p ON p.id = m.owner_partner_id ORDER BY m.due_date, m.id"
+    )
+    for column in ("due_date", "done_date"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    wanted = {int(i) for i in initiative_ids}
+    return {
+        int(i): conceal(part.drop(columns="initiative_id").reset_index(drop=True), user)
+        for i, part in frame.groupby("initiative_id", sort=False)
+        if int(i) in wanted
+    }
 
 
 def _date(value: object) -> dt.date | None:
@@ -249,6 +270,9 @@ def import_milestones_csv(
     store: Store, initiative_id: int, data: bytes, file_name: str, *, user: User
 ) -> int:
     """Add the milestones of a CSV (columns as in export_frame) in one transaction, or none."""
+    # Imported here: the file readers (pyarrow's CSV) only for an upload.
+    from analytics.ingest.reading import read_grid
+
     grid = read_grid(data, file_name)
     frame = grid.frame
     header = [str(c).strip().lower() for c in frame.iloc[0]]

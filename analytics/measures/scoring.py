@@ -9,6 +9,7 @@ the CLI). The SQL is composed only from this module's constants; every value is 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -145,24 +146,25 @@ FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
 _GROUP_STATISTICS = (
     RESPONDENT_SCORES_SQL + _PER_RESPONDENT.format(groups="grp") + _GROUP_FIGURES.format(grp="grp")
 )
-# The same figures for two breakdowns (grp, grp2) from one pass over the answers.
-_TWO_BREAKDOWN_STATISTICS = (
-    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
-    + _PER_RESPONDENT.format(groups="grp, grp2")
-    + "SELECT 1 AS breakdown, * FROM ("
-    + _GROUP_FIGURES.format(grp="grp")
+
+# _GROUP_FIGURES over the stored respondent scores (STORED_SCORES_SQL): a stored score is NULL
+# where the respondent has none, so plain aggregates count and average the respondents with a
+# score (at 1M respondents the FILTER clauses cost the query a third more).
+_STORED_GROUP_FIGURES = """
+SELECT wave_id, {grp} AS "group", scale_type, scale,
+       count(score) AS n,
+       avg(score) AS mean,
+       stddev_samp(score) AS sd,
+       100.0 * sum(favourable) / sum(answered) AS pct_favourable
+FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
+"""
+# The figures of two breakdowns (grp, grp2) from one pass over the stored respondent scores.
+_TWO_STORED_BREAKDOWNS = (
+    "SELECT 1 AS breakdown, * FROM ("  # noqa: S608 (composed of constants)
+    + _STORED_GROUP_FIGURES.format(grp="grp")
     + ") UNION ALL SELECT 2, * FROM ("
-    + _GROUP_FIGURES.format(grp="grp2")
+    + _STORED_GROUP_FIGURES.format(grp="grp2")
     + ")"
-)
-
-
-# Respondents with a score per wave, scale and pair of groups (grp, grp2): who is in which
-# sector and role, which suppress_paired needs to stop differencing between the two breakdowns.
-_CROSSED_COUNTS = (
-    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
-    + " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM coded"
-    " WHERE list_count(item_values) >= ceil(n_items / 2.0) GROUP BY ALL"
 )
 
 
@@ -251,28 +253,47 @@ def _indices(stats: pd.DataFrame) -> pd.DataFrame:
     """Collective Impact index = mean of the five condition means; Partnering index = mean of
     the five principle means; each only where all five have a mean. Its n is the smallest n of
     the five, so that suppressing a small scale also suppresses the index built on it."""
-    rows = []
-    for (wave_id, group), frame in stats.groupby(["wave_id", "group"], sort=False):
-        for scale_type, index_key in INDEX_OF.items():
-            keys = list(SCALE_TYPES[scale_type])
-            means = frame[frame["scale_type"] == scale_type].set_index("scale")["mean"]
-            if set(keys) <= set(means.dropna().index):
-                part = frame[(frame["scale_type"] == scale_type) & frame["scale"].isin(keys)]
-                rows.append(
-                    {
-                        "wave_id": wave_id,
-                        "group": group,
-                        "scale_type": "index",
-                        "scale": index_key,
-                        "n": int(part["n"].min()),
-                        "mean": float(means[keys].mean()),
-                        "sd": np.nan,
-                        "pct_favourable": np.nan,
-                        "ci_low": np.nan,
-                        "ci_high": np.nan,
-                    }
-                )
-    return pd.DataFrame(rows, columns=list(stats.columns))
+    frames = []
+    for scale_type, index_key in INDEX_OF.items():
+        keys = list(SCALE_TYPES[scale_type])
+        part = stats[(stats["scale_type"] == scale_type) & stats["scale"].isin(keys)]
+        if part.empty:
+            continue
+        means = part.pivot_table(
+            index=["wave_id", "group"], columns="scale", values="mean", aggfunc="first",
+            dropna=False, sort=False,
+        ).reindex(columns=keys)  # fmt: skip
+        sizes = part.pivot_table(
+            index=["wave_id", "group"], columns="scale", values="n", aggfunc="first",
+            dropna=False, sort=False,
+        ).reindex(columns=keys, index=means.index)  # fmt: skip
+        values = means.to_numpy(dtype=float)
+        complete = ~np.isnan(values).any(axis=1)
+        if not complete.any():
+            continue
+        # The five means summed in the scales' order, as a Series.mean() of the five would.
+        index_means = values[complete].sum(axis=1) / len(keys)
+        smallest = np.nanmin(sizes.to_numpy(dtype=float)[complete], axis=1)
+        keys_frame = means.index[complete].to_frame(index=False)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "wave_id": keys_frame["wave_id"].to_numpy(),
+                    "group": keys_frame["group"].to_numpy(),
+                    "scale_type": "index",
+                    "scale": index_key,
+                    "n": smallest.astype(int),
+                    "mean": index_means,
+                    "sd": np.nan,
+                    "pct_favourable": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(stats.columns))
+    return pd.concat(frames, ignore_index=True)[list(stats.columns)]
 
 
 def group_statistics(
@@ -299,6 +320,7 @@ def group_statistics(
 
 # -- the same rules over the store, cached per data version ----------------------------------
 
+# The initiative's answers as `answer_lists` (for what needs item values: Cronbach's alpha).
 STORE_ANSWERS_SQL = """
 answer_lists AS (
     SELECT a.respondent_id, p.wave_id, {groups}, a.item_list_id, a.answers
@@ -314,6 +336,86 @@ instrument_items AS (
     WHERE ii.initiative_id = $initiative
 ),
 """
+
+# The initiative's stored respondent scale scores (store.scale_scores, migration 8: the rule
+# above, computed when the answers were written) as `per_respondent`, with the respondent's
+# group columns; `scored` where the respondent has a score. Group statistics aggregate these
+# rows, one per respondent and scale, instead of every answer.
+STORED_SCORES_SQL = """
+WITH per_respondent AS (
+    SELECT s.respondent_id, s.wave_id, {groups}, s.scale_type, s.scale, s.score, s.answered,
+           s.favourable, s.score IS NOT NULL AS scored
+    FROM respondent_scale_scores s
+    JOIN waves w ON w.id = s.wave_id{respondents}
+    WHERE {initiative_filter}{wave_filter}
+)
+"""
+# Per wave, scale and pair of groups (grp, grp2), respondents with a score.
+_STORED_CROSSED_COUNTS = (
+    " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM per_respondent WHERE scored GROUP BY ALL"
+)
+
+
+def stored_scores_sql(groups: str, wave: bool = False, every_initiative: bool = False) -> str:
+    """STORED_SCORES_SQL with `groups` (fixed expressions of groups.BREAKDOWNS over the
+    respondent `p`, or constants), of one initiative ($initiative) or of every initiative
+    (with its id as `initiative_id`), of one wave ($wave) when `wave` is set."""
+    needs_respondents = "p." in groups
+    if every_initiative:
+        groups = f"w.initiative_id, {groups}"
+    return STORED_SCORES_SQL.format(
+        groups=groups,
+        respondents=" JOIN respondents p ON p.id = s.respondent_id" if needs_respondents else "",
+        initiative_filter="true" if every_initiative else "w.initiative_id = $initiative",
+        wave_filter=" AND s.wave_id = $wave" if wave else "",
+    )
+
+
+def statistics_of_initiatives(
+    store: Store, user: User, initiative_ids: Sequence[int]
+) -> pd.DataFrame:
+    """initiative_statistics of the whole waves (group 'all') of many initiatives, from one
+    query over every initiative's stored respondent scores (the portfolio), with
+    `initiative_id` and the waves' labels, dates and order; concealed for `user`, who must be
+    allowed to view each of them. Cached per data version."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+    bands, min_n = Bands.from_settings(), suppression_threshold()
+
+    def compute() -> pd.DataFrame:
+        sql = stored_scores_sql(
+            "'all' AS grp", every_initiative=True
+        ) + _STORED_GROUP_FIGURES.format(grp="grp")
+        stats = _finish(store.read_df(sql), bands, min_n)
+        waves = _waves_of_every_initiative(store)
+        result = stats.merge(waves, on="wave_id", how="left")
+        return result.sort_values(
+            ["initiative_id", "wave_order", "group"], kind="stable"
+        ).reset_index(drop=True)
+
+    every = store.cached("statistics of every initiative", (bands, min_n), compute)
+    wanted = every[every["initiative_id"].isin([int(i) for i in initiative_ids])]
+    return conceal(wanted.reset_index(drop=True), user)
+
+
+def every_wave(store: Store, user: User, initiative_ids: Sequence[int]) -> pd.DataFrame:
+    """The waves of many initiatives (the portfolio): wave_id, initiative_id, wave (label),
+    opened_on, closed_on and wave_order (0 first, in Store.waves' order), by initiative and
+    order. `user` must be allowed to view each initiative."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+    waves = _waves_of_every_initiative(store)
+    wanted = waves[waves["initiative_id"].isin([int(i) for i in initiative_ids])]
+    return wanted.reset_index(drop=True)
+
+
+def _waves_of_every_initiative(store: Store) -> pd.DataFrame:
+    waves = store.read_df(
+        "SELECT id AS wave_id, initiative_id, label AS wave, opened_on, closed_on FROM waves"
+        " ORDER BY initiative_id, opened_on NULLS LAST, label"
+    )
+    waves["wave_order"] = waves.groupby("initiative_id").cumcount()
+    return waves
 
 
 @guarded(Permission.VIEW)
@@ -382,7 +484,7 @@ def stored_crossed_counts(
     wave or one: what suppress_paired needs. Cached per data version."""
 
     def compute() -> pd.DataFrame:
-        return _over_paired_groups(store, initiative_id, wave_id, _CROSSED_COUNTS)
+        return _over_paired_groups(store, initiative_id, wave_id, _STORED_CROSSED_COUNTS)
 
     return store.cached("crossed counts", (initiative_id, wave_id), compute)
 
@@ -397,10 +499,8 @@ def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.Da
             paired = stored_paired_statistics(store, initiative_id, bands, min_n)
             return paired[PAIRED_BREAKDOWNS.index(by)]
         # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
-        sql = (
-            "WITH "
-            + STORE_ANSWERS_SQL.format(groups=f"{BREAKDOWNS[by]} AS grp", wave_filter="")
-            + _GROUP_STATISTICS.removeprefix("\nWITH ")
+        sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _STORED_GROUP_FIGURES.format(
+            grp="grp"
         )
         raw = store.read_df(sql, {"initiative": initiative_id})
         return _with_waves(store, initiative_id, _finish(raw, bands, min_n))
@@ -415,7 +515,7 @@ def stored_paired_statistics(
     of one wave only when `wave_id` is given."""
 
     def compute() -> tuple[pd.DataFrame, ...]:
-        raw = _over_paired_groups(store, initiative_id, wave_id, _TWO_BREAKDOWN_STATISTICS)
+        raw = _over_paired_groups(store, initiative_id, wave_id, _TWO_STORED_BREAKDOWNS)
         return tuple(
             _with_waves(
                 store,
@@ -431,17 +531,10 @@ def stored_paired_statistics(
 def _over_paired_groups(
     store: Store, initiative_id: int, wave_id: int | None, query: str
 ) -> pd.DataFrame:
-    """`query` (one of this module's constants) over the initiative's answers grouped by both
-    PAIRED_BREAKDOWNS (grp, grp2), of every wave or of `wave_id`."""
+    """`query` (one of this module's constants) over the initiative's stored respondent scores
+    grouped by both PAIRED_BREAKDOWNS (grp, grp2), of every wave or of `wave_id`."""
     first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
-    sql = (
-        "WITH "
-        + STORE_ANSWERS_SQL.format(
-            groups=f"{first} AS grp, {second} AS grp2",
-            wave_filter="" if wave_id is None else " AND p.wave_id = $wave",
-        )
-        + query.removeprefix("\nWITH ")
-    )
+    sql = stored_scores_sql(f"{first} AS grp, {second} AS grp2", wave_id is not None) + query
     params = {"initiative": initiative_id}
     if wave_id is not None:
         params["wave"] = wave_id

@@ -18,6 +18,7 @@ from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
 from analytics.measures.scoring import (
     RESPONDENT_SCORES_SQL,
     STORE_ANSWERS_SQL,
+    every_wave,
     suppressed_breakdown,
 )
 from analytics.measures.suppression import (
@@ -373,8 +374,9 @@ def wave_changes(
     (Benjamini-Hochberg, `p_adjusted`). A change is an improvement or a decline only when its
     adjusted p is under 0.05 and it is at least COMMON_MEASURE_MIN_IMPORTANT_DIFFERENCE."""
     whole = stats[stats["group"] == ALL_GROUP]
-    a = whole[whole["wave"] == wave_from].set_index("scale")
-    b = whole[whole["wave"] == wave_to].set_index("scale")
+    columns = ["scale", "scale_type", "n", "mean", "sd"]
+    a = {r[0]: r for r in whole.loc[whole["wave"] == wave_from, columns].itertuples(index=False)}
+    b = {r[0]: r for r in whole.loc[whole["wave"] == wave_to, columns].itertuples(index=False)}
     pairs = {}
     if matched is not None and len(matched):
         found = matched[(matched["wave_from"] == wave_from) & (matched["wave_to"] == wave_to)]
@@ -382,28 +384,38 @@ def wave_changes(
             row.scale: (0 if _missing(row.n_paired) else int(row.n_paired), row.r)
             for row in found.itertuples()
         }
+    return pd.DataFrame(
+        change_rows(a, b, pairs, wave_from, wave_to, min_important_difference()),
+        columns=CHANGE_COLUMNS,
+    )
+
+
+def change_rows(
+    a: dict, b: dict, pairs: dict, wave_from: str, wave_to: str, smallest: float
+) -> list[dict]:
+    """wave_changes' rows from the two waves' whole-wave figures ({scale: (scale, scale_type,
+    n, mean, sd)}, in the later wave's scale order) and the matched respondents ({scale:
+    (n_paired, r)}): the rule of DESIGN.md 3, for one comparison or for many."""
     rows = []
-    for scale in [s for s in b.index if s in a.index and s not in INDEX_OF.values()]:
-        x, y = a.loc[scale], b.loc[scale]
-        if _missing(x["mean"]) or _missing(y["mean"]):
+    for scale in [s for s in b if s in a and s not in INDEX_OF.values()]:
+        (_, _, n_x, mean_x, sd_x), (_, scale_type, n_y, mean_y, sd_y) = a[scale], b[scale]
+        if _missing(mean_x) or _missing(mean_y):
             continue
         n_paired, r = pairs.get(scale, (0, None))
         if n_paired and not is_small(n_paired) and not _missing(r):
             test = "partially overlapping t-test"
-            change = overlapping_change(
-                int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"], n_paired, r
-            )
+            change = overlapping_change(int(n_x), mean_x, sd_x, int(n_y), mean_y, sd_y, n_paired, r)
         else:
             test, n_paired = "Welch's t-test", 0
-            change = welch_change(int(x["n"]), x["mean"], x["sd"], int(y["n"]), y["mean"], y["sd"])
+            change = welch_change(int(n_x), mean_x, sd_x, int(n_y), mean_y, sd_y)
         rows.append(
             {
-                "scale_type": y["scale_type"],
+                "scale_type": scale_type,
                 "scale": scale,
                 "from": wave_from,
                 "to": wave_to,
-                "mean_from": x["mean"],
-                "mean_to": y["mean"],
+                "mean_from": mean_x,
+                "mean_to": mean_y,
                 "difference": change.difference,
                 "n_matched": n_paired,
                 "test": test,
@@ -413,11 +425,10 @@ def wave_changes(
             }
         )
     adjusted = benjamini_hochberg([row["p_value"] for row in rows])
-    smallest = min_important_difference()
     for row, p in zip(rows, adjusted, strict=True):
         row["p_adjusted"] = p
         row["verdict"] = verdict(row["difference"], p, smallest)
-    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    return rows
 
 
 def successive_changes(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -448,21 +459,98 @@ def comparisons(stats: pd.DataFrame, matched: pd.DataFrame | None = None) -> pd.
 # Respondents matched across two waves by their respondent key (a key given to more than one
 # respondent of a wave is ambiguous and left out), per scale: how many, and the correlation of
 # their two scores.
-_MATCHED_PAIRS = (
-    RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
-    + """,
+_MATCHED_PAIRS = """,
 keyed AS (
-    SELECT wave_id, grp AS respondent_key, scale, score FROM respondent_scores
-    WHERE grp IS NOT NULL
+    SELECT {initiative}wave_id, grp AS respondent_key, scale, score FROM per_respondent
+    WHERE scored AND grp IS NOT NULL
     QUALIFY count(*) OVER (PARTITION BY wave_id, grp, scale_type, scale) = 1
 )
-SELECT a.wave_id AS wave_from_id, b.wave_id AS wave_to_id, a.scale,
+SELECT {pair_initiative}a.wave_id AS wave_from_id, b.wave_id AS wave_to_id, a.scale,
        count(*) AS n_paired, corr(a.score, b.score) AS r
 FROM keyed a JOIN keyed b
-  ON a.respondent_key = b.respondent_key AND a.scale = b.scale AND a.wave_id <> b.wave_id
+  ON a.respondent_key = b.respondent_key AND a.scale = b.scale AND a.wave_id <> b.wave_id{same}
 GROUP BY ALL
 """
+# Only the scores of respondents whose key is in two waves or more are read: the others cannot
+# be matched (most respondents, and all where no one gives a key).
+_RETURNING_PEOPLE_OF_ONE = """
+WITH returning_people AS (
+    SELECT p.id, p.respondent_key FROM respondents p JOIN waves w ON w.id = p.wave_id
+    WHERE w.initiative_id = $initiative AND p.respondent_key IS NOT NULL
+    QUALIFY min(p.wave_id) OVER (PARTITION BY p.respondent_key)
+        <> max(p.wave_id) OVER (PARTITION BY p.respondent_key)
+),
+per_respondent AS (
+    SELECT s.wave_id, r.respondent_key AS grp, s.scale_type, s.scale, s.score,
+           s.score IS NOT NULL AS scored
+    FROM respondent_scale_scores s JOIN returning_people r ON r.id = s.respondent_id
+)"""
+_ONE_INITIATIVE_PAIRS = _RETURNING_PEOPLE_OF_ONE + _MATCHED_PAIRS.format(  # noqa: S608
+    initiative="", pair_initiative="", same=""
 )
+# The same between every initiative's previous and latest wave, a key matched only within its
+# initiative, of the respondents whose key is in both waves.
+_RETURNING_PEOPLE = """
+WITH latest AS (
+    SELECT id, initiative_id FROM (
+        SELECT id, initiative_id, row_number() OVER (
+            PARTITION BY initiative_id ORDER BY opened_on DESC NULLS FIRST, label DESC) AS k
+        FROM waves
+    ) WHERE k <= 2
+),
+returning_people AS (
+    SELECT p.id, l.initiative_id, p.respondent_key FROM respondents p
+    JOIN latest l ON l.id = p.wave_id WHERE p.respondent_key IS NOT NULL
+    QUALIFY min(p.wave_id) OVER (PARTITION BY l.initiative_id, p.respondent_key)
+        <> max(p.wave_id) OVER (PARTITION BY l.initiative_id, p.respondent_key)
+),
+per_respondent AS (
+    SELECT r.initiative_id, s.wave_id, r.respondent_key AS grp, s.scale_type, s.scale, s.score,
+           s.score IS NOT NULL AS scored
+    FROM respondent_scale_scores s JOIN returning_people r ON r.id = s.respondent_id
+)"""
+_LATEST_PAIRS_OF_EVERY_INITIATIVE = _RETURNING_PEOPLE + _MATCHED_PAIRS.format(  # noqa: S608
+    initiative="initiative_id, ",
+    pair_initiative="a.initiative_id, ",
+    same=" AND a.initiative_id = b.initiative_id",
+)
+
+
+def _pairs_frame(raw: pd.DataFrame, waves: pd.DataFrame) -> pd.DataFrame:
+    """matched_pairs' columns from the query's rows (wave ids) and the waves (id, label, in
+    each initiative's order): only pairs whose first wave comes before the second."""
+    label = dict(zip(waves["id"], waves["label"], strict=True))
+    order = {wave_id: k for k, wave_id in enumerate(waves["id"])}
+    raw = raw[raw["wave_from_id"].map(order) < raw["wave_to_id"].map(order)]
+    return pd.DataFrame(
+        {
+            "wave_from": raw["wave_from_id"].map(label),
+            "wave_to": raw["wave_to_id"].map(label),
+            "scale": raw["scale"],
+            "n_paired": raw["n_paired"].astype(int),
+            "r": raw["r"],
+        }
+    )
+
+
+def latest_matched_pairs(store: Store, user: User, initiative_ids: list[int]) -> pd.DataFrame:
+    """matched_pairs between each initiative's previous and latest wave, for many initiatives
+    from one query (the portfolio): initiative_id, wave_from, wave_to, scale, n_paired, r,
+    concealed for `user`, who must be allowed to view each. Cached per data version."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+
+    def compute() -> pd.DataFrame:
+        raw = store.read_df(_LATEST_PAIRS_OF_EVERY_INITIATIVE)
+        raw = raw[raw["initiative_id"].isin(ids)]
+        waves = every_wave(store, user, ids).rename(columns={"wave_id": "id", "wave": "label"})
+        pairs = _pairs_frame(raw, waves)
+        pairs.insert(0, "initiative_id", raw.loc[pairs.index, "initiative_id"].astype(int))
+        return pairs.reset_index(drop=True)
+
+    ids = tuple(int(i) for i in initiative_ids)
+    pairs = store.cached("latest matched pairs of initiatives", (ids,), compute)
+    return conceal(pairs, user, n_column="n_paired", statistics=("r",))
 
 
 @guarded(Permission.VIEW)
@@ -473,23 +561,8 @@ def matched_pairs(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     wave_changes uses matched respondents only from the threshold up, for every reader)."""
 
     def compute() -> pd.DataFrame:
-        answers = STORE_ANSWERS_SQL.format(groups="p.respondent_key AS grp", wave_filter="")
-        raw = store.read_df("WITH " + answers + _MATCHED_PAIRS.removeprefix("\nWITH "), {
-            "initiative": initiative_id
-        })  # fmt: skip
-        waves = store.waves(initiative_id)
-        label = dict(zip(waves["id"], waves["label"], strict=True))
-        order = {wave_id: k for k, wave_id in enumerate(waves["id"])}
-        raw = raw[raw["wave_from_id"].map(order) < raw["wave_to_id"].map(order)]
-        return pd.DataFrame(
-            {
-                "wave_from": raw["wave_from_id"].map(label),
-                "wave_to": raw["wave_to_id"].map(label),
-                "scale": raw["scale"],
-                "n_paired": raw["n_paired"].astype(int),
-                "r": raw["r"],
-            }
-        ).reset_index(drop=True)
+        raw = store.read_df(_ONE_INITIATIVE_PAIRS, {"initiative": initiative_id})
+        return _pairs_frame(raw, store.waves(initiative_id)).reset_index(drop=True)
 
     pairs = store.cached("matched pairs", (initiative_id,), compute)
     return conceal(pairs, user, n_column="n_paired", statistics=("r",))
@@ -872,6 +945,44 @@ def _participation_rows(
             }
         )
     return pd.DataFrame(rows, columns=PARTICIPATION_COLUMNS)
+
+
+def latest_participation(store: Store, user: User, initiative_ids: list[int]) -> pd.DataFrame:
+    """participation() of each initiative's latest wave, for many initiatives from three
+    queries (the portfolio): initiative_id, wave_id, respondents, responding_partners and
+    active_partners, concealed as participation() conceals them; initiatives without a wave
+    have no row. `user` must be allowed to view each initiative."""
+    for initiative_id in initiative_ids:
+        require(user, Permission.VIEW, int(initiative_id))
+
+    def compute() -> pd.DataFrame:
+        waves = every_wave(store, user, ids)
+        latest = waves.drop_duplicates("initiative_id", keep="last")[
+            ["initiative_id", "wave_id", "opened_on"]
+        ]
+        counts = store.read_df(
+            "SELECT wave_id, count(*) AS respondents,"
+            " count(DISTINCT partner_id) AS responding_partners FROM respondents GROUP BY wave_id"
+        )
+        active = store.read_df(
+            "SELECT w.id AS wave_id, count(*) AS active_partners FROM waves w"
+            " JOIN partners p ON p.initiative_id = w.initiative_id"
+            " AND (p.joined_on IS NULL OR p.joined_on <= w.opened_on)"
+            " AND (p.left_on IS NULL OR p.left_on > w.opened_on) GROUP BY w.id"
+        )
+        out = latest.merge(counts, on="wave_id", how="left").merge(active, on="wave_id", how="left")
+        for column in ("respondents", "responding_partners", "active_partners"):
+            out[column] = out[column].fillna(0).astype(int)
+        return out.drop(columns="opened_on").reset_index(drop=True)
+
+    ids = tuple(int(i) for i in initiative_ids)
+    latest = store.cached("latest participation of initiatives", (ids,), compute)
+    return conceal(
+        latest,
+        user,
+        n_column="respondents",
+        statistics=("responding_partners",),
+    )
 
 
 @guarded(Permission.VIEW)

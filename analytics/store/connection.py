@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from analytics import settings
 from analytics.instrument import Item, load_instrument_csv
+from analytics.store.scale_scores import fill_scale_scores, insert_scale_scores, instrument_scales
 from analytics.store.schema import DEFAULT_PHASE_MODEL, MIGRATIONS
 
 DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
@@ -33,6 +34,10 @@ _cache: OrderedDict[tuple, object] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 128
 T = TypeVar("T")
+
+# Data a migration derives from what is already stored, computed in Python inside the
+# migration's own transaction after its statements (the statements stay plain DDL).
+MIGRATION_FILLS: dict[int, Callable[[Any], object]] = {8: fill_scale_scores}
 
 
 def scalar(
@@ -190,6 +195,8 @@ class Store:
                 try:
                     for statement in statements:
                         cursor.execute(statement)
+                    if version in MIGRATION_FILLS:
+                        MIGRATION_FILLS[version](cursor)
                     cursor.execute(
                         "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                         [version, name],
@@ -370,10 +377,15 @@ class Store:
         item_ids: Sequence[str],
         values: np.ndarray,
         missing: np.ndarray,
+        *,
+        initiative_id: int,
+        wave_ids: np.ndarray,
     ) -> None:
         """Store answers inside the caller's transaction: `values` (uint8) and `missing`
-        (bool) have one row per respondent of `respondent_ids` and one column per item of
-        `item_ids`; each respondent's answers become one list in that item order."""
+        (bool) have one row per respondent of `respondent_ids` (of the initiative's waves
+        `wave_ids`) and one column per item of `item_ids`; each respondent's answers become
+        one list in that item order, and their scale scores rows of respondent_scale_scores
+        (by the initiative's instrument)."""
         item_ids = [str(item) for item in item_ids]
         item_list_id = scalar(
             cursor, "SELECT min(id) FROM item_lists WHERE item_ids = ?::VARCHAR[]", [item_ids]
@@ -403,6 +415,15 @@ class Store:
             )
         finally:
             cursor.unregister("answer_rows")
+        insert_scale_scores(
+            cursor,
+            instrument_scales(cursor, initiative_id),
+            respondent_ids,
+            wave_ids,
+            item_ids,
+            values,
+            missing,
+        )
 
     def answers(self, initiative_id: int) -> pd.DataFrame:
         """Every stored answer of the initiative, one row per respondent and item."""

@@ -420,6 +420,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        8,
+        "each respondent's stored scale scores, which group statistics aggregate",
+        [
+            # One row per respondent and scale with at least one of the scale's items answered:
+            # the mean of the answers after reverse coding (NULL when fewer than half of the
+            # scale's items, rounded up, are answered), how many were answered and how many of
+            # them were 4 or 5. Written with the answers in the import's transaction, deleted
+            # with them, rewritten when the initiative's instrument changes; existing answers
+            # are scored when the migration is applied (connection.MIGRATION_FILLS). No foreign
+            # keys, as for respondents: millions of rows.
+            """CREATE TABLE respondent_scale_scores (
+                respondent_id BIGINT NOT NULL,
+                wave_id INTEGER NOT NULL,
+                scale_type VARCHAR NOT NULL,
+                scale VARCHAR NOT NULL,
+                score DOUBLE,
+                answered SMALLINT NOT NULL,
+                favourable SMALLINT NOT NULL
+            )""",
+        ],
+    ),
+    (
         9,
         "issue 14: organisation aliases a broker confirmed, per initiative",
         [

@@ -13,7 +13,6 @@ from analytics.access.permissions import AccessDenied, Permission, User, guarded
 from analytics.instrument import scale_label
 from analytics.measures.indicators import indicator_statuses, observations
 from analytics.measures.milestones import milestones
-from analytics.measures.network import network_measures
 from analytics.measures.scoring import STAT_FIGURES, initiative_statistics
 from analytics.measures.statistics import (
     CHANGE_COLUMNS,
@@ -197,6 +196,9 @@ def responses_export(store: Store, user: User, initiative_id: int) -> pd.DataFra
 def network_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """The partner network's measures, one row per network wave and measure (wave, measure,
     value): network-level figures only, the same for every reader."""
+    # Imported here: networkx is slow to load, and only this export needs it.
+    from analytics.measures.network import network_measures
+
     return network_measures(store, user, initiative_id)
 
 
