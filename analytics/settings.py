@@ -46,7 +46,8 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "COMMON_MEASURE_DB",
             str(PROJECT_ROOT / "data" / "common_measure.duckdb"),
-            "Path of the DuckDB database file; created (with demo data) on first start.",
+            "Path of the DuckDB database file, created (with demo data) on first start; or a"
+            " postgresql:// URL of a shared PostgreSQL database (migrated on start).",
         ),
         Setting(
             "COMMON_MEASURE_DEMO",
@@ -179,5 +180,16 @@ def get(name: str) -> Any:
 SERVER_ONLY = frozenset({"COMMON_MEASURE_DB"})
 
 
+def is_postgres_url(target: object) -> bool:
+    """True for a PostgreSQL URL (`postgresql://` or `postgres://`); a path is a DuckDB file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def database_target() -> str:
+    """The database setting as given: a DuckDB file path or a PostgreSQL URL."""
+    return str(get("COMMON_MEASURE_DB"))
+
+
 def database_path() -> Path:
+    """The database setting as a file path (the embedded store)."""
     return Path(get("COMMON_MEASURE_DB"))
