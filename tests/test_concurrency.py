@@ -14,6 +14,8 @@ from analytics.views.overview import overview
 from bench.generate import generate
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 READERS = 20
 
 
