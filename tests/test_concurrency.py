@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import propose_mapping
 from analytics.ingest.validate import read_survey, validate

@@ -74,7 +74,7 @@ def store() -> Store:
     """The process's one store for the database setting (created with demo data on first
     start). Every page calls it first."""
     _through_the_router()
-    path = str(settings.database_path())
+    path = settings.database_target()
     try:
         opened = _open(path)
     except duckdb.IOException as error:

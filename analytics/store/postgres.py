@@ -205,6 +205,8 @@ def _pg_column(name: str, duck_type: str) -> tuple[str, str]:
             f"{quoted}, lambda x: coalesce({item}, 'NULL')), ',') || '}}' END"
         )
         return f"{element}[]", text
+    if base.startswith("TIMESTAMP") and "TIME ZONE" not in base:  # _S, _MS, _NS: any precision
+        return "TIMESTAMP", f"CAST({quoted} AS VARCHAR)"
     if base.startswith("DECIMAL"):
         return "NUMERIC", f"CAST({quoted} AS VARCHAR)"
     return _PG_TYPE.get(base, "TEXT"), f"CAST({quoted} AS VARCHAR)"
