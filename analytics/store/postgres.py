@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import duckdb
 import numpy as np
@@ -334,22 +334,20 @@ def _plain(value):
 
 def redacted_url(url: str) -> str:
     """The URL without its password, to name the database in messages and cache keys."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+    return re.sub(r"^(\w+://[^:/@?]*):[^@/?]*@", r"\1@", url)
 
 
 def _where(url: str) -> str:
     """The server a URL names, in words: host (or socket folder) and port."""
     from urllib.parse import parse_qs
 
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    host = parts.hostname or query.get("host", ["localhost"])[0]
-    port = parts.port or query.get("port", ["5432"])[0]
+    try:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        host = parts.hostname or query.get("host", ["localhost"])[0]
+        port = parts.port or query.get("port", ["5432"])[0]
+    except ValueError:
+        return redacted_url(url)
     return f"{host}:{port}"
 
 
@@ -360,7 +358,9 @@ def connect(url: str, **options):
     try:
         return psycopg.connect(url, options="-c TimeZone=UTC", **options)
     except psycopg.Error as error:
-        reason = (str(error).strip().splitlines() or ["refused"])[-1]
+        first = (str(error).strip().splitlines() or ["refused"])[0]
+        reason = re.sub(r"^.*\bfailed: ", "", first).replace("FATAL:  ", "")
+        reason = reason.replace(url, redacted_url(url))  # libpq may quote the URL whole
         raise StoreError(f"cannot connect to PostgreSQL at {_where(url)}: {reason}") from None
     except Exception as error:  # a malformed URL
         raise StoreError(f"not a PostgreSQL URL ({redacted_url(url)}): {error}") from None
