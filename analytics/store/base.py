@@ -298,6 +298,15 @@ class BaseStore:
                 "INSERT INTO item_lists (item_ids) VALUES (?::VARCHAR[]) RETURNING id",
                 [item_ids],
             )
+        copy_answers = getattr(cursor, "copy_answers", None)
+        if copy_answers is not None:  # PostgreSQL: a binary COPY, see PgCursor.copy_answers
+            copy_answers(
+                np.asarray(respondent_ids, dtype=np.int64),
+                int(item_list_id),
+                np.ascontiguousarray(values, dtype=np.uint8),
+                np.ascontiguousarray(missing, dtype=bool),
+            )
+            return
         flat = pa.array(
             np.ascontiguousarray(values, dtype=np.uint8).reshape(-1),
             mask=np.ascontiguousarray(missing, dtype=bool).reshape(-1),
