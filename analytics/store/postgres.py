@@ -16,6 +16,7 @@ import re
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -515,6 +516,26 @@ class PostgresStore(BaseStore):
         for view in views:
             cursor.execute(view)
         self._fresh()
+        self._listener = threading.Thread(
+            target=self._listen, name="common-measure-listener", daemon=True
+        )
+        self._listener.start()
+
+    def _listen(self) -> None:
+        """Refresh the replica as soon as any server or the command line commits (NOTIFY), so
+        that the next read usually finds it fresh and pays only the version check."""
+        while not self.closed:
+            try:
+                with connect(self.url, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    self._fresh()  # anything committed before LISTEN took effect
+                    while not self.closed:
+                        for _notice in connection.notifies(timeout=1.0):
+                            self._fresh()
+            except Exception:  # noqa: BLE001 - a lost server, or closed: try again, or stop
+                if self.closed:
+                    return
+                time.sleep(1.0)
 
     # -- reads, on the replica -----------------------------------------------------------------
 
@@ -659,7 +680,8 @@ class PostgresStore(BaseStore):
             )
 
     def close(self) -> None:
-        with self._writer:
+        self.closed = True  # the listener stops within its next second
+        with self._writer, self._refresh_lock:
             for connection in (self._writer_connection, self._check_connection):
                 with suppress(Exception):
                     connection.close()
