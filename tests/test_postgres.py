@@ -332,3 +332,23 @@ def test_sigkill_of_the_cli_during_an_import_into_postgresql_changes_nothing(pg_
     assert "100000 respondents" in again.stdout
     after = _fingerprint(url)
     assert after["respondents"] == after["respondent_answers"] == 100_000
+
+
+def test_two_servers_starting_on_a_new_database_fill_the_demo_once(pg_url):
+    from analytics.demo.fill import fill_if_new
+
+    url = pg_url()
+    servers = [PostgresStore(url), PostgresStore(url)]
+    filled = []
+    threads = [threading.Thread(target=lambda s=s: filled.append(fill_if_new(s))) for s in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert sorted(filled) == [False, True]
+        assert len(servers[1].initiatives()) == 3
+        assert servers[0].data_version() == 1
+    finally:
+        for server in servers:
+            server.close()
