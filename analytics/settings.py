@@ -7,6 +7,7 @@ name in `.streamlit/secrets.toml`, else its default. The README lists them all (
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,16 @@ def get(name: str) -> Any:
 
 # Settings whose value tells where things are on the server: shown to admins only.
 SERVER_ONLY = frozenset({"COMMON_MEASURE_DB"})
+
+
+def without_password(text: str) -> str:
+    """A database URL without its password (a path is returned as it is)."""
+    return re.sub(r"^(\w+://[^:/@?]*):[^@/?]*@", r"\1@", text)
+
+
+def shown(name: str) -> str:
+    """A setting's value as a page may show it: a database password never."""
+    return without_password(str(get(name)))
 
 
 def is_postgres_url(target: object) -> bool:

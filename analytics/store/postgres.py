@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analytics import settings
 from analytics.store.base import BaseStore, CommitGate, StoreError, scalar
 from analytics.store.schema import MIGRATIONS
 
@@ -414,7 +415,7 @@ def _plain(value):
 
 def redacted_url(url: str) -> str:
     """The URL without its password, to name the database in messages and cache keys."""
-    return re.sub(r"^(\w+://[^:/@?]*):[^@/?]*@", r"\1@", url)
+    return settings.without_password(url)
 
 
 def _where(url: str) -> str:
