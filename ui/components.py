@@ -17,7 +17,7 @@ from analytics import settings
 from analytics.access.accounts import has_accounts, initiatives_for
 from analytics.access.permissions import User
 from analytics.demo.fill import fill_if_new
-from analytics.store.connection import Store, open_store
+from analytics.store.connection import Store, StoreError, open_store
 from analytics.views.exports import csv_bytes
 from analytics.views.tables import readable
 from ui.busy import database_busy, render_busy
@@ -77,6 +77,9 @@ def store() -> Store:
     path = settings.database_target()
     try:
         opened = _open(path)
+    except StoreError as error:  # PostgreSQL out of reach: the host and the reason, in words
+        st.error(f"The database cannot be opened: {error}. Try again in a moment.")
+        st.stop()
     except duckdb.IOException as error:
         if not database_busy(error):
             raise
