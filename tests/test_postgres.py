@@ -75,6 +75,9 @@ def test_the_tables_a_statement_writes_are_found():
         "sessions",
     }
     assert tables_written("SELECT * FROM waves") == set()
+    assert tables_written(
+        "INSERT INTO survey_mappings VALUES (?) ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+    ) == {"survey_mappings"}
 
 
 def test_a_url_is_named_without_its_password():

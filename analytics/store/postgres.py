@@ -133,7 +133,7 @@ def pg_migrations(migrations=None) -> list[tuple[int, str, list[str]]]:
 
 _PLACEHOLDER = re.compile(r"\?|\$([A-Za-z_]\w*)|%")
 _WRITES = re.compile(
-    r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+\"?([A-Za-z_]\w*)",
+    r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?!SET\b)\"?([A-Za-z_]\w*)",
     re.IGNORECASE,
 )
 
