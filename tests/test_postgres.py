@@ -355,3 +355,25 @@ def test_two_servers_starting_on_a_new_database_fill_the_demo_once(pg_url):
     finally:
         for server in servers:
             server.close()
+
+
+def test_a_registered_frame_keeps_its_values_on_postgresql(pg_url):
+    store = open_store(pg_url())
+    frame = pd.DataFrame(
+        {
+            "n": [1, None],
+            "text": ['a "quoted", \\ comma', ""],
+            "missing": [None, "\\N"],
+            "flag": [True, False],
+            "at": pd.to_datetime(["2026-03-01 10:15", None]),
+            "blob": [b"\x00\xff", None],
+        }
+    )
+    with store.transaction() as cursor:
+        cursor.register("frame_rows", frame)
+        rows = cursor.execute("SELECT * FROM frame_rows ORDER BY flag DESC").fetchall()
+        cursor.unregister("frame_rows")
+    assert rows == [
+        (1.0, 'a "quoted", \\ comma', None, True, dt.datetime(2026, 3, 1, 10, 15), b"\x00\xff"),
+        (None, "", "\\N", False, None, None),
+    ]

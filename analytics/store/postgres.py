@@ -210,6 +210,8 @@ def _pg_column(name: str, duck_type: str) -> tuple[str, str]:
         return f"{element}[]", text
     if base.startswith("TIMESTAMP") and "TIME ZONE" not in base:  # _S, _MS, _NS: any precision
         return "TIMESTAMP", f"CAST({quoted} AS VARCHAR)"
+    if base == "BLOB":  # PostgreSQL's hex form of bytea
+        return "BYTEA", f"'\\x' || hex({quoted})"
     if base.startswith("DECIMAL"):
         return "NUMERIC", f"CAST({quoted} AS VARCHAR)"
     return _PG_TYPE.get(base, "TEXT"), f"CAST({quoted} AS VARCHAR)"
