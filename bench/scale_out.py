@@ -48,18 +48,26 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-async def _signed_in_page(browser, url: str):
+async def _signed_in_pages(browser, urls: list[str], sessions: int) -> list:
+    """`sessions` pages, spread evenly over the servers, each in a browser context of its own
+    (its own Streamlit session), all signed in as the demo admin: one sign-in through the form,
+    whose session cookie the other contexts are given (cookies ignore the port, and every
+    server of the shared store resumes the same signed-in session)."""
     context = await browser.new_context()
     page = await context.new_page()
-    await page.goto(url, timeout=120_000)
+    await page.goto(urls[0], timeout=120_000)
     await page.wait_for_selector(APP_IDLE, timeout=120_000)
     await page.get_by_role("textbox", name="Login").fill("demo.admin")
     await page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS["demo.admin"])
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await page.wait_for_timeout(400)
     await page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=120_000)
-    await page.wait_for_selector(APP_IDLE, timeout=120_000)
-    return page
+    signed_in = await context.storage_state()
+    pages = [page]
+    for _ in range(sessions - 1):
+        other = await browser.new_context(storage_state=signed_in)
+        pages.append(await other.new_page())
+    return pages
 
 
 async def _load(page, address: str) -> float:
@@ -76,14 +84,13 @@ async def _latency(urls: list[str], sessions: int, rounds: int, initiative_id: i
 
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        pages = []
-        for i in range(sessions):  # one at a time: sign-ins are bcrypt work
-            pages.append(await _signed_in_page(browser, urls[i % len(urls)]))
+        pages = await _signed_in_pages(browser, urls, sessions)
         addresses = [
             f"{urls[i % len(urls)]}/overview?initiative={initiative_id}" for i in range(sessions)
         ]
         for page, address in zip(pages, addresses, strict=True):
             await _load(page, address)  # warm: the figures are cached per data version
+            await page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=120_000)
 
         async def session(page, address: str) -> list[float]:
             return [await _load(page, address) for _ in range(rounds)]
@@ -130,7 +137,7 @@ async def _watch_import(
 
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        pages = [await _signed_in_page(browser, urls[i % len(urls)]) for i in range(sessions)]
+        pages = await _signed_in_pages(browser, urls, sessions)
         first_seen: dict[str, float] = {}
         loads: list[float] = []
         stale: dict[str, list[float]] = {url: [] for url in urls}  # starts of loads without it
