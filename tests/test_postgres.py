@@ -377,3 +377,45 @@ def test_a_registered_frame_keeps_its_values_on_postgresql(pg_url):
         (1.0, 'a "quoted", \\ comma', None, True, dt.datetime(2026, 3, 1, 10, 15), b"\x00\xff"),
         (None, "", "\\N", False, None, None),
     ]
+
+
+def test_an_import_is_appended_to_the_other_servers_copy_and_an_undo_copies_whole(pg_url, tmp_path):
+    from analytics.ingest.commit import Target, commit_import, undo_import
+    from analytics.ingest.mapping import propose_mapping
+    from analytics.ingest.validate import read_survey, validate
+    from analytics.instrument import load_instrument_csv
+
+    url = pg_url("demo")
+    server_a, server_b = PostgresStore(url), PostgresStore(url)
+
+    def same_as_postgresql() -> None:
+        with psycopg.connect(url) as connection:
+            for table, key in (("respondents", "id"), ("respondent_answers", "respondent_id")):
+                expected = connection.execute(
+                    f"SELECT count(*), sum({key}) FROM {table}"  # noqa: S608 - fixed names
+                ).fetchone()
+                assert server_b.read_df(
+                    f"SELECT count(*) AS n, sum({key}) AS s FROM {table}"  # noqa: S608
+                ).values.tolist() == [list(expected)]
+        assert server_b.read_one("SELECT sum(value) FROM responses") == server_a.read_one(
+            "SELECT sum(value) FROM responses"
+        )
+
+    try:
+        survey, instrument = generate(2_000, tmp_path)
+        items = load_instrument_csv(instrument)
+        data = survey.read_bytes()
+        table = read_survey(data, survey.name)
+        prepared = validate(table, propose_mapping(table, items), items, data=data)
+        result = commit_import(
+            server_a, Target("Appended", create=True, instrument=items), prepared, user=ADMIN
+        )
+        same_as_postgresql()
+        assert server_b.last_refresh["respondent_answers"] == "appended"
+        assert server_b.last_refresh["respondents"] == "appended"
+        undo_import(server_a, ADMIN, result.import_id)
+        same_as_postgresql()
+        assert server_b.last_refresh["respondent_answers"] == "whole"
+    finally:
+        server_a.close()
+        server_b.close()

@@ -88,6 +88,8 @@ _BOOKKEEPING = (
     "INSERT INTO cm_changes VALUES (true, 0) ON CONFLICT DO NOTHING",
     "CREATE TABLE IF NOT EXISTS cm_table_versions (table_name TEXT PRIMARY KEY,"
     " version BIGINT NOT NULL)",
+    # The change number of the table's last write that was more than an INSERT of new rows.
+    "ALTER TABLE cm_table_versions ADD COLUMN IF NOT EXISTS rewritten BIGINT NOT NULL DEFAULT 0",
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
     " name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
 )
@@ -132,6 +134,10 @@ def pg_migrations(migrations=None) -> list[tuple[int, str, list[str]]]:
 # -- statements of the code on PostgreSQL ----------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\?|\$([A-Za-z_]\w*)|%")
+_VERB_WRITES = re.compile(
+    r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?!SET\b)\"?([A-Za-z_]\w*)",
+    re.IGNORECASE,
+)
 _WRITES = re.compile(
     r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?!SET\b)\"?([A-Za-z_]\w*)",
     re.IGNORECASE,
@@ -153,6 +159,28 @@ def translate_sql(sql: str) -> str:
 
     parts = re.split(r"('(?:[^']|'')*')", sql)
     return "".join(p.replace("%", "%%") if i % 2 else change(p) for i, p in enumerate(parts))
+
+
+# Tables that grow by imports and whose rows, once written, change only by being deleted: each
+# new row's key is above every key before it (respondents and their answers get max(id) + 1 in
+# the one writer; the audit log's ids come from its sequence in commit order). After writes
+# that only INSERTed new rows, a server copies the rows above its largest key, not the table.
+APPENDED_BY_KEY = {"respondents": "id", "respondent_answers": "respondent_id", "audit_log": "id"}
+
+
+def tables_rewritten(sql: str) -> set[str]:
+    """The tables a statement writes other than by a plain INSERT of new rows (UPDATE, DELETE,
+    TRUNCATE, or an INSERT ... ON CONFLICT that may update)."""
+    found: set[str] = set()
+
+    def collect(text: str) -> str:
+        for verb, table in _VERB_WRITES.findall(text):
+            if not verb.upper().startswith("INSERT") or re.search(r"\bON\s+CONFLICT\b", text, re.I):
+                found.add(table.lower())
+        return text
+
+    _outside_literals(sql, collect)
+    return found
 
 
 def tables_written(sql: str) -> set[str]:
@@ -227,6 +255,7 @@ class PgCursor:
         self._cursor = connection.cursor()
         self._temporary: set[str] = set()
         self.written: set[str] = set()
+        self.rewritten: set[str] = set()  # written other than by inserting new rows
 
     def _run(self, action):
         import psycopg
@@ -239,6 +268,7 @@ class PgCursor:
 
     def _note(self, sql: str) -> None:
         self.written |= tables_written(sql) - self._temporary
+        self.rewritten |= tables_rewritten(sql) - self._temporary
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = ()) -> PgCursor:
         self._note(sql)
@@ -507,6 +537,7 @@ class PostgresStore(BaseStore):
         self._replica = duckdb.connect(":memory:")
         self._seen_seq = -1
         self._versions: dict[str, int] = {}
+        self.last_refresh: dict[str, str] = {}  # table -> "whole" or "appended", for tests
         self.migrate()
         self._tables, views = _Replica.schema(MIGRATIONS)
         cursor = self._replica.cursor()
@@ -584,19 +615,40 @@ class PostgresStore(BaseStore):
             with connect(self.url) as source:
                 source.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 seq = int(source.execute("SELECT seq FROM cm_changes").fetchone()[0])
-                versions = dict(
-                    source.execute("SELECT table_name, version FROM cm_table_versions").fetchall()
-                )
+                found = source.execute(
+                    "SELECT table_name, version, rewritten FROM cm_table_versions"
+                ).fetchall()
+                versions = {name: version for name, version, _rewritten in found}
+                rewritten = {name: last for name, _version, last in found}
+                appended: set[str] = set()
                 for table in self._tables:
-                    if self._seen_seq < 0 or versions.get(table, 0) != self._versions.get(table, 0):
-                        files[table] = os.path.join(folder.name, f"{len(files)}.csv")
-                        _fetch_csv(source, table, self._tables[table], files[table])
+                    if self._seen_seq >= 0 and versions.get(table, 0) == self._versions.get(
+                        table, 0
+                    ):
+                        continue
+                    above = None
+                    key = APPENDED_BY_KEY.get(table)
+                    if (
+                        key is not None
+                        and self._seen_seq >= 0
+                        and rewritten.get(table, 0) <= self._versions.get(table, 0)
+                    ):
+                        # Only new rows since this copy: those above its largest key.
+                        largest = scalar(
+                            self._replica.cursor(),
+                            f"SELECT coalesce(max({_quoted(key)}), 0) FROM {_quoted(table)}",  # noqa: S608
+                        )
+                        above = (key, int(largest))
+                        appended.add(table)
+                    files[table] = os.path.join(folder.name, f"{len(files)}.csv")
+                    _fetch_csv(source, table, self._tables[table], files[table], above)
                 source.execute("COMMIT")
             cursor = self._replica.cursor()
             cursor.execute("BEGIN TRANSACTION")
             try:
                 for table, path in files.items():
-                    cursor.execute(f"DELETE FROM {_quoted(table)}")  # noqa: S608 - catalogue
+                    if table not in appended:
+                        cursor.execute(f"DELETE FROM {_quoted(table)}")  # noqa: S608 - catalogue
                     cursor.execute(
                         f"INSERT INTO {_quoted(table)} "  # noqa: S608 - catalogue names
                         + _replica_select(self._tables[table], path)
@@ -608,6 +660,7 @@ class PostgresStore(BaseStore):
                 raise
         finally:
             folder.cleanup()
+        self.last_refresh = {t: "appended" if t in appended else "whole" for t in files}
         self._versions = {t: versions.get(t, 0) for t in self._tables}
         self._seen_seq = seq
 
@@ -634,7 +687,7 @@ class PostgresStore(BaseStore):
                     connection.execute("UPDATE data_version SET version = version + 1")
                     written.add("data_version")
                 if written:
-                    _bump(connection, written)
+                    _bump(connection, written, cursor.rewritten | {"data_version"})
 
     def migrate(self) -> list[int]:
         """Apply every migration PostgreSQL has not recorded, each in one transaction under
@@ -670,7 +723,7 @@ class PostgresStore(BaseStore):
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                         [version, name],
                     )
-                    _bump(connection, written)
+                    _bump(connection, written, written)  # a migration rewrites
                 applied.append(version)
         return applied
 
@@ -693,18 +746,25 @@ class PostgresStore(BaseStore):
             self.closed = True
 
 
-def _bump(connection, tables: set[str]) -> None:
-    """A new change number for the transaction, given to each table it wrote; then NOTIFY."""
+def _bump(connection, tables: set[str], rewritten: set[str]) -> None:
+    """A new change number for the transaction, given to each table it wrote (and, for those it
+    wrote other than by inserting new rows, as their last rewrite); then NOTIFY."""
     seq = connection.execute("UPDATE cm_changes SET seq = seq + 1 RETURNING seq").fetchone()[0]
+    names = sorted(tables)
     connection.execute(
-        "INSERT INTO cm_table_versions (table_name, version) SELECT unnest(%s::text[]), %s"
-        " ON CONFLICT (table_name) DO UPDATE SET version = excluded.version",
-        [sorted(tables), seq],
+        "INSERT INTO cm_table_versions (table_name, version, rewritten)"
+        " SELECT name, %s, CASE WHEN name = ANY(%s::text[]) THEN %s ELSE 0 END"
+        " FROM unnest(%s::text[]) AS name"
+        " ON CONFLICT (table_name) DO UPDATE SET version = excluded.version,"
+        " rewritten = greatest(cm_table_versions.rewritten, excluded.rewritten)",
+        [seq, sorted(rewritten & tables), seq, names],
     )
     connection.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(seq)])
 
 
-def _fetch_csv(source, table: str, columns: list[tuple[str, str]], path: str) -> None:
+def _fetch_csv(
+    source, table: str, columns: list[tuple[str, str]], path: str, above: tuple[str, int] | None
+) -> None:
     """A whole table into a CSV file, inside the caller's snapshot (COPY ... TO STDOUT): lists
     as JSON text, blobs as base64, for _replica_select to read back into DuckDB's types."""
 
@@ -716,10 +776,12 @@ def _fetch_csv(source, table: str, columns: list[tuple[str, str]], path: str) ->
         return _quoted(column)
 
     select = ", ".join(text(c, kind) for c, kind in columns)
+    # Only the rows above a key (an integer the replica holds): COPY takes no parameters.
+    where = "" if above is None else f" WHERE {_quoted(above[0])} > {int(above[1])}"
     with (
         open(path, "wb") as sink,
         source.cursor().copy(
-            f"COPY (SELECT {select} FROM {_quoted(table)}) TO STDOUT"  # noqa: S608 - catalogue
+            f"COPY (SELECT {select} FROM {_quoted(table)}{where}) TO STDOUT"  # noqa: S608
             " (FORMAT csv, NULL '\\N')"
         ) as copy,
     ):
