@@ -593,6 +593,8 @@ class PostgresStore(BaseStore):
 
     def _change_seq(self) -> int:
         with self._check_lock:
+            if self.closed:  # never touch a closed connection: libpq is not safe for that
+                raise StoreError(f"the store of {self.path} is closed")
             if self._check_connection.broken:
                 self._check_connection = connect(self.url, autocommit=True)
             return int(self._check_connection.execute("SELECT seq FROM cm_changes").fetchone()[0])
@@ -737,7 +739,8 @@ class PostgresStore(BaseStore):
 
     def close(self) -> None:
         self.closed = True  # the listener stops within its next second
-        with self._writer, self._refresh_lock:
+        # Every lock a user of a connection holds, so that none is closed under its user.
+        with self._writer, self._refresh_lock, self._check_lock:
             for connection in (self._writer_connection, self._check_connection):
                 with suppress(Exception):
                     connection.close()
