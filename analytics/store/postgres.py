@@ -34,6 +34,10 @@ from analytics.store.schema import MIGRATIONS
 # pg_advisory_xact_lock key of the one writer: "CMWR" in ASCII.
 WRITER_LOCK = 0x434D5752
 CHANNEL = "common_measure_changes"
+# How long the listener waits for a NOTIFY before it looks whether its store was closed: close
+# waits for it, so that no thread of a closed store is left running (at exit, a thread inside
+# DuckDB or libpq while the interpreter shuts down can abort the process).
+_LISTEN_POLL = 0.2
 
 # -- the schema on PostgreSQL ----------------------------------------------------------------------
 
@@ -564,7 +568,7 @@ class PostgresStore(BaseStore):
                     connection.execute(f"LISTEN {CHANNEL}")
                     self._fresh()  # anything committed before LISTEN took effect
                     while not self.closed:
-                        for _notice in connection.notifies(timeout=1.0):
+                        for _notice in connection.notifies(timeout=_LISTEN_POLL):
                             self._fresh()
             except Exception:  # noqa: BLE001 - a lost server, or closed: try again, or stop
                 if self.closed:
@@ -636,10 +640,11 @@ class PostgresStore(BaseStore):
                         and rewritten.get(table, 0) <= self._versions.get(table, 0)
                     ):
                         # Only new rows since this copy: those above its largest key.
-                        largest = scalar(
-                            self._replica.cursor(),
-                            f"SELECT coalesce(max({_quoted(key)}), 0) FROM {_quoted(table)}",  # noqa: S608
-                        )
+                        with self._replica.cursor() as replica:
+                            largest = scalar(
+                                replica,
+                                f"SELECT coalesce(max({_quoted(key)}), 0) FROM {_quoted(table)}",  # noqa: S608
+                            )
                         above = (key, int(largest))
                         appended.add(table)
                     files[table] = os.path.join(folder.name, f"{len(files)}.csv")
@@ -660,6 +665,8 @@ class PostgresStore(BaseStore):
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
+            finally:
+                cursor.close()
         finally:
             folder.cleanup()
         self.last_refresh = {t: "appended" if t in appended else "whole" for t in files}
@@ -738,7 +745,9 @@ class PostgresStore(BaseStore):
             )
 
     def close(self) -> None:
-        self.closed = True  # the listener stops within its next second
+        self.closed = True  # the listener stops within _LISTEN_POLL
+        if self._listener is not threading.current_thread():
+            self._listener.join(timeout=10)
         # Every lock a user of a connection holds, so that none is closed under its user.
         with self._writer, self._refresh_lock, self._check_lock:
             for connection in (self._writer_connection, self._check_connection):
