@@ -23,7 +23,8 @@ from analytics.errors import ImportRefused
 from analytics.ingest.options import DATE_ORDERS, POLICIES, VALUE_FIELDS
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.measures.scoring import STAT_FIGURES
-from analytics.store.connection import Store, forget_store, open_store
+from analytics.store.connection import Store, StoreError, forget_store, open_store
+from analytics.store.postgres import redacted_url
 
 # Each command imports what it alone needs where it runs (the readers and checks of an import,
 # the accounts' password hashing, networkx, the report's renderer): a command loads only its
@@ -90,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         help="order of day, month and year in dates the file itself does not settle "
         "(default: the tool's convention)",
     )
-    imp.add_argument("--db", type=Path, help="database file (default: the app's setting)")
+    imp.add_argument("--db", type=_database, help="database file (default: the app's setting)")
 
     scores = commands.add_parser("scores", help="print scale scores of an initiative")
     scores.add_argument("--initiative", required=True)
@@ -109,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LOGIN",
         help="print what this account may see (its role's concealment applied)",
     )
-    scores.add_argument("--db", type=Path)
+    scores.add_argument("--db", type=_database)
 
     users = commands.add_parser("users", help="manage the accounts that may sign in")
     user_commands = users.add_subparsers(dest="users_command", required=True)
@@ -127,17 +128,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--name", default="", help="display name")
     add.add_argument("--email", help="e-mail address, for sign-in through an identity provider")
-    add.add_argument("--db", type=Path)
+    add.add_argument("--db", type=_database)
     listing = user_commands.add_parser("list", help="list the accounts (never their passwords)")
-    listing.add_argument("--db", type=Path)
+    listing.add_argument("--db", type=_database)
     disable = user_commands.add_parser("disable", help="stop an account from signing in")
     disable.add_argument("login")
-    disable.add_argument("--db", type=Path)
+    disable.add_argument("--db", type=_database)
     password = user_commands.add_parser(
         "set-password", help="set an account's password (prompted, or from standard input)"
     )
     password.add_argument("login")
-    password.add_argument("--db", type=Path)
+    password.add_argument("--db", type=_database)
     net_imp = commands.add_parser(
         "import-network", help="import one partner network file (template or roster question)"
     )
@@ -145,14 +146,14 @@ def _parser() -> argparse.ArgumentParser:
     net_imp.add_argument("--initiative", required=True, help="initiative name")
     net_imp.add_argument("--wave", required=True, help="network wave label")
     net_imp.add_argument("--create", action="store_true", help="create the initiative if unknown")
-    net_imp.add_argument("--db", type=Path)
+    net_imp.add_argument("--db", type=_database)
 
     net = commands.add_parser("network", help="print the partner network's measures")
     net.add_argument("--initiative", required=True)
     net.add_argument("--wave", help="only this network wave")
     net.add_argument("--partners", action="store_true", help="one row per wave and partner")
     net.add_argument("--format", choices=("csv", "json"), default="csv")
-    net.add_argument("--db", type=Path)
+    net.add_argument("--db", type=_database)
 
     report = commands.add_parser("report", help="write the report of an initiative")
     report.add_argument("--initiative", required=True)
@@ -163,12 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD)")
     report.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD)")
-    report.add_argument("--db", type=Path)
+    report.add_argument("--db", type=_database)
 
     demo = commands.add_parser(
         "demo", help="build the demo database (three initiatives, one account per role)"
     )
-    demo.add_argument("--db", type=Path, required=True, help="a new database file")
+    demo.add_argument("--db", type=_database, required=True, help="a new database file")
 
     outcomes = commands.add_parser("outcomes", help="what emerged: outcomes and decisions")
     outcome_commands = outcomes.add_subparsers(dest="outcomes_command", required=True)
@@ -183,18 +184,25 @@ def _parser() -> argparse.ArgumentParser:
     for export in (outcomes_export, checks_export):
         export.add_argument("--initiative", required=True)
         export.add_argument("--format", choices=("csv", "json"), default="csv")
-        export.add_argument("--db", type=Path)
+        export.add_argument("--db", type=_database)
     return parser
 
 
-def _store(path: Path | None, *, must_exist: bool) -> Store:
-    target = path or settings.database_path()
-    if must_exist and not Path(target).exists():
+def _database(text: str) -> Path | str:
+    """--db: a DuckDB file, or a postgresql:// URL (kept as text)."""
+    return text if settings.is_postgres_url(text) else Path(text)
+
+
+def _store(path: Path | str | None, *, must_exist: bool) -> Store:
+    target = path or _database(settings.database_target())
+    if isinstance(target, Path) and must_exist and not target.exists():
         raise UsageError(f"no database at {target}")
     try:
         return open_store(target)
+    except StoreError as error:  # PostgreSQL: the server and the reason, in words
+        raise UsageError(str(error)) from None
     except Exception as error:  # DuckDB's own message: locked by the app, not a database...
-        raise UsageError(f"cannot open the database {target}: {error}") from None
+        raise UsageError(f"cannot open the database {redacted_url(str(target))}: {error}") from None
 
 
 def _account(store: Store, login: str):
@@ -558,10 +566,12 @@ def _day(text: str | None, option: str) -> dt.date | None:
         raise UsageError(f"{option} {text!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def check_output_path(out: Path, database: Path, *, force: bool) -> None:
+def check_output_path(out: Path, database: Path | str, *, force: bool) -> None:
     """Refuse to write a report over the database (or its write-ahead log), a directory,
     anything but a regular file, or an existing file without --force."""
-    protected = [Path(database), Path(f"{database}.wal")]
+    protected = (
+        [] if settings.is_postgres_url(database) else [Path(database), Path(f"{database}.wal")]
+    )
     for path in protected:
         same = out.resolve() == path.resolve()
         if not same and out.exists() and path.exists():
@@ -584,7 +594,7 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if start and end and start > end:
         raise UsageError("--from must not be after --to")
-    check_output_path(args.out, args.db or settings.database_path(), force=args.force)
+    check_output_path(args.out, args.db or settings.database_target(), force=args.force)
     with _initiative_store(args) as (store, initiative_id):
         user = cli_user()
         period = Period(start, end)
@@ -615,12 +625,13 @@ def _write_table(table: pd.DataFrame, fmt: str, out: TextIO) -> None:
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     from analytics.demo.fill import fill_if_new
 
-    if args.db.exists():
+    if isinstance(args.db, Path) and args.db.exists():
         raise UsageError(f"{args.db} exists already; the demo fills a new database only")
     store = _store(args.db, must_exist=False)
     try:
-        fill_if_new(store)
-        out.write(f"Wrote the demo database to {args.db}.\n")
+        if not fill_if_new(store):
+            raise UsageError(f"{store.path} has data already; the demo fills a new database only")
+        out.write(f"Wrote the demo database to {store.path}.\n")
         return 0
     finally:
         forget_store(store.path)

@@ -7,6 +7,7 @@ name in `.streamlit/secrets.toml`, else its default. The README lists them all (
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,8 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "COMMON_MEASURE_DB",
             str(PROJECT_ROOT / "data" / "common_measure.duckdb"),
-            "Path of the DuckDB database file; created (with demo data) on first start.",
+            "Path of the DuckDB database file, created (with demo data) on first start; or a"
+            " postgresql:// URL of a shared PostgreSQL database (migrated on start).",
         ),
         Setting(
             "COMMON_MEASURE_DEMO",
@@ -179,5 +181,26 @@ def get(name: str) -> Any:
 SERVER_ONLY = frozenset({"COMMON_MEASURE_DB"})
 
 
+def without_password(text: str) -> str:
+    """A database URL without its password (a path is returned as it is)."""
+    return re.sub(r"^(\w+://[^:/@?]*):[^@/?]*@", r"\1@", text)
+
+
+def shown(name: str) -> str:
+    """A setting's value as a page may show it: a database password never."""
+    return without_password(str(get(name)))
+
+
+def is_postgres_url(target: object) -> bool:
+    """True for a PostgreSQL URL (`postgresql://` or `postgres://`); a path is a DuckDB file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def database_target() -> str:
+    """The database setting as given: a DuckDB file path or a PostgreSQL URL."""
+    return str(get("COMMON_MEASURE_DB"))
+
+
 def database_path() -> Path:
+    """The database setting as a file path (the embedded store)."""
     return Path(get("COMMON_MEASURE_DB"))

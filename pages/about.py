@@ -180,7 +180,7 @@ def _render_settings(user: User) -> None:
             [
                 {
                     "Setting": s.name,
-                    "Value now": str(settings.get(s.name))
+                    "Value now": settings.shown(s.name)
                     if user.role == "admin" or s.name not in settings.SERVER_ONLY
                     else "(set on the server)",
                     "Default": str(s.default),

@@ -1,7 +1,9 @@
-"""Shared fixtures: real DuckDB files in temporary folders, one demo database per test run."""
+"""Shared fixtures: real DuckDB files in temporary folders, one demo database per test run; and,
+for the modules marked `both_stores`, the same fixtures on a throwaway PostgreSQL cluster."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 
 from analytics.demo.fill import fill_if_new
 from analytics.store.connection import Store, forget_store, open_store
+from tests.postgres_cluster import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,13 +29,66 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
+STORE_KINDS = ("embedded", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    """In a module marked `both_stores`, every test that uses a store fixture runs twice."""
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_stores"
+    ):
+        metafunc.parametrize("store_kind", STORE_KINDS, indirect=True)
+
+
 @pytest.fixture
-def empty_store(tmp_path: Path) -> Store:
-    """A new, migrated database file with no data."""
-    path = tmp_path / "empty.duckdb"
-    store = open_store(path)
-    yield store
-    forget_store(path)
+def store_kind(request) -> str:
+    """Where this test's stores live: "embedded" (a DuckDB file) unless parametrized."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> PostgresCluster:
+    """A throwaway PostgreSQL cluster for the run (Debian's postgresql package), with a template
+    database migrated once and another filled with the demo once; stopped at the end."""
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def new_database(store_kind: str, tmp_path: Path, request):
+    """make(template) -> the target of a new database: a file, or a PostgreSQL database made
+    from the migrated template ("empty") or the demo ("demo"); each dropped at the test's end."""
+    made = []
+
+    def make(template: str = "empty", demo_file: Path | None = None) -> str:
+        if store_kind == "embedded":
+            path = tmp_path / f"{template}-{len(made)}.duckdb"
+            if demo_file is not None:
+                shutil.copyfile(demo_file, path)
+            made.append(str(path))
+            return str(path)
+        cluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.create_database(f"t{os.getpid()}_{next(_names)}", template)
+        made.append(url)
+        return url
+
+    yield make
+    for target in made:
+        forget_store(target)
+        if store_kind == "postgres":
+            request.getfixturevalue("postgres_cluster").drop_database(target)
+
+
+@pytest.fixture
+def empty_store(new_database) -> Store:
+    """A new, migrated database with no data."""
+    return open_store(new_database("empty"))
 
 
 @pytest.fixture(scope="session")
@@ -45,19 +101,25 @@ def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def demo_store(demo_db_path: Path) -> Store:
-    return open_store(demo_db_path)
+@pytest.fixture(scope="session")
+def postgres_demo_url(postgres_cluster: PostgresCluster) -> str:
+    """A PostgreSQL database filled with the demo once for the whole run; tests only read it."""
+    return postgres_cluster.create_database("cm_demo_reader", "demo")
 
 
 @pytest.fixture
-def writable_demo_store(demo_db_path: Path, tmp_path: Path) -> Store:
+def demo_store(store_kind: str, request) -> Store:
+    if store_kind == "postgres":
+        return open_store(request.getfixturevalue("postgres_demo_url"))
+    return open_store(request.getfixturevalue("demo_db_path"))
+
+
+@pytest.fixture
+def writable_demo_store(store_kind: str, new_database, request) -> Store:
     """A private copy of the demo database, for tests that write."""
-    path = tmp_path / "demo-copy.duckdb"
-    shutil.copyfile(demo_db_path, path)
-    store = open_store(path)
-    yield store
-    forget_store(path)
+    if store_kind == "postgres":
+        return open_store(new_database("demo"))
+    return open_store(new_database("demo", request.getfixturevalue("demo_db_path")))
 
 
 def initiative(store: Store, name: str) -> int:

@@ -23,6 +23,8 @@ from analytics.measures import milestones, network, scoring, statistics, suppres
 from analytics.measures.suppression import conceal
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores
+
 RIVERSIDE, NORTHGATE, COASTAL = (
     "Riverside Early Years Alliance",
     "Northgate Housing Partnership",

@@ -30,6 +30,8 @@ from analytics.measures.phases import start_phase
 from tests.test_imports import GOOD, _prepare
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores
+
 RIVERSIDE = "Riverside Early Years Alliance"
 
 

@@ -27,6 +27,8 @@ from analytics.access.accounts import (
 from analytics.access.permissions import AccessDenied
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores
+
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2026, 11, 26, 12, 0)
 

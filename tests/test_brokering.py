@@ -24,6 +24,8 @@ from analytics.store.schema import PHASES
 from tests.test_cli import run
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores
+
 D = dt.date
 RIVERSIDE = "Riverside Early Years Alliance"
 NORTHGATE = "Northgate Housing Partnership"

@@ -16,6 +16,8 @@ from analytics.views.exports import EXPORT_KINDS, available_exports, export_file
 from tests.conftest import ROOT, initiative
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores
+
 HERE = ROOT / "tests" / "fixtures" / "imports" / "answer_values"
 TEXTS = ("More time for joint planning", "Les réunions sont trop tôt", "never asked before")
 

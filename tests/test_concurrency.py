@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from analytics.ingest.commit import Target, commit_import
 from analytics.ingest.mapping import propose_mapping
 from analytics.ingest.validate import read_survey, validate
@@ -13,6 +15,8 @@ from analytics.instrument import load_instrument_csv
 from analytics.views.overview import overview
 from bench.generate import generate
 from tests.users import ADMIN
+
+pytestmark = pytest.mark.both_stores
 
 READERS = 20
 

@@ -23,6 +23,8 @@ from analytics.access.accounts import (
 )
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2026, 11, 26, 12, 0)
 RIVERSIDE = "Riverside Early Years Alliance"

@@ -25,6 +25,8 @@ from analytics.measures.scoring import initiative_statistics
 from analytics.views.templates import template_csv, template_xlsx
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 ITEMS = load_instrument_csv()
 HEADER = "respondent_id,organisation,sector,role,submitted_at,CA1,CA2,CA3,EQ1\n"
 

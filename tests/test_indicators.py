@@ -23,6 +23,8 @@ from analytics.measures.indicators import (
 )
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 D = dt.date
 
 

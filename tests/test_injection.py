@@ -17,6 +17,8 @@ from tests.hostile_files import HOSTILE_STRINGS
 from tests.test_app import PAGES
 from tests.users import ADMIN, open_app
 
+pytestmark = pytest.mark.both_stores
+
 pytestmark = pytest.mark.slow
 RIVERSIDE = "Riverside Early Years Alliance"
 

@@ -22,6 +22,8 @@ from analytics.measures.milestones import (
 from analytics.views.exports import csv_bytes
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 D = dt.date
 
 

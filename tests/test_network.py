@@ -15,6 +15,8 @@ from analytics.ingest.network import commit_network, parse_level, prepare_networ
 from analytics.measures import network as net
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 
 def ties(rows: list[tuple], trust=None, value=None) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["source", "target", "level"])

@@ -26,6 +26,8 @@ from analytics.access.sessions import (
 )
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 PASSWORD = "correct horse battery"
 KEY = b"k" * 32
 NOW = dt.datetime(2026, 11, 29, 12, 0)

@@ -30,3 +30,11 @@ def test_a_bad_boolean_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("COMMON_MEASURE_DEMO", "perhaps")
     with pytest.raises(ValueError, match="COMMON_MEASURE_DEMO"):
         settings.get("COMMON_MEASURE_DEMO")
+
+
+def test_a_database_password_is_never_shown(monkeypatch):
+    monkeypatch.setenv("COMMON_MEASURE_DB", "postgresql://cm:s3cret@db.internal:5432/cm")
+    assert settings.shown("COMMON_MEASURE_DB") == "postgresql://cm@db.internal:5432/cm"
+    assert settings.is_postgres_url(settings.database_target())
+    monkeypatch.setenv("COMMON_MEASURE_DB", "/srv/cm/network.duckdb")
+    assert settings.shown("COMMON_MEASURE_DB") == "/srv/cm/network.duckdb"

@@ -14,6 +14,8 @@ from analytics.instrument import load_instrument_csv
 from tests.conftest import ROOT
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 ITEMS = load_instrument_csv()
 GOOGLE = ROOT / "tests" / "fixtures" / "imports" / "googleforms"
 CA1 = "Partners share a clear understanding of the problem we are trying to solve together."

@@ -10,6 +10,8 @@ from analytics import settings
 from analytics.store.connection import Store, forget_store, open_store
 from analytics.store.schema import MIGRATIONS
 
+pytestmark = pytest.mark.both_stores
+
 DOMAIN_TABLES = {
     "instruments",
     "answer_choices",

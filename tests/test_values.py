@@ -22,6 +22,8 @@ from analytics.instrument import load_instrument_csv
 from analytics.store.schema import SECTORS
 from tests.users import ADMIN
 
+pytestmark = pytest.mark.both_stores
+
 ITEMS = load_instrument_csv()
 
 

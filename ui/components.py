@@ -17,7 +17,7 @@ from analytics import settings
 from analytics.access.accounts import has_accounts, initiatives_for
 from analytics.access.permissions import User
 from analytics.demo.fill import fill_if_new
-from analytics.store.connection import Store, open_store
+from analytics.store.connection import Store, StoreError, open_store
 from analytics.views.exports import csv_bytes
 from analytics.views.tables import readable
 from ui.busy import database_busy, render_busy
@@ -74,9 +74,12 @@ def store() -> Store:
     """The process's one store for the database setting (created with demo data on first
     start). Every page calls it first."""
     _through_the_router()
-    path = str(settings.database_path())
+    path = settings.database_target()
     try:
         opened = _open(path)
+    except StoreError as error:  # PostgreSQL out of reach: the host and the reason, in words
+        st.error(f"The database cannot be opened: {error}. Try again in a moment.")
+        st.stop()
     except duckdb.IOException as error:
         if not database_busy(error):
             raise

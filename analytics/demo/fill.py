@@ -400,13 +400,19 @@ DEMO_ACCOUNTS: list[tuple[NewAccount, str]] = [
 DEMO_PASSWORDS = {account.login: password for account, password in DEMO_ACCOUNTS}
 
 
-def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
-    """Fill the store with the three demo initiatives, in one transaction."""
+def fill_demo(store: Store, seed: int = DEMO_SEED, *, only_if_new: bool = False) -> bool:
+    """Fill the store with the three demo initiatives, in one transaction; with `only_if_new`,
+    only when nothing was committed before (checked inside the transaction: two servers
+    starting at once on a new shared database fill it once). True when it filled."""
     rng = np.random.default_rng(seed)
     items = load_instrument_csv()
     stories, partner_names = load_stories(), load_partner_names()
     hashed = {account.login: hash_password(password) for account, password in DEMO_ACCOUNTS}
-    with store.transaction() as cursor:
+    with store.transaction(changes_data=not only_if_new) as cursor:
+        if only_if_new and scalar(cursor, "SELECT version FROM data_version") != 0:
+            return False
+        if only_if_new:
+            cursor.execute("UPDATE data_version SET version = version + 1")
         instrument_id = store.default_instrument_in(cursor)
         for story in stories:
             _fill_story(cursor, rng, story, instrument_id, items, partner_names)
@@ -417,6 +423,7 @@ def fill_demo(store: Store, seed: int = DEMO_SEED) -> None:
         Store.audit(cursor, DEMO_ACTOR, "demo: add demo accounts", None, "", len(DEMO_ACCOUNTS))
         for plan in load_brokering():  # after the rest: the tables above stay as they were
             _fill_brokering(cursor, plan, {s.name: s for s in stories}[plan.name])
+    return True
 
 
 def fill_if_new(store: Store, seed: int = DEMO_SEED) -> bool:
@@ -425,5 +432,4 @@ def fill_if_new(store: Store, seed: int = DEMO_SEED) -> bool:
     first start when the COMMON_MEASURE_DEMO setting is on."""
     if store.data_version() != 0:
         return False
-    fill_demo(store, seed)
-    return True
+    return fill_demo(store, seed, only_if_new=True)

@@ -228,7 +228,7 @@ def _duplicate_rows(
         stored_keys = query(
             "SELECT r.respondent_key, w.label AS wave, r.import_id FROM respondents r"
             " JOIN waves w ON w.id = r.wave_id WHERE w.initiative_id = ?"
-            " AND r.respondent_key IS NOT NULL AND list_contains(?, w.label)",
+            " AND r.respondent_key IS NOT NULL AND w.label = ANY(?)",
             [initiative_id, waves],
         )
         known_keys = {
@@ -253,7 +253,7 @@ def _duplicate_rows(
         " s.value FROM respondents r JOIN waves w ON w.id = r.wave_id"
         " JOIN responses s ON s.respondent_id = r.id"
         " WHERE w.initiative_id = ? AND r.submitted_at IS NOT NULL"
-        " AND r.respondent_key IS NULL AND list_contains(?, w.label)",
+        " AND r.respondent_key IS NULL AND w.label = ANY(?)",
         [initiative_id, waves],
     )
     if stored.empty:
