@@ -33,6 +33,8 @@ from analytics.ingest.validate import read_survey, validate
 from analytics.instrument import load_instrument_csv
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores  # every test with a store runs on DuckDB and PostgreSQL
+
 ITEMS = load_instrument_csv()
 HEADER = "respondent_id,organisation,sector,role,submitted_at,CA1,CA2,CA3,EQ1\n"
 

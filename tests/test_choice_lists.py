@@ -23,6 +23,8 @@ from analytics.store.schema import SECTORS
 from tests.test_values import HEADER, ITEMS, NEXT, ROWS, _prepare
 from tests.users import ADMIN, as_role
 
+pytestmark = pytest.mark.both_stores  # every test with a store runs on DuckDB and PostgreSQL
+
 
 @pytest.fixture
 def lists(empty_store):

@@ -22,6 +22,8 @@ from analytics.store.connection import forget_store, open_store
 from bench.generate import generate
 from tests.conftest import initiative
 
+pytestmark = pytest.mark.both_stores  # every test with a store runs on DuckDB and PostgreSQL
+
 ADMIN = command_line_user("test")
 KEYS = ["respondent_id", "wave_id", "scale_type", "scale"]
 
