@@ -95,3 +95,29 @@ def test_trend_panels_name_phases_in_the_legend_and_keep_ticks_few(stats, demo_s
         legend = {trace.name for trace in figure.data}
         assert {p.capitalize() for p in phases["phase"]} <= legend
     assert "yellow" in charts.phase_key(phases)
+
+
+@pytest.mark.parametrize("waves", [3, 8, 16])
+def test_wave_ticks_stay_level_short_and_few_enough_for_a_phone(waves):
+    """Eight one-line dates, tilted, printed over each other on a 390 px phone (seen in a
+    screenshot of Conditions): the trend and per-wave charts name at most eight waves, level,
+    on lines of at most eight characters, the latest always among them."""
+    import pandas as pd
+
+    dates = pd.Series(pd.date_range("2020-03-01", periods=waves, freq="6MS"))
+    labels = pd.Series([d.strftime("%b %Y") for d in dates])
+    ticks = charts.wave_ticks(dates, labels)
+    assert len(ticks["tickvals"]) == min(waves, 8 if waves <= 8 else waves // 2)
+    assert ticks["tickvals"][-1] == dates.iloc[-1]
+    assert ticks["tickangle"] == 0
+    for text in ticks["ticktext"]:
+        assert all(len(line) <= 8 for line in text.split("<br>"))
+
+
+def test_the_scale_trend_uses_the_phone_safe_ticks(stats):
+    scale = stats.loc[stats["scale_type"] == "condition", "scale"].iloc[0]
+    from analytics.measures.statistics import successive_changes
+
+    figure = charts.scale_trend(stats, scale, successive_changes(stats))
+    assert figure.layout.xaxis.tickangle == 0
+    assert all("<br>" in text for text in figure.layout.xaxis.ticktext)

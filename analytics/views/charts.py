@@ -72,6 +72,20 @@ def wrap_label(text: str, width: int = 18, joiner: str = "<br>") -> str:
     return joiner.join(lines)
 
 
+def wave_ticks(dates: pd.Series, labels: pd.Series, most: int = 8) -> dict:
+    """Axis ticks at the waves, named as the waves are, on two short lines ("Mar<br>2026") and
+    level, at most `most` of them (every other one, or fewer, counted back from the latest):
+    eight one-line dates tilted on a phone's 270 px plot print over each other."""
+    ticks = pd.DataFrame({"date": pd.to_datetime(list(dates)), "label": list(labels)})
+    step = max(1, math.ceil(len(ticks) / most))
+    ticks = ticks.iloc[::-1].iloc[::step].iloc[::-1]
+    return dict(
+        tickvals=list(ticks["date"]),
+        ticktext=[wrap_label(w, 4) for w in ticks["label"]],
+        tickangle=0,
+    )
+
+
 def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = True) -> go.Scatter:
     """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low), one
     band per run of waves that have one: a wave without (hidden, or one respondent) breaks it,
@@ -227,11 +241,8 @@ def trend_grid(
     # Ticks at the waves themselves, named as the waves are.
     # At most four named, level, two-line ticks a panel, so that 16 waves do not collide.
     ticks = whole.drop_duplicates("wave_id").sort_values("wave_order")
-    ticks = ticks.iloc[::-1].iloc[:: max(1, math.ceil(len(ticks) / 4))].iloc[::-1]
     fig.update_xaxes(
-        tickvals=pd.to_datetime(ticks["opened_on"]),
-        ticktext=[wrap_label(w, 4) for w in ticks["wave"]],
-        tickangle=0,
+        **wave_ticks(ticks["opened_on"], ticks["wave"], most=4),
         tickfont=dict(size=11),
         gridcolor="#f4f4f4",
     )
@@ -340,7 +351,7 @@ def scale_trend(
             for t in (bands.borderline, bands.strength)
         ],
         yaxis=dict(range=[1, 5.4], tickvals=[1, 2, 3, 4, 5], title="Mean (1-5)"),
-        xaxis=dict(tickvals=x, ticktext=[wrap_label(w, 8) for w in data["wave"]]),
+        xaxis=wave_ticks(x, data["wave"]),
         font=FONT,
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
@@ -530,7 +541,7 @@ def _per_wave_layout(
         height=380,
         margin=dict(l=60, r=60, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=dict(tickvals=dates, ticktext=plotly_texts(labels)),
+        xaxis=wave_ticks(dates, labels),
     )
     add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75), legend=False)
     return fig
