@@ -541,7 +541,7 @@ def _per_wave_layout(
         height=380,
         margin=dict(l=60, r=60, t=30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        xaxis=wave_ticks(dates, labels),
+        xaxis=wave_ticks(dates, labels, most=4),  # half a desktop's width, a phone's 250 px
     )
     add_phase_bands(fig, phases, until=dates.max() + pd.Timedelta(days=75), legend=False)
     return fig
