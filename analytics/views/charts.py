@@ -86,6 +86,24 @@ def wave_ticks(dates: pd.Series, labels: pd.Series, most: int = 8) -> dict:
     )
 
 
+def _label_above_row(fig: go.Figure, y: float, label: object, *, size: int) -> None:
+    """A row's name written above it across the chart's width, on a light background, rather
+    than as an axis label, which on a phone left the bars a plot 60 px wide."""
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        y=y,
+        yref="y",
+        text=wrap_label(label, 46),
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        align="left",
+        font=dict(size=size, color="#262730"),
+        bgcolor="rgba(255, 255, 255, 0.85)",
+    )
+
+
 def _ci_band(data: pd.DataFrame, x: pd.Series, colour: str, showlegend: bool = True) -> go.Scatter:
     """The 95% confidence interval as a shaded band (up along ci_high, back along ci_low), one
     band per run of waves that have one: a wave without (hidden, or one respondent) breaks it,
@@ -395,19 +413,7 @@ def likert_bars(distribution: pd.DataFrame) -> go.Figure:
             )
         )
     for row, label in zip(rows, labels, strict=True):
-        fig.add_annotation(
-            x=0,
-            xref="paper",
-            y=row - 0.24,
-            yref="y",
-            text=wrap_label(label, 46),
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            align="left",
-            font=dict(size=13, color="#262730"),
-            bgcolor="rgba(255, 255, 255, 0.85)",  # legible over the centre line
-        )
+        _label_above_row(fig, row - 0.24, label, size=13)  # legible over the centre line
     fig.update_layout(
         barmode="relative",
         font=FONT,
@@ -798,19 +804,7 @@ def milestone_timeline(
                 )
             )
     for title, k in zip(frame["title"], range(len(frame)), strict=True):
-        fig.add_annotation(
-            x=0,
-            xref="paper",
-            y=k - 0.32,
-            yref="y",
-            text=wrap_label(title, 46),
-            showarrow=False,
-            xanchor="left",
-            yanchor="bottom",
-            align="left",
-            font=dict(size=12, color="#333333"),
-            bgcolor="rgba(255, 255, 255, 0.8)",  # legible over the phases and the today line
-        )
+        _label_above_row(fig, k - 0.32, title, size=12)  # over the phases and the today line
     fig.add_vline(x=as_of, line=dict(color="#000000", width=2, dash="dash"))
     fig.add_annotation(
         x=as_of,
