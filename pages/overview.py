@@ -30,7 +30,7 @@ def _render_card(view: Overview, scale: str) -> None:
     label = scale_label(scale)
     with st.container(border=True, height="stretch"):
         # The label as markdown wraps long scale names instead of cutting them off.
-        st.markdown(f"**{label}**")
+        st.markdown(f"**{literal(label)}**")
         if row.empty or row["mean"].isna().all():
             st.metric(label, "–", label_visibility="collapsed")
             st.caption("No score in the latest wave")
