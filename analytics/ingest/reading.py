@@ -215,16 +215,20 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     ending = _line_ending(text)
     if ending == "CR":  # old Mac line endings: neither pyarrow nor csv split on a lone CR
         text = text.replace("\r", "\n")
-    utf8 = data[3:] if encoding == "UTF-8 with BOM" else data
+    # The bytes pyarrow reads: the file's own when they are UTF-8 (a view past a BOM, no copy).
+    utf8: bytes | memoryview = memoryview(data)[3:] if encoding == "UTF-8 with BOM" else data
     if encoding not in ("UTF-8", "UTF-8 with BOM") or ending == "CR":
         utf8 = text.encode("utf-8")
     # The first record's width, read to its end (it may be longer than any sample): a header
     # wider than the limit is refused before any row is read.
-    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    first = _first_record(text, delimiter)
     limits.check_columns(file_name, len(first))
+    del text  # decoded again from `utf8` only if the exact reader needs it
     frame = _fast_csv(utf8, delimiter, len(first), limits, file_name)
     bad_rows: list[tuple[int, str, str]] = []
     if frame is None:  # some row has another number of cells: read exactly, row by row
+        text = str(utf8, "utf-8")
+        del utf8
         try:
             frame, bad_rows = _exact_csv(text, delimiter, limits, file_name)
         except csv.Error as error:
@@ -236,8 +240,20 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     return Grid(file_name, "csv", frame, encoding, delimiter, ending, bad_rows=bad_rows)
 
 
+def _first_record(text: str, delimiter: str) -> list[str]:
+    """The cells of the text's first record, read from as long a prefix as it needs (a
+    StringIO of the whole text would hold four bytes a character)."""
+    size = 1 << 16
+    while True:
+        head = io.StringIO(text[:size], newline="")
+        first = next(csv.reader(head, delimiter=delimiter), [])
+        if size >= len(text) or head.tell() < min(size, len(text)):
+            return first
+        size *= 4
+
+
 def _fast_csv(
-    utf8: bytes, delimiter: str, width: int, limits: ReadLimits, file_name: str
+    utf8: bytes | memoryview, delimiter: str, width: int, limits: ReadLimits, file_name: str
 ) -> pd.DataFrame | None:
     """Multi-threaded read of a regular CSV whose first record has `width` cells; None when a
     row is ragged. Raises LimitExceeded for a cell longer than the limit."""
@@ -251,7 +267,7 @@ def _fast_csv(
     names = [f"c{i}" for i in range(width)]
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(utf8),
+            pa.BufferReader(utf8),
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
@@ -260,7 +276,8 @@ def _fast_csv(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                # Large strings: pandas holds them as they are, without a copy.
+                column_types={n: pa.large_string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 null_values=[],
