@@ -295,7 +295,13 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from analytics.ingest.commit import Target, commit_import
     from analytics.ingest.mapping import mapping_for, propose_mapping
     from analytics.ingest.reading import UnreadableFile
-    from analytics.ingest.validate import read_survey, suggested_wave, validate
+    from analytics.ingest.validate import (
+        file_sha256,
+        read_survey,
+        suggested_wave,
+        validate,
+        without_cells,
+    )
     from analytics.ingest.values import (
         DEFAULT_CHOICES,
         ValuesError,
@@ -308,10 +314,12 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         items = _instrument(store, args)
         data = _file_for(store, args)
+        sha256 = file_sha256(data)
         try:
             table = read_survey(data, args.file.name)
         except UnreadableFile as error:
             raise UsageError(str(error)) from None
+        del data  # the cells are read: the file's bytes are let go before validation
         initiative_id = store.initiative_id(args.initiative)
         choices = {name: list(values) for name, values in DEFAULT_CHOICES.items()}
         if initiative_id is not None:
@@ -348,7 +356,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 table,
                 mapping,
                 items,
-                data=data,
+                sha256=sha256,
                 wave=wave,
                 missing_codes=args.missing,
                 progress=progress,
@@ -357,6 +365,9 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
         except ImportRefused as error:
             raise UsageError(f"{args.file.name}: {error}") from None
+        # The file's cells are not needed past validation: let them go before the write.
+        del table
+        prepared = without_cells(prepared)
         for line in [
             *placement_summary(prepared.placements),
             *prepared.notices(),
@@ -386,7 +397,8 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 _print_table(prepared.problems_frame(), out)
             return 1
         out.write(
-            f"Imported {args.file.name} ({table.layout.name}; {table.grid.describe()}) into "
+            f"Imported {args.file.name} ({prepared.table.layout.name}; "
+            f"{prepared.table.grid.describe()}) into "
             f"{args.initiative!r}, wave {', '.join(result.waves)}: "
             f"{result.respondents} respondents, {result.answers} answers, "
             f"{result.missing} missing, {result.problems} problems"

@@ -221,7 +221,7 @@ def _duplicate_rows(
     without one, the same submission time, organisation and answers as a stored row without
     one (a Google Forms CSV and the XLSX of the same sheet)."""
     people = prepared.respondents
-    waves = sorted(set(people["wave"].astype(str)))
+    waves = sorted(people["wave"].astype(str).unique())
     found: list[tuple[int, int]] = []
     has_key = people["respondent_key"].notna()
     if keyed and has_key.any():

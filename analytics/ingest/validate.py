@@ -9,6 +9,7 @@ are stored as missing and the problems are recorded with the import.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,6 +127,27 @@ class PreparedImport:
         """The first respondents as they will be stored."""
         head = self.respondents.head(rows).drop(columns=["row"]).reset_index(drop=True)
         return pd.concat([head, self.values.head(rows).reset_index(drop=True)], axis=1)
+
+
+def file_sha256(data: bytes) -> str:
+    """The file's SHA-256, by which the same file is not imported twice."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def without_cells(prepared: PreparedImport) -> PreparedImport:
+    """The prepared import without the file's cells (its grid and data rows emptied, the
+    header rows, layout and what validation built kept): what a commit needs, for a caller
+    that lets a million rows of text go before the write."""
+    table = prepared.table
+    # New empty frames, not slices: a slice of the cells would keep all of them alive.
+    grid = dataclasses.replace(table.grid, frame=pd.DataFrame(columns=table.grid.frame.columns))
+    emptied = dataclasses.replace(
+        table,
+        grid=grid,
+        data=pd.DataFrame(columns=table.data.columns),
+        row_numbers=pd.Series([], dtype=table.row_numbers.dtype),
+    )
+    return dataclasses.replace(prepared, table=emptied)
 
 
 def read_survey(data: bytes, file_name: str) -> Table:
@@ -259,6 +281,7 @@ def validate(
     items: list[Item],
     *,
     data: bytes = b"",
+    sha256: str | None = None,
     wave: str | None = None,
     missing_codes: list[int] | tuple[int, ...] = (),
     progress: Progress | None = None,
@@ -268,7 +291,8 @@ def validate(
     """Check every mapped cell of the table against the instrument `items` and build what
     would be stored. `choices` are the initiative's lists of sectors and roles (default
     values.DEFAULT_CHOICES); `date_order` (DATE_ORDERS) reads dates the file cannot settle,
-    else the tool's convention. Raises ImportRefused when the mapping cannot work at all."""
+    else the tool's convention. `sha256` is the file's (file_sha256) for a caller that has let
+    the file's bytes `data` go. Raises ImportRefused when the mapping cannot work at all."""
     problems = _Problems()
     placements: list[Placement] = []
     warnings: list[str] = []
@@ -338,7 +362,7 @@ def validate(
     comments = _comments(frame, mapping, usable)
     return PreparedImport(
         file_name=table.grid.file_name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or file_sha256(data),
         table=table,
         mapping=mapping,
         survey_key=survey_key(table),
