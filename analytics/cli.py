@@ -263,14 +263,31 @@ def _progress(err: TextIO):
 def _file_for(store: Store, args: argparse.Namespace) -> bytes:
     """The bytes of the file to import into `--initiative`, which must exist unless `--create`
     is given."""
-    if store.initiative_id(args.initiative) is None and not args.create:
-        raise UsageError(
-            f"there is no initiative named {args.initiative!r}; add --create to create it"
-        )
+    _check_initiative(store, args)
     try:
         return args.file.read_bytes()
     except OSError as error:
         raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+
+
+def _file_sha256(store: Store, args: argparse.Namespace) -> str:
+    """The SHA-256 of the file to import into `--initiative` (as _file_for), read in blocks:
+    the survey reader reads the file itself, so its bytes are never all held here."""
+    import hashlib
+
+    _check_initiative(store, args)
+    try:
+        with args.file.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError as error:
+        raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
+
+
+def _check_initiative(store: Store, args: argparse.Namespace) -> None:
+    if store.initiative_id(args.initiative) is None and not args.create:
+        raise UsageError(
+            f"there is no initiative named {args.initiative!r}; add --create to create it"
+        )
 
 
 def _alias_lines(store: Store, initiative_id: int | None, names: pd.Series) -> list[str]:
@@ -296,7 +313,6 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from analytics.ingest.mapping import mapping_for, propose_mapping
     from analytics.ingest.reading import UnreadableFile
     from analytics.ingest.validate import (
-        file_sha256,
         read_survey,
         suggested_wave,
         validate,
@@ -313,13 +329,12 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = _store(args.db, must_exist=False)
     try:
         items = _instrument(store, args)
-        data = _file_for(store, args)
-        sha256 = file_sha256(data)
+        sha256 = _file_sha256(store, args)
         try:
-            table = read_survey(data, args.file.name)
+            # From its path: the reader lets the file's bytes go before it builds the cells.
+            table = read_survey(args.file, args.file.name)
         except UnreadableFile as error:
             raise UsageError(str(error)) from None
-        del data  # the cells are read: the file's bytes are let go before validation
         initiative_id = store.initiative_id(args.initiative)
         choices = {name: list(values) for name, values in DEFAULT_CHOICES.items()}
         if initiative_id is not None:
@@ -362,6 +377,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 progress=progress,
                 choices=choices,
                 date_order=args.date_order,
+                release_cells=True,
             )
         except ImportRefused as error:
             raise UsageError(f"{args.file.name}: {error}") from None

@@ -92,3 +92,84 @@ def test_a_tiny_workbook_spanning_millions_of_empty_cells_is_refused_before_the_
     assert time.perf_counter() - started < 5
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200
+
+
+# -- a file read from its path (the CLI) --------------------------------------------------------
+
+_PATH_CASES = {
+    "utf8.csv": "id,wave,Q1\nr1,W1,Agree\nr2,W1,Désaccord\n".encode(),
+    "bom.csv": b"\xef\xbb\xbf" + b"id;wave;Q1\r\nr1;W1;4\r\n",
+    "cr.csv": b"id,wave,Q1\rr1,W1,4\rr2,W1,5\r",
+    "cp1252.csv": "id,wave,Q1\nr1,W1,Très\n".encode("cp1252"),
+    "utf16.csv": "id\twave\tQ1\nr1\tW1\t4\n".encode("utf-16"),
+    "ragged.csv": b'id,wave,Q1\nr1,W1,4\nr2,W1,4,5\n"r3",W1\n',
+    "quoted.csv": b'id,wave,Q1\n"r1","W1","line one\nline two"\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PATH_CASES))
+def test_a_file_read_from_its_path_is_read_as_its_bytes(tmp_path, name):
+    data = _PATH_CASES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    from_bytes, from_path = read_grid(data, name), read_grid(path, name)
+    pd.testing.assert_frame_equal(
+        from_path.frame.astype(object), from_bytes.frame.astype(object), check_column_type=False
+    )
+    assert from_path.describe() == from_bytes.describe()
+    assert from_path.bad_rows == from_bytes.bad_rows
+
+
+def test_every_fixture_export_reads_the_same_from_its_path():
+    from pathlib import Path
+
+    fixtures = sorted(Path(__file__).parent.joinpath("fixtures", "imports").rglob("*.*"))
+    read = 0
+    for path in fixtures:
+        if path.suffix.lower() not in (".csv", ".xlsx", ".tsv", ".txt"):
+            continue
+        try:
+            from_bytes = read_grid(path.read_bytes(), path.name)
+        except UnreadableFile as error:
+            with pytest.raises(UnreadableFile) as raised:
+                read_grid(path, path.name)
+            assert str(raised.value) == str(error)
+            continue
+        from_path = read_grid(path, path.name)
+        pd.testing.assert_frame_equal(
+            from_path.frame.astype(object),
+            from_bytes.frame.astype(object),
+            check_column_type=False,
+        )
+        assert from_path.describe() == from_bytes.describe(), path
+        read += 1
+    assert read >= 10
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path):
+    import os
+
+    from analytics.ingest.reading import _FileSource
+
+    path = tmp_path / "wave.csv"
+    path.write_bytes(b"id,wave,Q1\nr1,W1,4\n")
+    source = _FileSource(path, 0, os.stat(path), path.stat().st_size)
+    source.check_unchanged("wave.csv")  # as it was: nothing to say
+    path.write_bytes(b"id,wave,Q1\nr1,W1,4\nr2,W1,5\n")
+    with pytest.raises(UnreadableFile, match="wave.csv changed while it was read"):
+        source.check_unchanged("wave.csv")
+
+
+def test_an_unreadable_path_is_one_line(tmp_path):
+    with pytest.raises(UnreadableFile, match="cannot read gone.csv: No such file"):
+        read_grid(tmp_path / "gone.csv", "gone.csv")
+
+
+def test_a_header_longer_than_the_first_sample_is_read_to_its_end():
+    long = "A question whose text is long enough to fill the first sample, number"
+    header = ["id", "wave", *[f'"{long} {i},\nwith a comma and a line break"' for i in range(1500)]]
+    text = ",".join(header) + "\n" + ",".join(["r1", "W1", *["4"] * 1500]) + "\n"
+    assert len(text) > 1 << 17
+    grid = read_grid(text.encode(), "long.csv")
+    assert grid.frame.shape == (2, 1502)
+    assert grid.frame.iloc[0, 1501] == f"{long} 1499,\nwith a comma and a line break"

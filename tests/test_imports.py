@@ -464,3 +464,43 @@ def test_organisations_that_are_not_partners_are_named(demo_store):
         "r2,Nobody Ltd,business,L,2026-03-01,5,4,2,4",
     )
     assert unknown_organisations(demo_store, ADMIN, initiative, _prepare(data)) == ["Nobody Ltd"]
+
+
+def test_cells_released_while_validating_change_nothing_that_is_stored():
+    """The CLI validates once and lets each item column's cells go once checked: what would be
+    stored is the same, and the table no longer holds those cells."""
+    data = _csv(
+        "r1,Alpha Trust,nonprofit,Leadership,2026-03-01,5,4,2,4",
+        "r2,Beta Council,government,Staff,2026-03-02,4,,7,3",
+    )
+    kept = _prepare(data)
+    table = read_survey(data, "wave.csv")
+    mapping = propose_mapping(table, ITEMS)
+    released = validate(table, mapping, ITEMS, data=data, wave="W1", release_cells=True)
+    pd.testing.assert_frame_equal(released.values, kept.values)
+    pd.testing.assert_frame_equal(released.respondents, kept.respondents)
+    assert released.problems == kept.problems
+    assert released.sha256 == kept.sha256
+    for label in mapping.items:
+        assert label not in table.data.columns
+    assert "organisation" in table.data.columns
+    assert table.grid.frame.shape[1] == len(table.labels) - len(mapping.items)
+
+
+def test_an_import_without_its_cells_commits_the_same(empty_store):
+    from analytics.ingest.validate import file_sha256, without_cells
+
+    prepared = _prepare(GOOD)
+    bare = without_cells(prepared)
+    assert bare.table.data.empty and bare.table.grid.frame.empty
+    assert prepared.table.data.shape == (3, 9)  # the original is untouched
+    assert bare.table.grid.describe() == prepared.table.grid.describe()
+    assert bare.sha256 == file_sha256(GOOD) == prepared.sha256
+    result = commit_import(empty_store, Target("Test initiative", create=True), bare, user=ADMIN)
+    assert (result.respondents, result.answers, result.missing) == (3, 10, 2)
+
+
+def test_a_given_sha256_stands_for_the_bytes():
+    table = read_survey(GOOD, "wave.csv")
+    prepared = validate(table, propose_mapping(table, ITEMS), ITEMS, sha256="ab" * 32, wave="W1")
+    assert prepared.sha256 == "ab" * 32

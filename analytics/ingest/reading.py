@@ -12,9 +12,11 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import charset_normalizer
 import pandas as pd
@@ -67,8 +69,16 @@ class Grid:
         return ", ".join(p for p in parts if p)
 
 
-def read_grid(data: bytes, file_name: str) -> Grid:
-    """Read an uploaded file. Raises UnreadableFile with a one-line reason."""
+def read_grid(data: bytes | Path, file_name: str) -> Grid:
+    """Read an uploaded file: its bytes, or its path (the CLI). From a path, a UTF-8 CSV is
+    parsed from the file itself once its bytes are checked, so that the bytes are not held
+    beside the cells. Raises UnreadableFile with a one-line reason."""
+    path = data if isinstance(data, Path) else None
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise UnreadableFile(f"cannot read {file_name}: {error.strerror}") from None
     limit = settings.get("COMMON_MEASURE_MAX_UPLOAD_MB")
     if len(data) > limit * 1024 * 1024:
         raise UnreadableFile(
@@ -84,8 +94,10 @@ def read_grid(data: bytes, file_name: str) -> Grid:
             f"{file_name} is an old Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV"
         )
     else:
+        held = [data]  # from a path, the CSV reader holds the only reference and lets it go
+        del data
         try:
-            grid = _read_csv(data, file_name)
+            grid = _read_csv(held, file_name, path)
         except (UnreadableFile, MemoryError):
             raise
         except LimitExceeded as error:
@@ -204,7 +216,10 @@ def _line_ending(text: str) -> str | None:
     return None
 
 
-def _read_csv(data: bytes, file_name: str) -> Grid:
+def _read_csv(held: list[bytes], file_name: str, path: Path | None = None) -> Grid:
+    """The CSV whose bytes are `held` (taken out of the list). With the file's `path`, a UTF-8
+    file is parsed from the file once its bytes are checked, and the bytes are let go."""
+    data = held.pop()
     text, encoding = decode(data, file_name)
     if "\x00" in text:  # UTF-16 text decodes NUL characters from its bytes
         line = text[: text.index(chr(0))].count("\n") + 1
@@ -223,12 +238,19 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     # wider than the limit is refused before any row is read.
     first = _first_record(text, delimiter)
     limits.check_columns(file_name, len(first))
-    del text  # decoded again from `utf8` only if the exact reader needs it
-    frame = _fast_csv(utf8, delimiter, len(first), limits, file_name)
+    del text  # decoded again only if the exact reader needs it
+    source: bytes | memoryview | _FileSource = utf8
+    if path is not None and encoding in ("UTF-8", "UTF-8 with BOM") and ending != "CR":
+        # The bytes just checked, parsed from the file by pyarrow: they are let go here.
+        source = _FileSource(path, len(data) - len(utf8), os.stat(path), len(data))
+        del data, utf8
+    frame = _fast_csv(source, delimiter, len(first), limits, file_name)
+    if isinstance(source, _FileSource):
+        source.check_unchanged(file_name)
     bad_rows: list[tuple[int, str, str]] = []
     if frame is None:  # some row has another number of cells: read exactly, row by row
-        text = str(utf8, "utf-8")
-        del utf8
+        text = source.text(file_name) if isinstance(source, _FileSource) else str(source, "utf-8")
+        del source
         try:
             frame, bad_rows = _exact_csv(text, delimiter, limits, file_name)
         except csv.Error as error:
@@ -238,6 +260,32 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     limits.check_rows(file_name, len(frame))
     limits.check_cells(file_name, len(frame), frame.shape[1])
     return Grid(file_name, "csv", frame, encoding, delimiter, ending, bad_rows=bad_rows)
+
+
+@dataclass(frozen=True)
+class _FileSource:
+    """A UTF-8 CSV file whose bytes were checked, for pyarrow to parse from the file: `skip`
+    bytes (a BOM) first, `size` bytes in all, `stat` as it was when they were read."""
+
+    path: Path
+    skip: int
+    stat: os.stat_result
+    size: int
+
+    def stream(self) -> pa.NativeFile:
+        stream = pa.OSFile(str(self.path))
+        stream.seek(self.skip)
+        return stream
+
+    def check_unchanged(self, file_name: str) -> None:
+        now = os.stat(self.path)
+        if (now.st_size, now.st_mtime_ns) != (self.size, self.stat.st_mtime_ns):
+            raise UnreadableFile(f"{file_name} changed while it was read; import it again")
+
+    def text(self, file_name: str) -> str:
+        data = self.path.read_bytes()
+        self.check_unchanged(file_name)
+        return str(memoryview(data)[self.skip :], "utf-8")
 
 
 def _first_record(text: str, delimiter: str) -> list[str]:
@@ -253,7 +301,11 @@ def _first_record(text: str, delimiter: str) -> list[str]:
 
 
 def _fast_csv(
-    utf8: bytes | memoryview, delimiter: str, width: int, limits: ReadLimits, file_name: str
+    utf8: bytes | memoryview | _FileSource,
+    delimiter: str,
+    width: int,
+    limits: ReadLimits,
+    file_name: str,
 ) -> pd.DataFrame | None:
     """Multi-threaded read of a regular CSV whose first record has `width` cells; None when a
     row is ragged. Raises LimitExceeded for a cell longer than the limit."""
@@ -265,9 +317,10 @@ def _fast_csv(
 
     width = max(width, 1)
     names = [f"c{i}" for i in range(width)]
+    stream = utf8.stream() if isinstance(utf8, _FileSource) else pa.BufferReader(utf8)
     try:
         table = pa_csv.read_csv(
-            pa.BufferReader(utf8),
+            stream,
             read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
@@ -285,6 +338,8 @@ def _fast_csv(
         )
     except pa.ArrowInvalid:
         return None
+    finally:
+        stream.close()
     if ragged:
         return None
     limits.check_rows(file_name, table.num_rows)

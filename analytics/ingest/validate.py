@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -92,13 +93,14 @@ class PreparedImport:
         """The answers as two respondent-by-item arrays, in the order of `values`' columns:
         the values (uint8, 0 where missing) and whether each is missing."""
         n, k = self.values.shape
-        values = np.zeros((k, n), dtype=np.uint8)
-        missing = np.empty((k, n), dtype=bool)
+        # Filled column by column in place: no item-by-respondent copy to transpose.
+        values = np.empty((n, k), dtype=np.uint8)
+        missing = np.empty((n, k), dtype=bool)
         for j, item_id in enumerate(self.values.columns):
             column = self.values[item_id]
-            missing[j] = column.isna().to_numpy()
-            values[j] = column.fillna(0).to_numpy(dtype=np.uint8)
-        return np.ascontiguousarray(values.T), np.ascontiguousarray(missing.T)
+            missing[:, j] = column.isna().to_numpy()
+            values[:, j] = column.fillna(0).to_numpy(dtype=np.uint8)
+        return values, missing
 
     @cached_property
     def missing(self) -> int:
@@ -150,8 +152,9 @@ def without_cells(prepared: PreparedImport) -> PreparedImport:
     return dataclasses.replace(prepared, table=emptied)
 
 
-def read_survey(data: bytes, file_name: str) -> Table:
-    """Read an upload and find its layout. Raises reading.UnreadableFile."""
+def read_survey(data: bytes | Path, file_name: str) -> Table:
+    """Read an upload (its bytes, or its path: see reading.read_grid) and find its layout.
+    Raises reading.UnreadableFile."""
     return to_table(read_grid(data, file_name))
 
 
@@ -287,12 +290,16 @@ def validate(
     progress: Progress | None = None,
     choices: dict[str, list[str]] | None = None,
     date_order: str | None = None,
+    release_cells: bool = False,
 ) -> PreparedImport:
     """Check every mapped cell of the table against the instrument `items` and build what
     would be stored. `choices` are the initiative's lists of sectors and roles (default
     values.DEFAULT_CHOICES); `date_order` (DATE_ORDERS) reads dates the file cannot settle,
     else the tool's convention. `sha256` is the file's (file_sha256) for a caller that has let
-    the file's bytes `data` go. Raises ImportRefused when the mapping cannot work at all."""
+    the file's bytes `data` go. With `release_cells`, each item column's cells are let go from
+    `table` once checked (a caller that validates once and commits: the CLI), so that a million
+    rows of text and their answers are not held together; `table` cannot be validated again.
+    Raises ImportRefused when the mapping cannot work at all."""
     problems = _Problems()
     placements: list[Placement] = []
     warnings: list[str] = []
@@ -323,8 +330,12 @@ def validate(
                 "no column is mapped to an item of the instrument; map the item columns first"
             )
         values = pd.DataFrame(index=frame.index)
+        # Labels that only an item reads: the cells let go once checked (release_cells).
+        others = {*mapping.fields.values(), *mapping.comments}
         for done, (label, item_id) in enumerate(mapping.items.items()):
             values[item_id] = parse.column(frame[label], rows, label, problems)
+            if release_cells and label not in others:
+                _release_column(table, frame, label)
             if progress and done % 5 == 0:
                 progress(0.3 + 0.4 * done / len(mapping.items), f"Checking {label[:60]}")
     invalid_cells = problems.count
@@ -377,6 +388,15 @@ def validate(
         item_gaps=gaps,
         comments=comments,
     )
+
+
+def _release_column(table: Table, frame: pd.DataFrame, label: str) -> None:
+    """Drop a column's cells from the table's data rows, its grid (which shares them) and the
+    rows being validated (a copy without the bad rows, or the same data rows)."""
+    position = table.labels.index(label)
+    for holder, name in ((frame, label), (table.data, label), (table.grid.frame, position)):
+        if name in holder.columns:
+            del holder[name]
 
 
 def _comments(frame: pd.DataFrame, mapping: Mapping, usable: pd.Series) -> pd.DataFrame:

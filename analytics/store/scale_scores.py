@@ -11,6 +11,7 @@ section 3's, and tests check these scores against scoring.RESPONDENT_SCORES_SQL 
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -76,27 +77,39 @@ def scale_scores(
     answers after reverse coding; NaN when fewer than half of the scale's items, rounded up,
     are answered), `answered` and `favourable` (answers of 4 or 5 after reverse coding)."""
     position = {str(item): k for k, item in enumerate(item_ids)}
-    # Item by item (one contiguous row each): each item's value after reverse coding, 0 where
-    # missing, is computed once, even for an item that feeds two scales.
-    by_item = np.ascontiguousarray(np.asarray(values, dtype=np.int8).T)
-    answered_by_item = ~np.ascontiguousarray(np.asarray(missing, dtype=bool).T)
-    coded: dict[int, np.ndarray] = {}
-    for scale in scales:
-        found = [(position[i], r) for i, r in zip(scale.item_ids, scale.reverse, strict=True)
-                 if i in position]  # fmt: skip
+    values, missing = np.asarray(values), np.asarray(missing, dtype=bool)
+    members = [
+        [
+            (position[i], r)
+            for i, r in zip(scale.item_ids, scale.reverse, strict=True)
+            if i in position
+        ]
+        for scale in scales
+    ]
+    # Item by item (one matrix column each, copied when needed: no transposed copy of the
+    # whole matrix): each item's value after reverse coding, 0 where missing, is computed once,
+    # and kept only for an item that feeds another scale still to come.
+    uses = Counter(k for found in members for k, _reverse in found)
+    coded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for scale, found in zip(scales, members, strict=True):
         if not found:
             continue
-        total = np.zeros(by_item.shape[1], dtype=np.int16)
-        answered = np.zeros(by_item.shape[1], dtype=np.int16)
-        favourable = np.zeros(by_item.shape[1], dtype=np.int16)
+        total = np.zeros(values.shape[0], dtype=np.int16)
+        answered = np.zeros(values.shape[0], dtype=np.int16)
+        favourable = np.zeros(values.shape[0], dtype=np.int16)
         for k, reverse in found:
-            if k not in coded:
-                raw = by_item[k]
-                value = REVERSE_FROM - raw if reverse else raw
-                coded[k] = np.where(answered_by_item[k], value, 0).astype(np.int8)
-            total += coded[k]
-            answered += answered_by_item[k]
-            favourable += coded[k] >= FAVOURABLE_FROM
+            if k in coded:
+                value, given = coded[k] if uses[k] > 1 else coded.pop(k)
+            else:
+                raw = values[:, k].astype(np.int8)
+                given = ~missing[:, k]
+                value = np.where(given, REVERSE_FROM - raw if reverse else raw, 0).astype(np.int8)
+                if uses[k] > 1:
+                    coded[k] = (value, given)
+            uses[k] -= 1
+            total += value
+            answered += given
+            favourable += value >= FAVOURABLE_FROM
         rows = np.flatnonzero(answered > 0)
         answered = answered[rows]
         score = total[rows] / answered  # exact integer sums, one rounding: as the SQL's list_avg
