@@ -85,7 +85,7 @@ def read_grid(data: bytes | Path, file_name: str) -> Grid:
             f"{file_name} is {len(data) / 1024 / 1024:.0f} MB; the limit is {limit} MB "
             "(setting COMMON_MEASURE_MAX_UPLOAD_MB)"
         )
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without a copy of the file
         raise UnreadableFile(f"{file_name} is empty")
     if data[:4] == b"PK\x03\x04":
         grid = _read_xlsx(data, file_name)
@@ -344,7 +344,11 @@ def _fast_csv(
         return None
     limits.check_rows(file_name, table.num_rows)
     for column in table.columns:
-        longest = pc.max(pc.utf8_length(column)).as_py() or 0
+        # A cell has no more characters than bytes: characters are counted only in a column
+        # whose longest cell in bytes is over the limit.
+        longest = pc.max(pc.binary_length(column)).as_py() or 0
+        if longest > limits.field_chars:
+            longest = pc.max(pc.utf8_length(column)).as_py() or 0
         limits.check_field(file_name, longest)
     frame = table.to_pandas()
     frame.columns = range(width)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import settings
 from analytics.errors import ImportProblem, ImportRefused
@@ -425,8 +426,23 @@ def by_distinct(
 ) -> tuple[np.ndarray, list[tuple[object, object]]]:
     """Apply `parse` (cell -> (value, reason)) once per distinct cell text: a column of a
     million answers holds a handful of texts. Returns each cell's code into the parsed list."""
-    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    codes, distinct = _factorize(cells)
     return codes, [parse(text) for text in distinct]
+
+
+def _factorize(cells: pd.Series) -> tuple[np.ndarray, list[object] | pd.Index]:
+    """pandas.factorize without a sentinel for missing values: a column of Arrow text without
+    missing cells (what the CSV reader gives) by pyarrow's dictionary encoding, in the same
+    order of first appearance, in about a third of the time."""
+    if isinstance(cells.array, pd.arrays.ArrowStringArray):
+        arrow = pa.array(cells.array)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        if arrow.null_count == 0:
+            encoded = arrow.dictionary_encode()
+            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+            return codes, encoded.dictionary.to_pylist()
+    return pd.factorize(cells, use_na_sentinel=False)
 
 
 class _AnswerParser:
@@ -496,7 +512,7 @@ def _respondent_fields(
         column = frame[label].astype(str).str.strip() if label else pd.Series("", index=frame.index)
         if name in IDENTIFIER_FIELDS:
             column = normalise_column(column)
-        too_long = column.str.len() > max_chars
+        too_long = _lengths(column) > max_chars
         for row, value in zip(rows[too_long], column[too_long], strict=True):
             problems.add(int(row), label, value, f"longer than {max_chars} characters")
         out[name] = column.where(~too_long, "")
@@ -532,6 +548,15 @@ def _respondent_fields(
     for name in ("organisation", "sector", "role"):
         out[name] = out[name].where(out[name].notna() & out[name].ne(""), None)
     return out
+
+
+def _lengths(column: pd.Series) -> pd.Series:
+    """Each cell's length in characters. Names normalised once per distinct value are a column
+    of Python strings: their lengths are taken without pandas' cell-by-cell string method."""
+    if column.dtype != object:
+        return column.str.len()
+    cells = column.to_numpy()
+    return pd.Series(np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)), column.index)
 
 
 def _long_answers(
