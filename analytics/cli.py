@@ -311,7 +311,7 @@ def _alias_lines(store: Store, initiative_id: int | None, names: pd.Series) -> l
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from analytics.ingest.commit import Target, commit_import
     from analytics.ingest.mapping import mapping_for, propose_mapping
-    from analytics.ingest.reading import UnreadableFile
+    from analytics.ingest.reading import UnreadableFile, return_memory_promptly
     from analytics.ingest.validate import (
         read_survey,
         suggested_wave,
@@ -330,6 +330,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         items = _instrument(store, args)
         sha256 = _file_sha256(store, args)
+        return_memory_promptly()
         try:
             # From its path: the reader lets the file's bytes go before it builds the cells.
             table = read_survey(args.file, args.file.name)

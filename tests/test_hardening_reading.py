@@ -173,3 +173,22 @@ def test_a_header_longer_than_the_first_sample_is_read_to_its_end():
     grid = read_grid(text.encode(), "long.csv")
     assert grid.frame.shape == (2, 1502)
     assert grid.frame.iloc[0, 1501] == f"{long} 1499,\nwith a comma and a line break"
+
+
+def test_a_process_that_imports_one_file_can_return_arrow_memory_promptly():
+    """The CLI's choice of Arrow pool (jemalloc, freed pages given back at once): run in a
+    process of its own, since the pool is the process's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pyarrow as pa\n"
+        "from analytics.ingest.reading import return_memory_promptly\n"
+        "before = pa.default_memory_pool().backend_name\n"
+        "return_memory_promptly()\n"
+        "print(before, pa.default_memory_pool().backend_name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = done.stdout.split()
+    assert after == "jemalloc"
+    assert before != after  # the default was another pool: the call changed it

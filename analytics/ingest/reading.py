@@ -69,6 +69,19 @@ class Grid:
         return ", ".join(p for p in parts if p)
 
 
+def return_memory_promptly() -> None:
+    """For a process that imports one large file and exits (the CLI): Arrow's memory from then
+    on comes from jemalloc, set to give freed pages back to the system at once. Arrow's default
+    pool keeps freed pages a while, and numpy and DuckDB allocate elsewhere: the cells let go
+    during validation would otherwise not make room for what the commit allocates."""
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc: keep its default
+        return
+    pa.set_memory_pool(pool)
+
+
 def read_grid(data: bytes | Path, file_name: str) -> Grid:
     """Read an uploaded file: its bytes, or its path (the CLI). From a path, a UTF-8 CSV is
     parsed from the file itself once its bytes are checked, so that the bytes are not held
