@@ -35,6 +35,7 @@ DOMAIN_TABLES = {
     "responses",
     "respondent_answers",
     "respondent_scale_scores",
+    "score_cells",
     "item_lists",
     "survey_mappings",
     "milestones",

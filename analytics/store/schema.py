@@ -458,4 +458,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        10,
+        "issue 18: score cells, the stored scores summed per wave, sector, role and scale",
+        [
+            # One row per wave, sector group, role group (groups.BREAKDOWNS: 'not given' for
+            # none) and scale with a stored score row: respondents with a score (n), their mean
+            # and sum of squared deviations from it (m2), and the favourable and valid answers.
+            # Whole-wave, sector and role statistics combine cells (store.score_cells).
+            # Rewritten from respondent_scale_scores in every transaction that changes them or
+            # a respondent's sector, role or wave; filled when the migration is applied.
+            """CREATE TABLE score_cells (
+                wave_id INTEGER NOT NULL,
+                sector VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                scale_type VARCHAR NOT NULL,
+                scale VARCHAR NOT NULL,
+                n BIGINT NOT NULL,
+                mean DOUBLE,
+                m2 DOUBLE NOT NULL,
+                favourable BIGINT NOT NULL,
+                answered BIGINT NOT NULL
+            )""",
+        ],
+    ),
 ]

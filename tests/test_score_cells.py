@@ -1,0 +1,252 @@
+"""Score cells (store/score_cells.py, migration 10): the stored scores summed per wave, sector,
+role and scale, kept in the transaction of every write that changes them (an import, its undo,
+an instrument change, a sector rename or merge, the migration's fill), always equal to a fresh
+aggregate of the stored scores; and the statistics combined from them (whole wave, by sector,
+by role, the crossed counts, the portfolio) equal, to 1e-12 relative, to the same statistics
+aggregated from the stored scores as before the cells."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.ingest.commit import Target, commit_import, undo_import
+from analytics.ingest.values import initiative_choices, save_initiative_choices
+from analytics.measures.groups import BREAKDOWNS
+from analytics.measures.scoring import (
+    _STORED_GROUP_FIGURES,
+    Bands,
+    _finish,
+    _with_waves,
+    statistics_of_initiatives,
+    stored_crossed_counts,
+    stored_paired_statistics,
+    stored_scores_sql,
+    stored_statistics,
+)
+from analytics.measures.suppression import suppression_threshold
+from analytics.store.connection import forget_store, open_store
+from tests.conftest import initiative
+from tests.test_scale_scores import ADMIN, bench_import, next_wave  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.both_stores  # every test with a store runs on DuckDB and PostgreSQL
+
+CELL_KEYS = ["wave_id", "sector", "role", "scale_type", "scale"]
+STAT_KEYS = ["wave_id", "group", "scale_type", "scale"]
+RTOL, ATOL = 1e-12, 1e-13  # the absolute part for a standard deviation of 0
+
+
+def close(ours: pd.Series, theirs: pd.Series) -> bool:
+    a, b = ours.to_numpy(dtype=float), theirs.to_numpy(dtype=float)
+    return bool(
+        np.array_equal(np.isnan(a), np.isnan(b))
+        and np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=RTOL, atol=ATOL)
+    )
+
+
+# -- the cells against a fresh aggregate -----------------------------------------------------
+
+
+def fresh_cells(store, initiative_id: int) -> pd.DataFrame:
+    """The cells computed here, in pandas, from the stored scores and the respondents."""
+    rows = store.read_df(
+        "SELECT s.wave_id, coalesce(p.sector, 'not given') AS sector,"
+        " coalesce(p.role, 'not given') AS role, s.scale_type, s.scale, s.score,"
+        " s.favourable, s.answered FROM respondent_scale_scores s"
+        " JOIN respondents p ON p.id = s.respondent_id JOIN waves w ON w.id = s.wave_id"
+        " WHERE w.initiative_id = ?",
+        [initiative_id],
+    )
+    rows["score"] = rows["score"].astype(float)
+    grouped = rows.groupby(CELL_KEYS, sort=True)
+    rows["deviation"] = (rows["score"] - grouped["score"].transform("mean")) ** 2
+    grouped = rows.groupby(CELL_KEYS, sort=True)
+    out = pd.DataFrame(
+        {
+            "n": grouped["score"].count(),
+            "mean": grouped["score"].mean(),
+            "m2": grouped["deviation"].sum(),  # NaN deviations (no score) are skipped
+            "favourable": grouped["favourable"].sum(),
+            "answered": grouped["answered"].sum(),
+        }
+    )
+    return out.reset_index()
+
+
+def stored_cells(store, initiative_id: int) -> pd.DataFrame:
+    found = store.read_df(
+        "SELECT c.* FROM score_cells c JOIN waves w ON w.id = c.wave_id WHERE w.initiative_id = ?",
+        [initiative_id],
+    )
+    return found.sort_values(CELL_KEYS).reset_index(drop=True)
+
+
+def assert_fresh_cells(store, initiative_id: int) -> pd.DataFrame:
+    """The stored cells are a fresh aggregate of the stored scores; returns them."""
+    expected, found = fresh_cells(store, initiative_id), stored_cells(store, initiative_id)
+    assert len(found) == len(expected) > 0
+    for column in CELL_KEYS:
+        assert (found[column].astype(str) == expected[column].astype(str)).all(), column
+    for column in ("n", "favourable", "answered"):
+        assert (found[column].astype(int) == expected[column].astype(int)).all(), column
+    for column in ("mean", "m2"):
+        assert close(found[column], expected[column]), column
+    return found
+
+
+def test_the_demo_stores_fresh_cells(demo_store):
+    for name in demo_store.initiatives()["name"]:
+        assert_fresh_cells(demo_store, initiative(demo_store, name))
+
+
+def test_an_import_and_its_undo_keep_the_cells_fresh(bench_import, tmp_path):  # noqa: F811
+    store, bench, _instrument = bench_import
+    before = assert_fresh_cells(store, bench)
+    result = commit_import(store, bench, next_wave(tmp_path, store.instrument(bench)), user=ADMIN)
+    after = assert_fresh_cells(store, bench)
+    assert after["n"].sum() > before["n"].sum()  # the new wave's respondents count
+    undo_import(store, ADMIN, result.import_id)
+    undone = assert_fresh_cells(store, bench)
+    pd.testing.assert_frame_equal(undone, before)
+
+
+def test_a_changed_reverse_flag_rewrites_the_cells(bench_import, tmp_path):  # noqa: F811
+    store, bench, _instrument = bench_import
+    before = stored_cells(store, bench)
+    items = store.instrument(bench)
+    flipped = items[0]
+    changed = [dataclasses.replace(flipped, reverse=not flipped.reverse), *items[1:]]
+    commit_import(
+        store, Target("Bench", instrument=changed), next_wave(tmp_path, changed), user=ADMIN
+    )
+    after = assert_fresh_cells(store, bench)
+    old = after.merge(before, on=CELL_KEYS, suffixes=("", "_before"))
+    rescored = old["scale"] == flipped.condition
+    assert ((old["mean"] - old["mean_before"]).abs() > 1e-9)[rescored].any()
+
+
+def _held_sectors(store, initiative_id: int) -> list[str]:
+    rows = store.read_df(
+        "SELECT DISTINCT r.sector FROM respondents r JOIN waves w ON w.id = r.wave_id"
+        " WHERE w.initiative_id = ? AND r.sector IS NOT NULL",
+        [initiative_id],
+    )
+    return sorted(rows["sector"])
+
+
+def test_a_sector_rename_and_a_merge_move_the_cells(writable_demo_store):
+    store = writable_demo_store
+    riverside = initiative(store, "Riverside Early Years Alliance")
+    held = _held_sectors(store, riverside)
+    assert len(held) >= 3
+    listed = initiative_choices(store, ADMIN, riverside)["sector"]
+    current = list(dict.fromkeys([*listed, *held]))
+    first, second, third = held[:3]
+    counts = stored_cells(store, riverside).groupby("sector")["n"].sum()
+
+    renamed = [v for v in current if v != first] + ["renamed sector"]
+    save_initiative_choices(store, ADMIN, riverside, "sector", renamed, {first: "renamed sector"})
+    cells = assert_fresh_cells(store, riverside)
+    assert first not in set(cells["sector"])
+    moved = cells.groupby("sector")["n"].sum()
+    assert moved["renamed sector"] == counts[first]
+
+    merged = [v for v in renamed if v != second]
+    save_initiative_choices(store, ADMIN, riverside, "sector", merged, {second: third})
+    cells = assert_fresh_cells(store, riverside)
+    assert second not in set(cells["sector"])
+    assert cells.groupby("sector")["n"].sum()[third] == counts[second] + counts[third]
+
+
+def test_migration_10_fills_the_cells_of_a_database_from_before_it(writable_demo_store):
+    store = writable_demo_store
+    path = store.path
+    with store.transaction() as cursor:
+        cursor.execute("DROP TABLE score_cells")
+        cursor.execute("DELETE FROM schema_migrations WHERE version = 10")
+    forget_store(path)
+    store = open_store(path)  # migrates again: the table, and the cells of every initiative
+    for name in store.initiatives()["name"]:
+        assert_fresh_cells(store, initiative(store, name))
+
+
+# -- the statistics combined from the cells against the stored scores' aggregates -----------
+
+
+def _old_statistics(store, initiative_id: int, by: str | None) -> pd.DataFrame:
+    """stored_statistics as it was before the cells: the stored scores aggregated."""
+    sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _STORED_GROUP_FIGURES.format(grp="grp")
+    raw = store.read_df(sql, {"initiative": initiative_id})
+    finished = _finish(raw, Bands.from_settings(), suppression_threshold())
+    return _with_waves(store, initiative_id, finished)
+
+
+def _old_crossed_counts(store, initiative_id: int) -> pd.DataFrame:
+    groups = f"{BREAKDOWNS['sector']} AS grp, {BREAKDOWNS['role']} AS grp2"
+    sql = stored_scores_sql(groups) + (
+        " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM per_respondent"
+        " WHERE scored GROUP BY ALL"
+    )
+    return store.read_df(sql, {"initiative": initiative_id})
+
+
+def assert_same_statistics(ours: pd.DataFrame, theirs: pd.DataFrame, keys: list[str]) -> None:
+    assert len(ours) == len(theirs) > 0
+    ours = ours.sort_values(keys).reset_index(drop=True)
+    theirs = theirs.sort_values(keys).reset_index(drop=True)
+    for column in keys:
+        assert (ours[column].astype(str) == theirs[column].astype(str)).all(), column
+    assert (ours["n"].astype(int) == theirs["n"].astype(int)).all()
+    for column in ("mean", "sd", "pct_favourable", "ci_low", "ci_high"):
+        if column in theirs:
+            assert close(ours[column], theirs[column]), column
+    for column in ("band", "suppressed"):
+        if column in theirs:
+            assert (ours[column].astype(str) == theirs[column].astype(str)).all(), column
+
+
+def assert_statistics_as_before(store, initiative_id: int) -> None:
+    for by in (None, "sector", "role"):
+        assert_same_statistics(
+            stored_statistics(store, initiative_id, by),
+            _old_statistics(store, initiative_id, by),
+            STAT_KEYS,
+        )
+    crossed_keys = ["wave_id", "grp", "grp2", "scale"]
+    old_crossed = _old_crossed_counts(store, initiative_id)
+    assert_same_statistics(stored_crossed_counts(store, initiative_id), old_crossed, crossed_keys)
+    bands, min_n = Bands.from_settings(), suppression_threshold()
+    latest = int(store.waves(initiative_id)["id"].iloc[-1])
+    for k, by in enumerate(("sector", "role")):
+        one_wave = stored_paired_statistics(store, initiative_id, bands, min_n, latest)[k]
+        old = _old_statistics(store, initiative_id, by)
+        assert_same_statistics(one_wave, old[old["wave_id"] == latest], STAT_KEYS)
+    assert_same_statistics(
+        stored_crossed_counts(store, initiative_id, latest),
+        old_crossed[old_crossed["wave_id"] == latest],
+        crossed_keys,
+    )
+
+
+def test_the_demo_statistics_are_those_of_the_stored_scores(demo_store):
+    for name in demo_store.initiatives()["name"]:
+        assert_statistics_as_before(demo_store, initiative(demo_store, name))
+
+
+def test_bench_size_statistics_are_those_of_the_stored_scores(bench_import):  # noqa: F811
+    store, bench, _instrument = bench_import
+    assert_statistics_as_before(store, bench)
+
+
+def test_the_portfolio_is_that_of_the_stored_scores(demo_store):
+    ids = [int(i) for i in demo_store.initiatives()["id"]]
+    ours = statistics_of_initiatives(demo_store, ADMIN, ids)
+    sql = stored_scores_sql("'all' AS grp", every_initiative=True) + _STORED_GROUP_FIGURES.format(
+        grp="grp"
+    )
+    raw = demo_store.read_df(sql)
+    theirs = _finish(raw, Bands.from_settings(), suppression_threshold())
+    assert_same_statistics(ours, theirs, STAT_KEYS)
