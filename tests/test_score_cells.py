@@ -18,6 +18,8 @@ from analytics.ingest.values import initiative_choices, save_initiative_choices
 from analytics.measures.groups import BREAKDOWNS
 from analytics.measures.scoring import (
     _STORED_GROUP_FIGURES,
+    RESPONDENT_SCORES_SQL,
+    STORE_ANSWERS_SQL,
     Bands,
     _finish,
     _with_waves,
@@ -27,6 +29,7 @@ from analytics.measures.scoring import (
     stored_scores_sql,
     stored_statistics,
 )
+from analytics.measures.statistics import _ALPHA, _reliability, reliability_threshold
 from analytics.measures.suppression import suppression_threshold
 from analytics.store.connection import forget_store, open_store
 from tests.conftest import initiative
@@ -97,9 +100,96 @@ def assert_fresh_cells(store, initiative_id: int) -> pd.DataFrame:
     return found
 
 
+# The alpha sums by the rules' own SQL over the stored answers: complete cases of scales of two
+# or more items, per wave, sector, role, scale and position (0 the total).
+_FRESH_ALPHA_SUMS = (
+    "WITH "
+    + STORE_ANSWERS_SQL.format(
+        groups=f"{BREAKDOWNS['sector']} AS grp, {BREAKDOWNS['role']} AS grp2", wave_filter=""
+    )
+    + RESPONDENT_SCORES_SQL.removeprefix("\nWITH ")
+    + """,
+complete AS (
+    SELECT wave_id, grp, grp2, scale_type, scale, item_values, n_items FROM coded
+    WHERE n_items >= 2 AND list_count(item_values) = n_items
+),
+valued AS (
+    SELECT wave_id, grp, grp2, scale_type, scale, position,
+           CASE WHEN position = 0 THEN list_sum(item_values) ELSE item_values[position] END AS x
+    FROM complete, range(0, n_items + 1) AS positions(position)
+)
+SELECT wave_id, grp AS sector, grp2 AS role, scale_type, scale, position, count(*) AS n,
+       sum(x) AS sum_x, sum(x * x) AS sum_x2
+FROM valued GROUP BY wave_id, grp, grp2, scale_type, scale, position
+"""
+)
+ALPHA_KEYS = [*CELL_KEYS, "position"]
+
+
+def assert_fresh_alpha_sums(store, initiative_id: int) -> pd.DataFrame:
+    """The stored alpha sums are those of the stored answers, exactly; returns them."""
+    expected = store.read_df(_FRESH_ALPHA_SUMS, {"initiative": initiative_id})
+    expected = expected.sort_values(ALPHA_KEYS).reset_index(drop=True)
+    found = store.read_df(
+        "SELECT a.* FROM score_alpha_sums a JOIN waves w ON w.id = a.wave_id"
+        " WHERE w.initiative_id = ?",
+        [initiative_id],
+    )
+    found = found.sort_values(ALPHA_KEYS).reset_index(drop=True)
+    assert len(found) == len(expected) > 0
+    for column in ALPHA_KEYS:
+        assert (found[column].astype(str) == expected[column].astype(str)).all(), column
+    for column in ("n", "sum_x", "sum_x2"):
+        assert (found[column].astype(int) == expected[column].astype(int)).all(), column
+    return found
+
+
+def _old_alpha(store, initiative_id: int, wave_id=None, by=None, group=None) -> pd.DataFrame:
+    """What _reliability read before the alpha sums: _ALPHA over the stored answers."""
+    wave_filter = "" if wave_id is None else " AND p.wave_id = $wave"
+    if by is not None:
+        wave_filter += f" AND {BREAKDOWNS[by]} = $group"
+    answers = STORE_ANSWERS_SQL.format(groups="'all' AS grp", wave_filter=wave_filter)
+    params = {"initiative": initiative_id}
+    if wave_id is not None:
+        params["wave"] = wave_id
+    if by is not None:
+        params["group"] = group
+    raw = store.read_df("WITH " + answers + _ALPHA.removeprefix("\nWITH "), params)
+    k = raw["items"]
+    raw["alpha"] = k / (k - 1) * (1 - raw["item_variance"] / raw["total_variance"])
+    waves = store.waves(initiative_id).rename(columns={"id": "wave_id", "label": "wave"})
+    return raw.merge(waves[["wave_id", "wave"]], on="wave_id")
+
+
+def assert_alpha_as_before(store, initiative_id: int) -> None:
+    """Cronbach's alpha from the sums equals _ALPHA's over the answers, to 1e-12: of every
+    wave, of the latest, and of each sector and role group."""
+    assert_fresh_alpha_sums(store, initiative_id)
+    threshold = reliability_threshold()
+    latest = int(store.waves(initiative_id)["id"].iloc[-1])
+    asked = [{}, {"wave_id": latest}]
+    for by in ("sector", "role"):
+        groups = stored_cells(store, initiative_id)[by].unique()
+        asked += [{"by": by, "group": g} for g in sorted(groups)[:3]]
+    for kwargs in asked:
+        ours = _reliability(store, initiative_id, threshold, **kwargs)
+        theirs = _old_alpha(store, initiative_id, **kwargs)
+        theirs = theirs[theirs["complete_cases"] >= 3]  # _reliability: no alpha under 3
+        ours = ours[ours["complete_cases"] >= 3]
+        keys = ["wave", "scale_type", "scale"]
+        assert_same_statistics(
+            ours.assign(n=ours["complete_cases"]), theirs.assign(n=theirs["complete_cases"]), keys
+        )
+        ours, theirs = (f.sort_values(keys).reset_index(drop=True) for f in (ours, theirs))
+        assert (ours["items"].astype(int) == theirs["items"].astype(int)).all()
+        assert close(ours["alpha"], theirs["alpha"]), kwargs
+
+
 def test_the_demo_stores_fresh_cells(demo_store):
     for name in demo_store.initiatives()["name"]:
         assert_fresh_cells(demo_store, initiative(demo_store, name))
+        assert_alpha_as_before(demo_store, initiative(demo_store, name))
 
 
 def test_an_import_and_its_undo_keep_the_cells_fresh(bench_import, tmp_path):  # noqa: F811
@@ -108,9 +198,11 @@ def test_an_import_and_its_undo_keep_the_cells_fresh(bench_import, tmp_path):  #
     result = commit_import(store, bench, next_wave(tmp_path, store.instrument(bench)), user=ADMIN)
     after = assert_fresh_cells(store, bench)
     assert after["n"].sum() > before["n"].sum()  # the new wave's respondents count
+    assert_alpha_as_before(store, bench)
     undo_import(store, ADMIN, result.import_id)
     undone = assert_fresh_cells(store, bench)
     pd.testing.assert_frame_equal(undone, before)
+    assert_alpha_as_before(store, bench)
 
 
 def test_a_changed_reverse_flag_rewrites_the_cells(bench_import, tmp_path):  # noqa: F811
@@ -126,6 +218,7 @@ def test_a_changed_reverse_flag_rewrites_the_cells(bench_import, tmp_path):  # n
     old = after.merge(before, on=CELL_KEYS, suffixes=("", "_before"))
     rescored = old["scale"] == flipped.condition
     assert ((old["mean"] - old["mean_before"]).abs() > 1e-9)[rescored].any()
+    assert_alpha_as_before(store, bench)
 
 
 def _held_sectors(store, initiative_id: int) -> list[str]:
@@ -157,6 +250,7 @@ def test_a_sector_rename_and_a_merge_move_the_cells(writable_demo_store):
     merged = [v for v in renamed if v != second]
     save_initiative_choices(store, ADMIN, riverside, "sector", merged, {second: third})
     cells = assert_fresh_cells(store, riverside)
+    assert_alpha_as_before(store, riverside)
     assert second not in set(cells["sector"])
     assert cells.groupby("sector")["n"].sum()[third] == counts[second] + counts[third]
 
@@ -166,11 +260,13 @@ def test_migration_10_fills_the_cells_of_a_database_from_before_it(writable_demo
     path = store.path
     with store.transaction() as cursor:
         cursor.execute("DROP TABLE score_cells")
+        cursor.execute("DROP TABLE score_alpha_sums")
         cursor.execute("DELETE FROM schema_migrations WHERE version = 10")
     forget_store(path)
     store = open_store(path)  # migrates again: the table, and the cells of every initiative
     for name in store.initiatives()["name"]:
         assert_fresh_cells(store, initiative(store, name))
+        assert_alpha_as_before(store, initiative(store, name))
 
 
 # -- the statistics combined from the cells against the stored scores' aggregates -----------
@@ -239,6 +335,7 @@ def test_the_demo_statistics_are_those_of_the_stored_scores(demo_store):
 def test_bench_size_statistics_are_those_of_the_stored_scores(bench_import):  # noqa: F811
     store, bench, _instrument = bench_import
     assert_statistics_as_before(store, bench)
+    assert_alpha_as_before(store, bench)
 
 
 def test_the_portfolio_is_that_of_the_stored_scores(demo_store):

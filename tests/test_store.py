@@ -36,6 +36,7 @@ DOMAIN_TABLES = {
     "respondent_answers",
     "respondent_scale_scores",
     "score_cells",
+    "score_alpha_sums",
     "item_lists",
     "survey_mappings",
     "milestones",

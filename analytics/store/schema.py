@@ -480,6 +480,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 favourable BIGINT NOT NULL,
                 answered BIGINT NOT NULL
             )""",
+            # Cronbach's alpha's sums, per wave, sector group, role group and scale of two or
+            # more items, over the complete cases (respondents who answered every item): per
+            # item position (1.. in item id order; 0 is the respondent's total) the count, the
+            # sum and the sum of squares of the values after reverse coding. Integers, so exact;
+            # kept with the score cells.
+            """CREATE TABLE score_alpha_sums (
+                wave_id INTEGER NOT NULL,
+                sector VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                scale_type VARCHAR NOT NULL,
+                scale VARCHAR NOT NULL,
+                position INTEGER NOT NULL,
+                n BIGINT NOT NULL,
+                sum_x BIGINT NOT NULL,
+                sum_x2 BIGINT NOT NULL
+            )""",
         ],
     ),
 ]

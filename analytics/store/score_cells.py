@@ -16,7 +16,12 @@ migration 10's fill. Readers run CELL_FIGURES (DuckDB SQL: the embedded store or
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from analytics.measures.groups import BREAKDOWNS
 
@@ -40,14 +45,143 @@ GROUP BY s.wave_id, {BREAKDOWNS["sector"]}, {BREAKDOWNS["role"]}, s.scale_type, 
 
 
 def refresh_score_cells(cursor: Any, initiative_id: int) -> None:
-    """Rewrite the initiative's score cells from its stored scores, inside the caller's
-    transaction (after any write of its scores or of its respondents' sector, role or wave)."""
+    """Rewrite the initiative's score cells from its stored scores, and its alpha sums from
+    its stored answers, inside the caller's transaction (after any write of its scores or of
+    its respondents' sector, role or wave)."""
     cursor.execute(_DELETE_SQL, [initiative_id])
     cursor.execute(_INSERT_SQL, [initiative_id])
+    refresh_alpha_sums(cursor, initiative_id)
+
+
+# -- Cronbach's alpha's sums -------------------------------------------------------------------
+
+_ALPHA_COLUMNS = ["wave_id", "sector", "role", "scale_type", "scale", "position"]
+_DELETE_ALPHA_SQL = (
+    "DELETE FROM score_alpha_sums WHERE wave_id IN (SELECT id FROM waves WHERE initiative_id = ?)"
+)
+# The rows of every item list summed (a group's respondents may answer in several lists).
+_INSERT_ALPHA_SQL = (
+    "INSERT INTO score_alpha_sums"
+    " (wave_id, sector, role, scale_type, scale, position, n, sum_x, sum_x2)"
+    " SELECT wave_id, sector, role, scale_type, scale, position, sum(n), sum(sum_x), sum(sum_x2)"
+    " FROM alpha_sum_rows GROUP BY wave_id, sector, role, scale_type, scale, position"
+)
+_LISTS_SQL = (
+    "SELECT DISTINCT l.id, l.item_ids FROM item_lists l"
+    " JOIN respondent_answers a ON a.item_list_id = l.id"
+    " JOIN respondents p ON p.id = a.respondent_id JOIN waves w ON w.id = p.wave_id"
+    " WHERE w.initiative_id = ? ORDER BY l.id"
+)
+_ANSWERS_SQL = f"""
+SELECT p.wave_id, {BREAKDOWNS["sector"]} AS sector, {BREAKDOWNS["role"]} AS role, a.answers
+FROM respondent_answers a
+JOIN respondents p ON p.id = a.respondent_id
+JOIN waves w ON w.id = p.wave_id
+WHERE w.initiative_id = ? AND a.item_list_id = ?
+"""  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
+
+
+def _answers(cursor: Any, initiative_id: int, item_list_id: int) -> pa.Table:
+    result = cursor.execute(_ANSWERS_SQL, [initiative_id, item_list_id])
+    if hasattr(result, "to_arrow_table"):  # DuckDB: columnar, without a Python object a value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its note on the copy an execute() result makes
+            return result.to_arrow_table()
+    rows = result.fetchall()
+    return pa.table(
+        {
+            "wave_id": pa.array([r[0] for r in rows], pa.int32()),
+            "sector": pa.array([r[1] for r in rows], pa.string()),
+            "role": pa.array([r[2] for r in rows], pa.string()),
+            "answers": pa.array([list(r[3]) for r in rows], pa.list_(pa.uint8())),
+        }
+    )
+
+
+def alpha_sums(
+    scales: Any, item_ids: list[str], groups: pd.DataFrame, values: np.ndarray, missing: np.ndarray
+) -> pd.DataFrame:
+    """Cronbach's alpha's sums of an answer matrix (one row per respondent, one column per
+    item of `item_ids`; `groups`: the rows' wave_id, sector and role): per group, scale of two
+    or more items all in the matrix, and position (0 the total, 1.. the items in item id order),
+    over the rows that answered every item of the scale after reverse coding, n, sum_x and
+    sum_x2."""
+    from analytics.store.scale_scores import REVERSE_FROM  # (it imports this module)
+
+    position = {str(item): k for k, item in enumerate(item_ids)}
+    keys = groups[["wave_id", "sector", "role"]].reset_index(drop=True)
+    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    found = []
+    for scale in scales:
+        if len(scale.item_ids) < 2 or any(i not in position for i in scale.item_ids):
+            continue
+        columns = [position[i] for i in scale.item_ids]
+        complete = ~missing[:, columns].any(axis=1)
+        if not complete.any():
+            continue
+        coded = values[np.ix_(complete, columns)].astype(np.int64)
+        flip = np.array(scale.reverse, dtype=bool)
+        coded[:, flip] = REVERSE_FROM - coded[:, flip]
+        group = codes[complete]
+        every = [coded.sum(axis=1), *(coded[:, j] for j in range(len(columns)))]
+        n = np.bincount(group, minlength=len(uniques))
+        present = np.flatnonzero(n)
+        for k, x in enumerate(every):
+            # Integer sums: exact in float64 while below 2**53 (5 * 5**2 * 10**9 is far below).
+            sum_x = np.bincount(group, weights=x, minlength=len(uniques))
+            sum_x2 = np.bincount(group, weights=x * x, minlength=len(uniques))
+            part = uniques[present].to_frame(index=False, name=["wave_id", "sector", "role"])
+            part["scale_type"], part["scale"], part["position"] = scale.scale_type, scale.scale, k
+            part["n"] = n[present].astype(np.int64)
+            part["sum_x"] = np.rint(sum_x[present]).astype(np.int64)
+            part["sum_x2"] = np.rint(sum_x2[present]).astype(np.int64)
+            found.append(part)
+    if not found:
+        return pd.DataFrame(columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
+    return pd.concat(found, ignore_index=True)
+
+
+def refresh_alpha_sums(cursor: Any, initiative_id: int) -> None:
+    """Rewrite the initiative's alpha sums from its stored answers and current instrument,
+    one item list at a time, inside the caller's transaction."""
+    from analytics.store.scale_scores import instrument_scales  # (it imports this module)
+
+    cursor.execute(_DELETE_ALPHA_SQL, [initiative_id])
+    scales = instrument_scales(cursor, initiative_id)
+    parts = []
+    for item_list_id, item_ids in cursor.execute(_LISTS_SQL, [initiative_id]).fetchall():
+        table = _answers(cursor, initiative_id, int(item_list_id))
+        if not table.num_rows:
+            continue
+        width = len(item_ids)
+        flat = table["answers"].combine_chunks().flatten()
+        missing = np.asarray(flat.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        values = np.asarray(flat.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.uint8)
+        groups = pd.DataFrame(
+            {name: table[name].to_numpy() for name in ("wave_id", "sector", "role")}
+        )
+        parts.append(
+            alpha_sums(
+                scales,
+                [str(i) for i in item_ids],
+                groups,
+                values.reshape(-1, width),
+                missing.reshape(-1, width),
+            )
+        )
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not len(rows):
+        return
+    rows = rows.astype({"wave_id": "int32", "position": "int32"})
+    cursor.register("alpha_sum_rows", pa.Table.from_pandas(rows, preserve_index=False))
+    try:
+        cursor.execute(_INSERT_ALPHA_SQL)
+    finally:
+        cursor.unregister("alpha_sum_rows")
 
 
 def fill_score_cells(cursor: Any) -> None:
-    """Migration 10's fill: the cells of every initiative's stored scores."""
+    """Migration 10's fill: the cells and alpha sums of every initiative."""
     for (initiative_id,) in cursor.execute("SELECT id FROM initiatives ORDER BY id").fetchall():
         refresh_score_cells(cursor, int(initiative_id))
 
@@ -116,3 +250,41 @@ def crossed_counts_sql(wave: bool = False) -> str:
     """Respondents with a score per wave_id, grp (sector), grp2 (role) and scale, from the
     cells; of one wave ($wave) when `wave` is set."""
     return _CROSSED_COUNTS.format(wave_filter=" AND c.wave_id = $wave" if wave else "")
+
+
+# Per wave and scale, from the alpha sums (of one wave, and of one sector or role group, when
+# asked): complete cases, items, the sum of the items' variances and the total's variance,
+# each variance (n * sum x^2 - (sum x)^2) / (n (n - 1)) of exact integer sums.
+_ALPHA = """
+WITH sums AS (
+    SELECT a.wave_id, a.scale_type, a.scale, a.position, sum(a.n) AS n, sum(a.sum_x) AS sx,
+           sum(a.sum_x2) AS sxx
+    FROM score_alpha_sums a JOIN waves w ON w.id = a.wave_id
+    WHERE w.initiative_id = $initiative{filters}
+    GROUP BY a.wave_id, a.scale_type, a.scale, a.position
+),
+variances AS (
+    SELECT *, CASE WHEN n >= 2 THEN CAST(n * sxx - sx * sx AS DOUBLE) / (n * (n - 1)) END
+           AS variance
+    FROM sums
+)
+SELECT wave_id, scale_type, scale,
+       CAST(max(n) FILTER (WHERE position = 0) AS BIGINT) AS complete_cases,
+       count(*) FILTER (WHERE position > 0) AS items,
+       sum(variance) FILTER (WHERE position > 0) AS item_variance,
+       max(variance) FILTER (WHERE position = 0) AS total_variance
+FROM variances GROUP BY wave_id, scale_type, scale
+"""
+
+
+_ALPHA_GROUP_FILTERS = {"sector": " AND a.sector = $group", "role": " AND a.role = $group"}
+
+
+def alpha_sql(wave: bool = False, by: str | None = None) -> str:
+    """What Cronbach's alpha needs per wave and scale (complete_cases, items, item_variance,
+    total_variance) from the alpha sums of one initiative ($initiative), of one wave ($wave)
+    when `wave` is set, of one group ($group) of `by` (sector or role) when given."""
+    filters = " AND a.wave_id = $wave" if wave else ""
+    if by is not None:
+        filters += _ALPHA_GROUP_FILTERS[by]  # fixed text; the group is bound
+    return _ALPHA.format(filters=filters)
