@@ -66,23 +66,19 @@ _INSERT_ALPHA_SQL = (
     " SELECT wave_id, sector, role, scale_type, scale, position, sum(n), sum(sum_x), sum(sum_x2)"
     " FROM alpha_sum_rows GROUP BY wave_id, sector, role, scale_type, scale, position"
 )
-_LISTS_SQL = (
-    "SELECT DISTINCT l.id, l.item_ids FROM item_lists l"
-    " JOIN respondent_answers a ON a.item_list_id = l.id"
-    " JOIN respondents p ON p.id = a.respondent_id JOIN waves w ON w.id = p.wave_id"
-    " WHERE w.initiative_id = ? ORDER BY l.id"
-)
 _ANSWERS_SQL = f"""
-SELECT p.wave_id, {BREAKDOWNS["sector"]} AS sector, {BREAKDOWNS["role"]} AS role, a.answers
+SELECT a.item_list_id, p.wave_id, {BREAKDOWNS["sector"]} AS sector,
+       {BREAKDOWNS["role"]} AS role, a.answers
 FROM respondent_answers a
 JOIN respondents p ON p.id = a.respondent_id
 JOIN waves w ON w.id = p.wave_id
-WHERE w.initiative_id = ? AND a.item_list_id = ?
+WHERE w.initiative_id = ?
 """  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
 
 
-def _answers(cursor: Any, initiative_id: int, item_list_id: int) -> pa.Table:
-    result = cursor.execute(_ANSWERS_SQL, [initiative_id, item_list_id])
+def _answers(cursor: Any, initiative_id: int) -> pa.Table:
+    """item_list_id, wave_id, sector, role and answers of the initiative's respondents."""
+    result = cursor.execute(_ANSWERS_SQL, [initiative_id])
     if hasattr(result, "to_arrow_table"):  # DuckDB: columnar, without a Python object a value
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # its note on the copy an execute() result makes
@@ -90,51 +86,95 @@ def _answers(cursor: Any, initiative_id: int, item_list_id: int) -> pa.Table:
     rows = result.fetchall()
     return pa.table(
         {
-            "wave_id": pa.array([r[0] for r in rows], pa.int32()),
-            "sector": pa.array([r[1] for r in rows], pa.string()),
-            "role": pa.array([r[2] for r in rows], pa.string()),
-            "answers": pa.array([list(r[3]) for r in rows], pa.list_(pa.uint8())),
+            "item_list_id": pa.array([r[0] for r in rows], pa.int32()),
+            "wave_id": pa.array([r[1] for r in rows], pa.int32()),
+            "sector": pa.array([r[2] for r in rows], pa.string()),
+            "role": pa.array([r[3] for r in rows], pa.string()),
+            "answers": pa.array([list(r[4]) for r in rows], pa.list_(pa.uint8())),
         }
     )
 
 
+def _matrix(answers: pa.ChunkedArray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The answer lists as values (uint8; anything where missing) and missing (bool), one row a
+    list, read from the Arrow buffers without a conversion of each of the million lists."""
+    flat = answers.combine_chunks().flatten()
+    if flat.type != pa.uint8():
+        flat = flat.cast(pa.uint8())
+    size, offset = len(flat), flat.offset
+    validity, data = flat.buffers()[:2]
+    values = np.frombuffer(data, dtype=np.uint8, count=offset + size)[offset:]
+    if validity is None:
+        missing = np.zeros(size, dtype=bool)
+    else:
+        bits = np.frombuffer(validity, dtype=np.uint8)
+        missing = np.unpackbits(bits, count=offset + size, bitorder="little")[offset:] == 0
+    return values.reshape(-1, width), missing.reshape(-1, width)
+
+
+def _group_codes(table: pa.Table) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's group (wave_id, sector, role) as a code, and the groups of the codes."""
+    parts, labels = [], []
+    for name in ("wave_id", "sector", "role"):
+        encoded = table[name].combine_chunks().dictionary_encode()
+        parts.append(np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64))
+        labels.append(np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+    key = (parts[0] * len(labels[1]) + parts[1]) * len(labels[2]) + parts[2]
+    unique, codes = np.unique(key, return_inverse=True)
+    wave, rest = np.divmod(unique, len(labels[1]) * len(labels[2]))
+    sector, role = np.divmod(rest, len(labels[2]))
+    groups = pd.DataFrame(
+        {
+            "wave_id": labels[0][wave].astype(np.int64),
+            "sector": labels[1][sector],
+            "role": labels[2][role],
+        }
+    )
+    return codes.reshape(-1), groups
+
+
 def alpha_sums(
-    scales: Any, item_ids: list[str], groups: pd.DataFrame, values: np.ndarray, missing: np.ndarray
+    scales: Any, item_ids: list[str], table: pa.Table, values: np.ndarray, missing: np.ndarray
 ) -> pd.DataFrame:
     """Cronbach's alpha's sums of an answer matrix (one row per respondent, one column per
-    item of `item_ids`; `groups`: the rows' wave_id, sector and role): per group, scale of two
+    item of `item_ids`; `table`: the rows' wave_id, sector and role): per group, scale of two
     or more items all in the matrix, and position (0 the total, 1.. the items in item id order),
     over the rows that answered every item of the scale after reverse coding, n, sum_x and
-    sum_x2."""
+    sum_x2 (int64 sums: exact)."""
     from analytics.store.scale_scores import REVERSE_FROM  # (it imports this module)
 
     position = {str(item): k for k, item in enumerate(item_ids)}
-    keys = groups[["wave_id", "sector", "role"]].reset_index(drop=True)
-    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    codes, groups = _group_codes(table)
+    # The rows sorted by group, item by item (one contiguous row each): a group's sums are then
+    # np.add.reduceat over its run of rows.
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    run_groups = groups.iloc[ordered[starts]].reset_index(drop=True)
+    by_item = np.ascontiguousarray(np.asarray(values)[order].T)
+    answered_by_item = ~np.ascontiguousarray(np.asarray(missing, dtype=bool)[order].T)
     found = []
     for scale in scales:
         if len(scale.item_ids) < 2 or any(i not in position for i in scale.item_ids):
             continue
         columns = [position[i] for i in scale.item_ids]
-        complete = ~missing[:, columns].any(axis=1)
-        if not complete.any():
-            continue
-        coded = values[np.ix_(complete, columns)].astype(np.int64)
-        flip = np.array(scale.reverse, dtype=bool)
-        coded[:, flip] = REVERSE_FROM - coded[:, flip]
-        group = codes[complete]
-        every = [coded.sum(axis=1), *(coded[:, j] for j in range(len(columns)))]
-        n = np.bincount(group, minlength=len(uniques))
+        complete = answered_by_item[columns].all(axis=0)
+        n = np.add.reduceat(complete.astype(np.int64), starts)
         present = np.flatnonzero(n)
-        for k, x in enumerate(every):
-            # Integer sums: exact in float64 while below 2**53 (5 * 5**2 * 10**9 is far below).
-            sum_x = np.bincount(group, weights=x, minlength=len(uniques))
-            sum_x2 = np.bincount(group, weights=x * x, minlength=len(uniques))
-            part = uniques[present].to_frame(index=False, name=["wave_id", "sector", "role"])
+        if not len(present):
+            continue
+        coded = []
+        for column, reverse in zip(columns, scale.reverse, strict=True):
+            value = by_item[column].astype(np.int64)
+            if reverse:
+                value = REVERSE_FROM - value
+            coded.append(np.where(complete, value, 0))  # anything where missing: 0
+        for k, x in enumerate([np.sum(coded, axis=0), *coded]):
+            part = run_groups.iloc[present].reset_index(drop=True)
             part["scale_type"], part["scale"], part["position"] = scale.scale_type, scale.scale, k
-            part["n"] = n[present].astype(np.int64)
-            part["sum_x"] = np.rint(sum_x[present]).astype(np.int64)
-            part["sum_x2"] = np.rint(sum_x2[present]).astype(np.int64)
+            part["n"] = n[present]
+            part["sum_x"] = np.add.reduceat(x, starts)[present]
+            part["sum_x2"] = np.add.reduceat(x * x, starts)[present]
             found.append(part)
     if not found:
         return pd.DataFrame(columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
@@ -148,27 +188,17 @@ def refresh_alpha_sums(cursor: Any, initiative_id: int) -> None:
 
     cursor.execute(_DELETE_ALPHA_SQL, [initiative_id])
     scales = instrument_scales(cursor, initiative_id)
+    answers = _answers(cursor, initiative_id)
+    list_ids = np.asarray(answers["item_list_id"].to_numpy(), dtype=np.int64)
+    lists = np.unique(list_ids)
     parts = []
-    for item_list_id, item_ids in cursor.execute(_LISTS_SQL, [initiative_id]).fetchall():
-        table = _answers(cursor, initiative_id, int(item_list_id))
-        if not table.num_rows:
-            continue
-        width = len(item_ids)
-        flat = table["answers"].combine_chunks().flatten()
-        missing = np.asarray(flat.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        values = np.asarray(flat.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.uint8)
-        groups = pd.DataFrame(
-            {name: table[name].to_numpy() for name in ("wave_id", "sector", "role")}
-        )
-        parts.append(
-            alpha_sums(
-                scales,
-                [str(i) for i in item_ids],
-                groups,
-                values.reshape(-1, width),
-                missing.reshape(-1, width),
-            )
-        )
+    for item_list_id in lists:
+        item_ids = cursor.execute(
+            "SELECT item_ids FROM item_lists WHERE id = ?", [int(item_list_id)]
+        ).fetchall()[0][0]
+        table = answers if len(lists) == 1 else answers.filter(pa.array(list_ids == item_list_id))
+        values, missing = _matrix(table["answers"], len(item_ids))
+        parts.append(alpha_sums(scales, [str(i) for i in item_ids], table, values, missing))
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if not len(rows):
         return
