@@ -163,18 +163,19 @@ def alpha_sums(
         present = np.flatnonzero(n)
         if not len(present):
             continue
+        # Small integers (a total of 5 * k, its square) in int32; summed in int64.
         coded = []
         for column, reverse in zip(columns, scale.reverse, strict=True):
-            value = by_item[column].astype(np.int64)
+            value = by_item[column].astype(np.int32)
             if reverse:
                 value = REVERSE_FROM - value
             coded.append(np.where(complete, value, 0))  # anything where missing: 0
-        for k, x in enumerate([np.sum(coded, axis=0), *coded]):
+        for k, x in enumerate([np.sum(coded, axis=0, dtype=np.int32), *coded]):
             part = run_groups.iloc[present].reset_index(drop=True)
             part["scale_type"], part["scale"], part["position"] = scale.scale_type, scale.scale, k
             part["n"] = n[present]
-            part["sum_x"] = np.add.reduceat(x, starts)[present]
-            part["sum_x2"] = np.add.reduceat(x * x, starts)[present]
+            part["sum_x"] = np.add.reduceat(x, starts, dtype=np.int64)[present]
+            part["sum_x2"] = np.add.reduceat(x * x, starts, dtype=np.int64)[present]
             found.append(part)
     if not found:
         return pd.DataFrame(columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
