@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from analytics.ingest.commit import Target, commit_import, undo_import
+from analytics.ingest.mapping import propose_mapping
+from analytics.ingest.validate import read_survey, validate
 from analytics.ingest.values import initiative_choices, save_initiative_choices
 from analytics.measures.groups import BREAKDOWNS
 from analytics.measures.scoring import (
@@ -34,6 +36,7 @@ from analytics.measures.suppression import suppression_threshold
 from analytics.store.connection import forget_store, open_store
 from tests.conftest import initiative
 from tests.test_scale_scores import ADMIN, bench_import, next_wave  # noqa: F401 (a fixture)
+from tests.test_values import ITEMS
 
 pytestmark = pytest.mark.both_stores  # every test with a store runs on DuckDB and PostgreSQL
 
@@ -347,3 +350,32 @@ def test_the_portfolio_is_that_of_the_stored_scores(demo_store):
     raw = demo_store.read_df(sql)
     theirs = _finish(raw, Bands.from_settings(), suppression_threshold())
     assert_same_statistics(ours, theirs, STAT_KEYS)
+
+
+def _prepare(first: int, count: int):
+    """A file of respondents with varied answers to the four items of the common agenda (one
+    reverse-coded), sectors and roles, one missing answer in seven, read as wave W1."""
+    sectors = ["Nonprofit / voluntary sector", "Government / public sector", ""]
+    lines = ["respondent_id,organisation,Which sector?,role,CA1,CA2,CA3,CA4"]
+    for k in range(first, first + count):
+        answers = [str(1 + (k * m) % 5) for m in (1, 3, 2, 4)]
+        if k % 7 == 0:
+            answers[k % 4] = ""
+        lines.append(f"r{k},Org {k % 4},{sectors[k % 3]},{['Lead', 'Staff'][k % 2]},"
+                     + ",".join(answers))  # fmt: skip
+    data = ("\n".join(lines) + "\n").encode()
+    table = read_survey(data, "cells.csv")
+    return validate(table, propose_mapping(table, ITEMS), ITEMS, data=data, wave="W1")
+
+
+def test_an_import_into_a_filled_initiative_adds_to_its_cells(empty_store):
+    store = empty_store
+    commit_import(store, Target("Cells", create=True), _prepare(1, 40), user=ADMIN)
+    cells = initiative(store, "Cells")
+    before = assert_fresh_cells(store, cells)
+    assert_alpha_as_before(store, cells)
+    # The same wave again, other respondents: their sums are added to the stored ones.
+    commit_import(store, cells, _prepare(100, 60), user=ADMIN)
+    after = assert_fresh_cells(store, cells)
+    assert after["n"].sum() == before["n"].sum() + 60
+    assert_alpha_as_before(store, cells)

@@ -19,7 +19,7 @@ import pyarrow as pa
 from analytics.instrument import Item, load_instrument_csv
 from analytics.store.scale_scores import fill_scale_scores, insert_scale_scores, instrument_scales
 from analytics.store.schema import DEFAULT_PHASE_MODEL
-from analytics.store.score_cells import fill_score_cells, refresh_score_cells
+from analytics.store.score_cells import add_answers_to_cells, fill_score_cells
 
 DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
 
@@ -313,7 +313,7 @@ class BaseStore:
             values,
             missing,
         )
-        refresh_score_cells(cursor, initiative_id)
+        add_answers_to_cells(cursor, initiative_id, respondent_ids, item_ids, values, missing)
 
     @staticmethod
     def _insert_answer_lists(

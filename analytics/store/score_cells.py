@@ -76,9 +76,9 @@ WHERE w.initiative_id = ?
 """  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
 
 
-def _answers(cursor: Any, initiative_id: int) -> pa.Table:
-    """item_list_id, wave_id, sector, role and answers of the initiative's respondents."""
-    result = cursor.execute(_ANSWERS_SQL, [initiative_id])
+def _arrow(cursor: Any, sql: str, params: list[Any], schema: dict[str, pa.DataType]) -> pa.Table:
+    """A query's rows as an Arrow table with `schema`'s columns, in its order."""
+    result = cursor.execute(sql, params)
     if hasattr(result, "to_arrow_table"):  # DuckDB: columnar, without a Python object a value
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # its note on the copy an execute() result makes
@@ -86,13 +86,20 @@ def _answers(cursor: Any, initiative_id: int) -> pa.Table:
     rows = result.fetchall()
     return pa.table(
         {
-            "item_list_id": pa.array([r[0] for r in rows], pa.int32()),
-            "wave_id": pa.array([r[1] for r in rows], pa.int32()),
-            "sector": pa.array([r[2] for r in rows], pa.string()),
-            "role": pa.array([r[3] for r in rows], pa.string()),
-            "answers": pa.array([list(r[4]) for r in rows], pa.list_(pa.uint8())),
+            name: pa.array([list(r[k]) if kind == _LIST else r[k] for r in rows], kind)
+            for k, (name, kind) in enumerate(schema.items())
         }
     )
+
+
+_LIST = pa.list_(pa.uint8())
+
+
+def _answers(cursor: Any, initiative_id: int) -> pa.Table:
+    """item_list_id, wave_id, sector, role and answers of the initiative's respondents."""
+    schema = {"item_list_id": pa.int32(), "wave_id": pa.int32(), "sector": pa.string(),
+              "role": pa.string(), "answers": _LIST}  # fmt: skip
+    return _arrow(cursor, _ANSWERS_SQL, [initiative_id], schema)
 
 
 def _matrix(answers: pa.ChunkedArray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +194,6 @@ def refresh_alpha_sums(cursor: Any, initiative_id: int) -> None:
     one item list at a time, inside the caller's transaction."""
     from analytics.store.scale_scores import instrument_scales  # (it imports this module)
 
-    cursor.execute(_DELETE_ALPHA_SQL, [initiative_id])
     scales = instrument_scales(cursor, initiative_id)
     answers = _answers(cursor, initiative_id)
     list_ids = np.asarray(answers["item_list_id"].to_numpy(), dtype=np.int64)
@@ -200,10 +206,60 @@ def refresh_alpha_sums(cursor: Any, initiative_id: int) -> None:
         table = answers if len(lists) == 1 else answers.filter(pa.array(list_ids == item_list_id))
         values, missing = _matrix(table["answers"], len(item_ids))
         parts.append(alpha_sums(scales, [str(i) for i in item_ids], table, values, missing))
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    if not len(rows):
+    _write_alpha_sums(cursor, initiative_id, parts)
+
+
+_GROUPS_SQL = f"""
+SELECT p.id, p.wave_id, {BREAKDOWNS["sector"]} AS sector, {BREAKDOWNS["role"]} AS role
+FROM respondents p WHERE p.id BETWEEN ? AND ? ORDER BY p.id
+"""  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
+_STORED_ALPHA_SQL = (
+    "SELECT a.wave_id, a.sector, a.role, a.scale_type, a.scale, a.position, a.n, a.sum_x,"
+    " a.sum_x2 FROM score_alpha_sums a JOIN waves w ON w.id = a.wave_id"
+    " WHERE w.initiative_id = ?"
+)
+
+
+def add_answers_to_cells(
+    cursor: Any,
+    initiative_id: int,
+    respondent_ids: np.ndarray,
+    item_ids: list[str],
+    values: np.ndarray,
+    missing: np.ndarray,
+) -> None:
+    """After new respondents' answers and scores are inserted (Store.insert_answers), inside
+    the same transaction: the initiative's score cells rewritten from its stored scores, and
+    the alpha sums of the answer matrix the writer holds added to its stored ones (integer
+    sums: the same as a recount, without reading every answer again)."""
+    from analytics.store.scale_scores import instrument_scales  # (it imports this module)
+
+    cursor.execute(_DELETE_SQL, [initiative_id])
+    cursor.execute(_INSERT_SQL, [initiative_id])
+    ids = np.asarray(respondent_ids, dtype=np.int64)
+    if not len(ids):
         return
-    rows = rows.astype({"wave_id": "int32", "position": "int32"})
+    schema = {"id": pa.int64(), "wave_id": pa.int32(), "sector": pa.string(), "role": pa.string()}
+    found = _arrow(cursor, _GROUPS_SQL, [int(ids.min()), int(ids.max())], schema)
+    # The rows of `respondent_ids`, in its order (the stored ones come by id).
+    at = np.searchsorted(np.asarray(found["id"].to_numpy(), dtype=np.int64), ids)
+    table = found.take(pa.array(at))
+    scales = instrument_scales(cursor, initiative_id)
+    added = alpha_sums(scales, [str(i) for i in item_ids], table, np.asarray(values), missing)
+    stored = cursor.execute(_STORED_ALPHA_SQL, [initiative_id]).fetchall()
+    before = pd.DataFrame(stored, columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
+    _write_alpha_sums(cursor, initiative_id, [before, added])
+
+
+def _write_alpha_sums(cursor: Any, initiative_id: int, parts: list[pd.DataFrame]) -> None:
+    """Replace the initiative's alpha sums with the sum of `parts` by group, scale, position."""
+    cursor.execute(_DELETE_ALPHA_SQL, [initiative_id])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return
+    rows = pd.concat(parts, ignore_index=True).astype(
+        {"wave_id": "int32", "position": "int32", "n": "int64", "sum_x": "int64", "sum_x2": "int64"}
+    )
     cursor.register("alpha_sum_rows", pa.Table.from_pandas(rows, preserve_index=False))
     try:
         cursor.execute(_INSERT_ALPHA_SQL)
