@@ -33,14 +33,17 @@ from analytics.measures.scoring import (
 )
 from analytics.measures.statistics import _ALPHA, _reliability, reliability_threshold
 from analytics.measures.suppression import suppression_threshold
+from analytics.store import scale_scores
 from analytics.store.connection import forget_store, open_store
+from analytics.store.score_cells import REVERSE_FROM, ROLE_GROUP, SECTOR_GROUP
 from tests.conftest import initiative
 from tests.test_scale_scores import ADMIN, bench_import, next_wave  # noqa: F401 (a fixture)
 from tests.test_values import ITEMS
 
 pytestmark = pytest.mark.both_stores  # every test with a store runs on DuckDB and PostgreSQL
 
-CELL_KEYS = ["wave_id", "sector", "role", "scale_type", "scale"]
+GROUP_KEYS = ["wave_id", "sector", "role", "scale_type", "scale"]
+CELL_KEYS = [*GROUP_KEYS, "items_answered"]
 STAT_KEYS = ["wave_id", "group", "scale_type", "scale"]
 RTOL, ATOL = 1e-12, 1e-13  # the absolute part for a standard deviation of 0
 
@@ -57,24 +60,29 @@ def close(ours: pd.Series, theirs: pd.Series) -> bool:
 
 
 def fresh_cells(store, initiative_id: int) -> pd.DataFrame:
-    """The cells computed here, in pandas, from the stored scores and the respondents."""
+    """The cells computed here, in pandas, from the stored scores and the respondents: per
+    group and number of items answered, n, the sums of the totals (score * items answered)
+    and of their squares, and the favourable and valid answers."""
     rows = store.read_df(
         "SELECT s.wave_id, coalesce(p.sector, 'not given') AS sector,"
-        " coalesce(p.role, 'not given') AS role, s.scale_type, s.scale, s.score,"
-        " s.favourable, s.answered FROM respondent_scale_scores s"
+        " coalesce(p.role, 'not given') AS role, s.scale_type, s.scale,"
+        " s.answered AS items_answered, s.score, s.favourable, s.answered"
+        " FROM respondent_scale_scores s"
         " JOIN respondents p ON p.id = s.respondent_id JOIN waves w ON w.id = s.wave_id"
         " WHERE w.initiative_id = ?",
         [initiative_id],
     )
-    rows["score"] = rows["score"].astype(float)
-    grouped = rows.groupby(CELL_KEYS, sort=True)
-    rows["deviation"] = (rows["score"] - grouped["score"].transform("mean")) ** 2
+    score = rows["score"].astype(float)
+    total = (score * rows["answered"].astype(int)).round()
+    rows = rows.assign(
+        scored=score.notna().astype(int), total=total.fillna(0), total2=(total**2).fillna(0)
+    )
     grouped = rows.groupby(CELL_KEYS, sort=True)
     out = pd.DataFrame(
         {
-            "n": grouped["score"].count(),
-            "mean": grouped["score"].mean(),
-            "m2": grouped["deviation"].sum(),  # NaN deviations (no score) are skipped
+            "n": grouped["scored"].sum(),
+            "sum_total": grouped["total"].sum(),
+            "sum_total2": grouped["total2"].sum(),
             "favourable": grouped["favourable"].sum(),
             "answered": grouped["answered"].sum(),
         }
@@ -96,10 +104,8 @@ def assert_fresh_cells(store, initiative_id: int) -> pd.DataFrame:
     assert len(found) == len(expected) > 0
     for column in CELL_KEYS:
         assert (found[column].astype(str) == expected[column].astype(str)).all(), column
-    for column in ("n", "favourable", "answered"):
+    for column in ("n", "sum_total", "sum_total2", "favourable", "answered"):
         assert (found[column].astype(int) == expected[column].astype(int)).all(), column
-    for column in ("mean", "m2"):
-        assert close(found[column], expected[column]), column
     return found
 
 
@@ -126,7 +132,7 @@ SELECT wave_id, grp AS sector, grp2 AS role, scale_type, scale, position, count(
 FROM valued GROUP BY wave_id, grp, grp2, scale_type, scale, position
 """
 )
-ALPHA_KEYS = [*CELL_KEYS, "position"]
+ALPHA_KEYS = [*GROUP_KEYS, "position"]
 
 
 def assert_fresh_alpha_sums(store, initiative_id: int) -> pd.DataFrame:
@@ -189,6 +195,12 @@ def assert_alpha_as_before(store, initiative_id: int) -> None:
         assert close(ours["alpha"], theirs["alpha"]), kwargs
 
 
+def test_the_store_groups_and_reverse_codes_as_the_rules_do():
+    assert BREAKDOWNS["sector"] == SECTOR_GROUP
+    assert BREAKDOWNS["role"] == ROLE_GROUP
+    assert REVERSE_FROM == scale_scores.REVERSE_FROM
+
+
 def test_the_demo_stores_fresh_cells(demo_store):
     for name in demo_store.initiatives()["name"]:
         assert_fresh_cells(demo_store, initiative(demo_store, name))
@@ -220,7 +232,8 @@ def test_a_changed_reverse_flag_rewrites_the_cells(bench_import, tmp_path):  # n
     after = assert_fresh_cells(store, bench)
     old = after.merge(before, on=CELL_KEYS, suffixes=("", "_before"))
     rescored = old["scale"] == flipped.condition
-    assert ((old["mean"] - old["mean_before"]).abs() > 1e-9)[rescored].any()
+    assert (old["sum_total"] != old["sum_total_before"])[rescored].any()
+    assert (old["sum_total"] == old["sum_total_before"])[~rescored].all()
     assert_alpha_as_before(store, bench)
 
 

@@ -20,7 +20,7 @@ from analytics.ingest.partners import PARTNER_KEYS_SQL
 from analytics.ingest.validate import MAX_PROBLEMS_KEPT, PreparedImport, Progress
 from analytics.instrument import Item
 from analytics.store.connection import Store, scalar
-from analytics.store.scale_scores import recompute_scale_scores
+from analytics.store.scale_scores import instrument_scales, recompute_scale_scores
 from analytics.store.score_cells import refresh_score_cells
 
 # Respondents with their partner, by the one matching rule of analytics.ingest.partners.
@@ -545,7 +545,7 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
         cursor.execute("DELETE FROM comments WHERE import_id = ?", [import_id])
         cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
         # Before the emptied waves go: a wave's cells are found by its initiative.
-        refresh_score_cells(cursor, int(initiative_id))
+        refresh_score_cells(cursor, initiative_id, instrument_scales(cursor, initiative_id))
         for wave_id in waves_created or []:
             cursor.execute(
                 "DELETE FROM waves WHERE id = ? AND NOT EXISTS"

@@ -210,7 +210,7 @@ def recompute_scale_scores(cursor: Any, initiative_id: int, cells: bool = True) 
             missing.reshape(-1, width),
         )
     if cells:
-        refresh_score_cells(cursor, initiative_id)
+        refresh_score_cells(cursor, initiative_id, scales)
     return written
 
 

@@ -2,8 +2,10 @@
 role group and scale, so that whole-wave, sector and role statistics and the crossed counts of
 a million respondents combine a few hundred rows instead of aggregating ten million.
 
-A cell holds n (respondents with a score), their mean, m2 (the sum of squared deviations from
-that mean) and the favourable and valid answers. Cells combine by Chan, Golub and LeVeque's
+A cell (per number of the scale's items answered, too) holds n (respondents with a score), the
+exact integer sums of their totals and squared totals, whence their mean and m2 (the sum of
+squared deviations from the mean), and the favourable and valid answers. Integers make the
+cells the same on both stores. Cells combine by Chan, Golub and LeVeque's
 pairwise update, written once here (CELL_FIGURES): N = sum n, mean = sum(n * m) / N,
 M2 = sum M2 + sum n * (m - mean)^2, sd = sqrt(M2 / (N - 1)); % favourable = 100 * sum
 favourable / sum answered.
@@ -17,40 +19,51 @@ migration 10's fill. Readers run CELL_FIGURES (DuckDB SQL: the embedded store or
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analytics.measures.groups import BREAKDOWNS
+# The sector and role groups of a respondent `p`, as measures.groups.BREAKDOWNS defines them
+# (the store is a layer below; tests check the two agree).
+SECTOR_GROUP = "coalesce(p.sector, 'not given')"
+ROLE_GROUP = "coalesce(p.role, 'not given')"
+# A reverse-coded item's value is REVERSE_FROM - value (DESIGN.md 3; as store.scale_scores).
+REVERSE_FROM = 6
 
 # The cells of one initiative's waves, from its stored scores. The group columns are the fixed
 # expressions of groups.BREAKDOWNS over the respondent `p`; the initiative is bound.
 _DELETE_SQL = (
     "DELETE FROM score_cells WHERE wave_id IN (SELECT id FROM waves WHERE initiative_id = ?)"
 )
+# A stored score is total / answered, its total an integer (at most 5 * answered): the total
+# is score * answered rounded.
+_TOTAL = "CAST(round(s.score * s.answered) AS BIGINT)"
 _INSERT_SQL = f"""
-INSERT INTO score_cells
-    (wave_id, sector, role, scale_type, scale, n, mean, m2, favourable, answered)
-SELECT s.wave_id, {BREAKDOWNS["sector"]}, {BREAKDOWNS["role"]}, s.scale_type, s.scale,
-       count(s.score), avg(s.score), coalesce(var_pop(s.score) * count(s.score), 0),
-       sum(s.favourable), sum(s.answered)
+INSERT INTO score_cells (wave_id, sector, role, scale_type, scale, items_answered, n,
+                         sum_total, sum_total2, favourable, answered)
+SELECT s.wave_id, {SECTOR_GROUP}, {ROLE_GROUP}, s.scale_type, s.scale,
+       s.answered, count(s.score), coalesce(sum({_TOTAL}), 0),
+       coalesce(sum({_TOTAL} * {_TOTAL}), 0), sum(s.favourable), sum(s.answered)
 FROM respondent_scale_scores s
 JOIN respondents p ON p.id = s.respondent_id
 JOIN waves w ON w.id = s.wave_id
 WHERE w.initiative_id = ?
-GROUP BY s.wave_id, {BREAKDOWNS["sector"]}, {BREAKDOWNS["role"]}, s.scale_type, s.scale
-"""  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
+GROUP BY s.wave_id, {SECTOR_GROUP}, {ROLE_GROUP}, s.scale_type, s.scale,
+         s.answered
+"""  # noqa: S608 (composed of the fixed group expressions and _TOTAL)
 
 
-def refresh_score_cells(cursor: Any, initiative_id: int) -> None:
+def refresh_score_cells(cursor: Any, initiative_id: int, scales: Sequence[Any]) -> None:
     """Rewrite the initiative's score cells from its stored scores, and its alpha sums from
-    its stored answers, inside the caller's transaction (after any write of its scores or of
-    its respondents' sector, role or wave)."""
+    its stored answers and `scales` (scale_scores.instrument_scales: its instrument), inside
+    the caller's transaction (after any write of its scores or of its respondents' sector,
+    role or wave)."""
     cursor.execute(_DELETE_SQL, [initiative_id])
     cursor.execute(_INSERT_SQL, [initiative_id])
-    refresh_alpha_sums(cursor, initiative_id)
+    refresh_alpha_sums(cursor, initiative_id, scales)
 
 
 # -- Cronbach's alpha's sums -------------------------------------------------------------------
@@ -67,13 +80,13 @@ _INSERT_ALPHA_SQL = (
     " FROM alpha_sum_rows GROUP BY wave_id, sector, role, scale_type, scale, position"
 )
 _ANSWERS_SQL = f"""
-SELECT a.item_list_id, p.wave_id, {BREAKDOWNS["sector"]} AS sector,
-       {BREAKDOWNS["role"]} AS role, a.answers
+SELECT a.item_list_id, p.wave_id, {SECTOR_GROUP} AS sector,
+       {ROLE_GROUP} AS role, a.answers
 FROM respondent_answers a
 JOIN respondents p ON p.id = a.respondent_id
 JOIN waves w ON w.id = p.wave_id
 WHERE w.initiative_id = ?
-"""  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
+"""  # noqa: S608 (composed of the fixed group expressions)
 
 
 def _arrow(cursor: Any, sql: str, params: list[Any], schema: dict[str, pa.DataType]) -> pa.Table:
@@ -141,15 +154,17 @@ def _group_codes(table: pa.Table) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 def alpha_sums(
-    scales: Any, item_ids: list[str], table: pa.Table, values: np.ndarray, missing: np.ndarray
+    scales: Sequence[Any],
+    item_ids: list[str],
+    table: pa.Table,
+    values: np.ndarray,
+    missing: np.ndarray,
 ) -> pd.DataFrame:
     """Cronbach's alpha's sums of an answer matrix (one row per respondent, one column per
     item of `item_ids`; `table`: the rows' wave_id, sector and role): per group, scale of two
     or more items all in the matrix, and position (0 the total, 1.. the items in item id order),
     over the rows that answered every item of the scale after reverse coding, n, sum_x and
     sum_x2 (int64 sums: exact)."""
-    from analytics.store.scale_scores import REVERSE_FROM  # (it imports this module)
-
     position = {str(item): k for k, item in enumerate(item_ids)}
     codes, groups = _group_codes(table)
     # The rows sorted by group, item by item (one contiguous row each): a group's sums are then
@@ -189,12 +204,9 @@ def alpha_sums(
     return pd.concat(found, ignore_index=True)
 
 
-def refresh_alpha_sums(cursor: Any, initiative_id: int) -> None:
+def refresh_alpha_sums(cursor: Any, initiative_id: int, scales: Sequence[Any]) -> None:
     """Rewrite the initiative's alpha sums from its stored answers and current instrument,
     one item list at a time, inside the caller's transaction."""
-    from analytics.store.scale_scores import instrument_scales  # (it imports this module)
-
-    scales = instrument_scales(cursor, initiative_id)
     answers = _answers(cursor, initiative_id)
     list_ids = np.asarray(answers["item_list_id"].to_numpy(), dtype=np.int64)
     lists = np.unique(list_ids)
@@ -210,9 +222,9 @@ def refresh_alpha_sums(cursor: Any, initiative_id: int) -> None:
 
 
 _GROUPS_SQL = f"""
-SELECT p.id, p.wave_id, {BREAKDOWNS["sector"]} AS sector, {BREAKDOWNS["role"]} AS role
+SELECT p.id, p.wave_id, {SECTOR_GROUP} AS sector, {ROLE_GROUP} AS role
 FROM respondents p WHERE p.id BETWEEN ? AND ? ORDER BY p.id
-"""  # noqa: S608 (composed of groups.BREAKDOWNS' fixed expressions)
+"""  # noqa: S608 (composed of the fixed group expressions)
 _STORED_ALPHA_SQL = (
     "SELECT a.wave_id, a.sector, a.role, a.scale_type, a.scale, a.position, a.n, a.sum_x,"
     " a.sum_x2 FROM score_alpha_sums a JOIN waves w ON w.id = a.wave_id"
@@ -223,6 +235,7 @@ _STORED_ALPHA_SQL = (
 def add_answers_to_cells(
     cursor: Any,
     initiative_id: int,
+    scales: Sequence[Any],
     respondent_ids: np.ndarray,
     item_ids: list[str],
     values: np.ndarray,
@@ -232,8 +245,6 @@ def add_answers_to_cells(
     the same transaction: the initiative's score cells rewritten from its stored scores, and
     the alpha sums of the answer matrix the writer holds added to its stored ones (integer
     sums: the same as a recount, without reading every answer again)."""
-    from analytics.store.scale_scores import instrument_scales  # (it imports this module)
-
     cursor.execute(_DELETE_SQL, [initiative_id])
     cursor.execute(_INSERT_SQL, [initiative_id])
     ids = np.asarray(respondent_ids, dtype=np.int64)
@@ -244,7 +255,6 @@ def add_answers_to_cells(
     # The rows of `respondent_ids`, in its order (the stored ones come by id).
     at = np.searchsorted(np.asarray(found["id"].to_numpy(), dtype=np.int64), ids)
     table = found.take(pa.array(at))
-    scales = instrument_scales(cursor, initiative_id)
     added = alpha_sums(scales, [str(i) for i in item_ids], table, np.asarray(values), missing)
     stored = cursor.execute(_STORED_ALPHA_SQL, [initiative_id]).fetchall()
     before = pd.DataFrame(stored, columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
@@ -267,20 +277,23 @@ def _write_alpha_sums(cursor: Any, initiative_id: int, parts: list[pd.DataFrame]
         cursor.unregister("alpha_sum_rows")
 
 
-def fill_score_cells(cursor: Any) -> None:
-    """Migration 10's fill: the cells and alpha sums of every initiative."""
-    for (initiative_id,) in cursor.execute("SELECT id FROM initiatives ORDER BY id").fetchall():
-        refresh_score_cells(cursor, int(initiative_id))
-
-
 # -- reading: the one home of the combination ------------------------------------------------
 
 # A cell's group column for each breakdown the cells hold (None: the whole wave).
 CELL_GROUPS = {None: "'all'", "sector": "c.sector", "role": "c.role"}
 
+# A stored cell's mean and m2 from its exact sums, each with one rounding: mean = T / (k n),
+# m2 = (n Q - T^2) / (k^2 n) for n respondents answering k items with totals summing to T and
+# their squares to Q (an integer numerator: HUGEINT, as n Q may pass 2^63).
 _CELL_FIGURES = """
 WITH cells AS (
-    SELECT c.wave_id, {grp} AS grp, c.scale_type, c.scale, c.n, c.mean, c.m2,
+    SELECT c.wave_id, {grp} AS grp, c.scale_type, c.scale, c.n,
+           CASE WHEN c.n > 0 THEN c.sum_total / (c.items_answered * c.n) END AS mean,
+           CASE WHEN c.n > 0 THEN
+               CAST(CAST(c.n AS HUGEINT) * c.sum_total2
+                    - CAST(c.sum_total AS HUGEINT) * c.sum_total AS DOUBLE)
+               / (c.items_answered * c.items_answered * c.n)
+           ELSE 0 END AS m2,
            c.favourable, c.answered
     FROM score_cells c JOIN waves w ON w.id = c.wave_id
     WHERE {initiative_filter}{wave_filter}
