@@ -140,7 +140,11 @@ def _group_codes(table: pa.Table) -> tuple[np.ndarray, pd.DataFrame]:
         parts.append(np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64))
         labels.append(np.asarray(encoded.dictionary.to_pylist(), dtype=object))
     key = (parts[0] * len(labels[1]) + parts[1]) * len(labels[2]) + parts[2]
-    unique, codes = np.unique(key, return_inverse=True)
+    # The keys present, numbered in order (a count over the product of the dictionaries:
+    # small, and without a sort of the rows).
+    found = np.bincount(key, minlength=len(labels[0]) * len(labels[1]) * len(labels[2])) > 0
+    unique = np.flatnonzero(found)
+    codes = (np.cumsum(found) - 1)[key]
     wave, rest = np.divmod(unique, len(labels[1]) * len(labels[2]))
     sector, role = np.divmod(rest, len(labels[2]))
     groups = pd.DataFrame(
@@ -151,6 +155,130 @@ def _group_codes(table: pa.Table) -> tuple[np.ndarray, pd.DataFrame]:
         }
     )
     return codes.reshape(-1), groups
+
+
+_CELL_COLUMNS = ["wave_id", "sector", "role", "scale_type", "scale", "items_answered"]
+_CELL_SUMS = ["n", "sum_total", "sum_total2", "favourable", "answered"]
+FAVOURABLE_FROM = 4  # 4 or 5 after reverse coding is a favourable answer (as store.scale_scores)
+TOP = 5  # answers run 1..5
+# Rows counted at once: each chunk's item columns are small and contiguous.
+_CHUNK = 1 << 15
+
+
+def _sums(
+    scales: Sequence[Any],
+    item_ids: list[str],
+    table: pa.Table,
+    values: np.ndarray,
+    missing: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The score cells and Cronbach's alpha's sums of an answer matrix (one row per
+    respondent, one column per item of `item_ids`; `table`: the rows' wave_id, sector and
+    role), from counts: per scale, the respondents of each group, number of items answered
+    and total (one np.bincount of a combined code, chunk by chunk), whence n and the exact
+    sums of the totals and their squares; the favourable answers likewise; and per item of a
+    scale with alpha sums, the complete cases of each group and value.
+
+    Cells: per group, scale with items in the matrix and number of its items answered (1..),
+    as store.scale_scores stores the scores: n (respondents answering at least half), the sums
+    of their totals and squared totals, the favourable and valid answers. Alpha sums: per
+    group, scale of two or more items all in the matrix and position (0 the total, 1.. the
+    items in item id order), over the rows that answered every item, n, sum_x and sum_x2."""
+    position = {str(item): k for k, item in enumerate(item_ids)}
+    codes, groups = _group_codes(table)
+    width = len(groups)
+    plans = []
+    for scale in scales:
+        found = [(position[i], r) for i, r in zip(scale.item_ids, scale.reverse, strict=True)
+                 if i in position]  # fmt: skip
+        if found:
+            # Alpha sums only of a scale of two or more items, all of them in the matrix.
+            alpha = len(scale.item_ids) >= 2 and len(found) == len(scale.item_ids)
+            plans.append((scale, found, alpha))
+    # Per scale, counts by (group, items answered, total), by (group, items answered,
+    # favourable answers), and, with alpha sums, per item by (group, complete, value).
+    counts = [
+        (
+            np.zeros(width * (len(f) + 1) * (TOP * len(f) + 1), dtype=np.int64),
+            np.zeros(width * (len(f) + 1) * (len(f) + 1), dtype=np.int64),
+            np.zeros((len(f), width * 2 * (TOP + 1)), dtype=np.int64) if a else None,
+        )
+        for _, f, a in plans
+    ]
+    values, missing = np.asarray(values, dtype=np.uint8), np.asarray(missing, dtype=bool)
+    for start in range(0, len(codes), _CHUNK):
+        code = codes[start : start + _CHUNK]
+        by_item = np.ascontiguousarray(values[start : start + _CHUNK].T)
+        answered_by_item = ~np.ascontiguousarray(missing[start : start + _CHUNK].T)
+        coded: dict[int, np.ndarray] = {}
+        for (_scale, found, _alpha), (totals, favourables, items) in zip(
+            plans, counts, strict=True
+        ):
+            k = len(found)
+            # Small integers (a total of at most 5 * k) in int16; the codes in int64.
+            total = np.zeros(len(code), dtype=np.int16)
+            answered = np.zeros(len(code), dtype=np.int16)
+            favourable = np.zeros(len(code), dtype=np.int16)
+            for column, reverse in found:
+                if column not in coded:  # 0 where missing
+                    raw = by_item[column]
+                    value = REVERSE_FROM - raw if reverse else raw  # uint8: 1..5 where answered
+                    coded[column] = np.where(answered_by_item[column], value, 0).astype(np.uint8)
+                total += coded[column]
+                answered += answered_by_item[column]
+                favourable += coded[column] >= FAVOURABLE_FROM
+            cell = code * (k + 1) + answered
+            totals += np.bincount(cell * (TOP * k + 1) + total, minlength=len(totals))
+            favourables += np.bincount(cell * (k + 1) + favourable, minlength=len(favourables))
+            if items is not None:
+                complete = code * 2 + (answered == k)
+                for m, (column, _reverse) in enumerate(found):
+                    key = complete * (TOP + 1) + coded[column]
+                    items[m] += np.bincount(key, minlength=items.shape[1])
+    cell_parts, alpha_parts = [], []
+    for (scale, found, _alpha), (totals, favourables, items) in zip(plans, counts, strict=True):
+        k = len(found)
+        by_total = totals.reshape(width, k + 1, TOP * k + 1)  # group, items answered, total
+        t = np.arange(TOP * k + 1, dtype=np.int64)
+        rows = by_total.sum(axis=2)
+        sum_total, sum_total2 = by_total @ t, by_total @ (t * t)
+        favourable = favourables.reshape(width, k + 1, k + 1) @ np.arange(k + 1, dtype=np.int64)
+        group, items_answered = np.nonzero(rows)
+        keep = items_answered > 0  # a respondent answering none of its items has no score row
+        group, items_answered = group[keep], items_answered[keep]
+        scored = items_answered >= scale.needed  # the rest have no score: n 0, sums 0
+        part = groups.iloc[group].reset_index(drop=True)
+        part["scale_type"], part["scale"] = scale.scale_type, scale.scale
+        part["items_answered"] = items_answered
+        part["n"] = np.where(scored, rows[group, items_answered], 0)
+        part["sum_total"] = np.where(scored, sum_total[group, items_answered], 0)
+        part["sum_total2"] = np.where(scored, sum_total2[group, items_answered], 0)
+        part["favourable"] = favourable[group, items_answered]
+        part["answered"] = rows[group, items_answered] * items_answered
+        cell_parts.append(part)
+        if items is None:
+            continue
+        n = rows[:, k]  # the complete cases: every item answered
+        present = np.flatnonzero(n)
+        v = np.arange(TOP + 1, dtype=np.int64)
+        # Position 0 the total, then each item's complete cases by value.
+        by_value = items.reshape(k, width, 2, TOP + 1)[:, :, 1, :]
+        sums = [(sum_total[:, k], sum_total2[:, k])] + [(h @ v, h @ (v * v)) for h in by_value]
+        for p, (sum_x, sum_x2) in enumerate(sums):
+            part = groups.iloc[present].reset_index(drop=True)
+            part["scale_type"], part["scale"], part["position"] = scale.scale_type, scale.scale, p
+            part["n"] = n[present]
+            part["sum_x"] = sum_x[present]
+            part["sum_x2"] = sum_x2[present]
+            alpha_parts.append(part)
+    return (
+        _concat(cell_parts, [*_CELL_COLUMNS, *_CELL_SUMS]),
+        _concat(alpha_parts, [*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"]),
+    )
+
+
+def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def alpha_sums(
@@ -165,43 +293,7 @@ def alpha_sums(
     or more items all in the matrix, and position (0 the total, 1.. the items in item id order),
     over the rows that answered every item of the scale after reverse coding, n, sum_x and
     sum_x2 (int64 sums: exact)."""
-    position = {str(item): k for k, item in enumerate(item_ids)}
-    codes, groups = _group_codes(table)
-    # The rows sorted by group, item by item (one contiguous row each): a group's sums are then
-    # np.add.reduceat over its run of rows.
-    order = np.argsort(codes, kind="stable")
-    ordered = codes[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    run_groups = groups.iloc[ordered[starts]].reset_index(drop=True)
-    by_item = np.ascontiguousarray(np.asarray(values)[order].T)
-    answered_by_item = ~np.ascontiguousarray(np.asarray(missing, dtype=bool)[order].T)
-    found = []
-    for scale in scales:
-        if len(scale.item_ids) < 2 or any(i not in position for i in scale.item_ids):
-            continue
-        columns = [position[i] for i in scale.item_ids]
-        complete = answered_by_item[columns].all(axis=0)
-        n = np.add.reduceat(complete.astype(np.int64), starts)
-        present = np.flatnonzero(n)
-        if not len(present):
-            continue
-        # Small integers (a total of 5 * k, its square) in int32; summed in int64.
-        coded = []
-        for column, reverse in zip(columns, scale.reverse, strict=True):
-            value = by_item[column].astype(np.int32)
-            if reverse:
-                value = REVERSE_FROM - value
-            coded.append(np.where(complete, value, 0))  # anything where missing: 0
-        for k, x in enumerate([np.sum(coded, axis=0, dtype=np.int32), *coded]):
-            part = run_groups.iloc[present].reset_index(drop=True)
-            part["scale_type"], part["scale"], part["position"] = scale.scale_type, scale.scale, k
-            part["n"] = n[present]
-            part["sum_x"] = np.add.reduceat(x, starts, dtype=np.int64)[present]
-            part["sum_x2"] = np.add.reduceat(x * x, starts, dtype=np.int64)[present]
-            found.append(part)
-    if not found:
-        return pd.DataFrame(columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
-    return pd.concat(found, ignore_index=True)
+    return _sums(scales, item_ids, table, values, missing)[1]
 
 
 def refresh_alpha_sums(cursor: Any, initiative_id: int, scales: Sequence[Any]) -> None:
@@ -230,6 +322,17 @@ _STORED_ALPHA_SQL = (
     " a.sum_x2 FROM score_alpha_sums a JOIN waves w ON w.id = a.wave_id"
     " WHERE w.initiative_id = ?"
 )
+_STORED_CELLS_SQL = (
+    "SELECT c.wave_id, c.sector, c.role, c.scale_type, c.scale, c.items_answered, c.n,"
+    " c.sum_total, c.sum_total2, c.favourable, c.answered FROM score_cells c"
+    " JOIN waves w ON w.id = c.wave_id WHERE w.initiative_id = ?"
+)
+_INSERT_CELL_ROWS_SQL = (
+    "INSERT INTO score_cells (wave_id, sector, role, scale_type, scale, items_answered, n,"
+    " sum_total, sum_total2, favourable, answered)"
+    " SELECT wave_id, sector, role, scale_type, scale, items_answered, n, sum_total,"
+    " sum_total2, favourable, answered FROM cell_rows"
+)
 
 
 def add_answers_to_cells(
@@ -242,11 +345,9 @@ def add_answers_to_cells(
     missing: np.ndarray,
 ) -> None:
     """After new respondents' answers and scores are inserted (Store.insert_answers), inside
-    the same transaction: the initiative's score cells rewritten from its stored scores, and
-    the alpha sums of the answer matrix the writer holds added to its stored ones (integer
-    sums: the same as a recount, without reading every answer again)."""
-    cursor.execute(_DELETE_SQL, [initiative_id])
-    cursor.execute(_INSERT_SQL, [initiative_id])
+    the same transaction: the score cells and alpha sums of the answer matrix the writer holds
+    added to the initiative's stored ones (integer sums: the same as a recount of the stored
+    scores and answers, without reading them again)."""
     ids = np.asarray(respondent_ids, dtype=np.int64)
     if not len(ids):
         return
@@ -255,10 +356,35 @@ def add_answers_to_cells(
     # The rows of `respondent_ids`, in its order (the stored ones come by id).
     at = np.searchsorted(np.asarray(found["id"].to_numpy(), dtype=np.int64), ids)
     table = found.take(pa.array(at))
-    added = alpha_sums(scales, [str(i) for i in item_ids], table, np.asarray(values), missing)
+    cells, alpha = _sums(scales, [str(i) for i in item_ids], table, values, missing)
+    stored = cursor.execute(_STORED_CELLS_SQL, [initiative_id]).fetchall()
+    before = pd.DataFrame(stored, columns=[*_CELL_COLUMNS, *_CELL_SUMS])
+    _write_cells(cursor, initiative_id, [before, cells])
     stored = cursor.execute(_STORED_ALPHA_SQL, [initiative_id]).fetchall()
     before = pd.DataFrame(stored, columns=[*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"])
-    _write_alpha_sums(cursor, initiative_id, [before, added])
+    _write_alpha_sums(cursor, initiative_id, [before, alpha])
+
+
+def _write_cells(cursor: Any, initiative_id: int, parts: list[pd.DataFrame]) -> None:
+    """Replace the initiative's score cells with the sum of `parts` by cell."""
+    cursor.execute(_DELETE_SQL, [initiative_id])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return
+    rows = (
+        pd.concat(parts, ignore_index=True)
+        .astype({"wave_id": "int64", "items_answered": "int64"})
+        .groupby(_CELL_COLUMNS, as_index=False, sort=False)[_CELL_SUMS]
+        .sum()
+        .astype(
+            {"wave_id": "int32", "items_answered": "int16"} | dict.fromkeys(_CELL_SUMS, "int64")
+        )
+    )
+    cursor.register("cell_rows", pa.Table.from_pandas(rows, preserve_index=False))
+    try:
+        cursor.execute(_INSERT_CELL_ROWS_SQL)
+    finally:
+        cursor.unregister("cell_rows")
 
 
 def _write_alpha_sums(cursor: Any, initiative_id: int, parts: list[pd.DataFrame]) -> None:
