@@ -365,20 +365,22 @@ def test_the_portfolio_is_that_of_the_stored_scores(demo_store):
     assert_same_statistics(ours, theirs, STAT_KEYS)
 
 
-def _prepare(first: int, count: int):
+SECTORS = ["Nonprofit / voluntary sector", "Government / public sector", ""]
+
+
+def _prepare(first: int, count: int, wave: str = "W1", sectors=SECTORS, roles=("Lead", "Staff")):
     """A file of respondents with varied answers to the four items of the common agenda (one
-    reverse-coded), sectors and roles, one missing answer in seven, read as wave W1."""
-    sectors = ["Nonprofit / voluntary sector", "Government / public sector", ""]
+    reverse-coded), sectors and roles, one missing answer in seven, read as `wave`."""
     lines = ["respondent_id,organisation,Which sector?,role,CA1,CA2,CA3,CA4"]
     for k in range(first, first + count):
         answers = [str(1 + (k * m) % 5) for m in (1, 3, 2, 4)]
         if k % 7 == 0:
             answers[k % 4] = ""
-        lines.append(f"r{k},Org {k % 4},{sectors[k % 3]},{['Lead', 'Staff'][k % 2]},"
+        lines.append(f"r{k},Org {k % 4},{sectors[k % len(sectors)]},{roles[k % len(roles)]},"
                      + ",".join(answers))  # fmt: skip
     data = ("\n".join(lines) + "\n").encode()
     table = read_survey(data, "cells.csv")
-    return validate(table, propose_mapping(table, ITEMS), ITEMS, data=data, wave="W1")
+    return validate(table, propose_mapping(table, ITEMS), ITEMS, data=data, wave=wave)
 
 
 def test_an_import_into_a_filled_initiative_adds_to_its_cells(empty_store):
@@ -387,8 +389,36 @@ def test_an_import_into_a_filled_initiative_adds_to_its_cells(empty_store):
     cells = initiative(store, "Cells")
     before = assert_fresh_cells(store, cells)
     assert_alpha_as_before(store, cells)
-    # The same wave again, other respondents: their sums are added to the stored ones.
+    # The same wave, sectors and roles again, other respondents: their sums are added to the
+    # stored cells (the same cells, each once, with larger sums).
     commit_import(store, cells, _prepare(100, 60), user=ADMIN)
     after = assert_fresh_cells(store, cells)
     assert after["n"].sum() == before["n"].sum() + 60
+    assert not after.duplicated(CELL_KEYS).any()
+    groups = ["wave_id", "sector", "role", "scale_type", "scale"]
+    assert set(map(tuple, after[groups].to_numpy())) == set(map(tuple, before[groups].to_numpy()))
+    merged = after.merge(before, on=CELL_KEYS, suffixes=("", "_before"))
+    assert (merged["n"] >= merged["n_before"]).all()
+    assert (merged["answered"] > merged["answered_before"]).any()
+    assert_alpha_as_before(store, cells)
+
+
+def test_an_import_into_new_cells_keeps_the_stored_ones(empty_store):
+    store = empty_store
+    commit_import(store, Target("Cells", create=True), _prepare(1, 40), user=ADMIN)
+    cells = initiative(store, "Cells")
+    before = assert_fresh_cells(store, cells)
+    # A new wave, with a sector and a role not seen before: new cells beside the stored ones.
+    prepared = _prepare(200, 30, wave="W2", sectors=["Private sector"], roles=["Volunteer"])
+    commit_import(store, cells, prepared, user=ADMIN)
+    after = assert_fresh_cells(store, cells)
+    assert after["n"].sum() == before["n"].sum() + 30
+    assert not after.duplicated(CELL_KEYS).any()
+    new = after[~after["wave_id"].isin(before["wave_id"])]
+    # (the stored sector is the import's coding of "Private sector")
+    assert new["sector"].nunique() == 1 and not set(new["sector"]) & set(before["sector"])
+    assert set(new["role"]) == {"Volunteer"} and "Volunteer" not in set(before["role"])
+    assert new["n"].sum() == 30
+    old = after[after["wave_id"].isin(before["wave_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, before)
     assert_alpha_as_before(store, cells)
