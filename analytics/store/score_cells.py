@@ -99,7 +99,7 @@ def _arrow(cursor: Any, sql: str, params: list[Any], schema: dict[str, pa.DataTy
     rows = result.fetchall()
     return pa.table(
         {
-            name: pa.array([list(r[k]) if kind == _LIST else r[k] for r in rows], kind)
+            name: pa.array([list(r[k]) if pa.types.is_list(kind) else r[k] for r in rows], kind)
             for k, (name, kind) in enumerate(schema.items())
         }
     )
@@ -168,16 +168,18 @@ _CHUNK = 1 << 15
 def _sums(
     scales: Sequence[Any],
     item_ids: list[str],
-    table: pa.Table,
+    codes: np.ndarray,
+    groups: pd.DataFrame,
     values: np.ndarray,
     missing: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The score cells and Cronbach's alpha's sums of an answer matrix (one row per
-    respondent, one column per item of `item_ids`; `table`: the rows' wave_id, sector and
-    role), from counts: per scale, the respondents of each group, number of items answered
-    and total (one np.bincount of a combined code, chunk by chunk), whence n and the exact
-    sums of the totals and their squares; the favourable answers likewise; and per item of a
-    scale with alpha sums, the complete cases of each group and value.
+    respondent, one column per item of `item_ids`; `codes`: each row's group, a row of
+    `groups`: wave_id, sector and role), from counts: per scale, the respondents of each
+    group, number of items answered and total (one np.bincount of a combined code, chunk by
+    chunk), whence n and the exact sums of the totals and their squares; the favourable
+    answers likewise; and per item of a scale with alpha sums, the complete cases of each
+    group and value.
 
     Cells: per group, scale with items in the matrix and number of its items answered (1..),
     as store.scale_scores stores the scores: n (respondents answering at least half), the sums
@@ -185,7 +187,7 @@ def _sums(
     group, scale of two or more items all in the matrix and position (0 the total, 1.. the
     items in item id order), over the rows that answered every item, n, sum_x and sum_x2."""
     position = {str(item): k for k, item in enumerate(item_ids)}
-    codes, groups = _group_codes(table)
+    codes = np.asarray(codes, dtype=np.int64)
     width = len(groups)
     plans = []
     for scale in scales:
@@ -196,46 +198,52 @@ def _sums(
             alpha = len(scale.item_ids) >= 2 and len(found) == len(scale.item_ids)
             plans.append((scale, found, alpha))
     # Per scale, counts by (group, items answered, total), by (group, items answered,
-    # favourable answers), and, with alpha sums, per item by (group, complete, value).
+    # favourable answers), and, with alpha sums, by (group, complete, item, value).
     counts = [
         (
             np.zeros(width * (len(f) + 1) * (TOP * len(f) + 1), dtype=np.int64),
             np.zeros(width * (len(f) + 1) * (len(f) + 1), dtype=np.int64),
-            np.zeros((len(f), width * 2 * (TOP + 1)), dtype=np.int64) if a else None,
+            np.zeros(width * 2 * len(f) * (TOP + 1), dtype=np.int64) if a else None,
         )
         for _, f, a in plans
     ]
+    # Each column's reverse flag (an item's, whichever scale lists it).
+    reverse = np.zeros(len(item_ids), dtype=bool)
+    for _scale, found, _alpha in plans:
+        for column, flag in found:
+            reverse[column] = flag
     values, missing = np.asarray(values, dtype=np.uint8), np.asarray(missing, dtype=bool)
     for start in range(0, len(codes), _CHUNK):
         code = codes[start : start + _CHUNK]
+        # The chunk item by item (one contiguous row each), reverse coded, 0 where missing
+        # (uint8: REVERSE_FROM - value may wrap only where missing).
         by_item = np.ascontiguousarray(values[start : start + _CHUNK].T)
         answered_by_item = ~np.ascontiguousarray(missing[start : start + _CHUNK].T)
-        coded: dict[int, np.ndarray] = {}
+        by_item[reverse] = REVERSE_FROM - by_item[reverse]
+        coded = np.multiply(by_item, answered_by_item, out=by_item)
+        favourable_by_item = coded >= FAVOURABLE_FROM
         for (_scale, found, _alpha), (totals, favourables, items) in zip(
             plans, counts, strict=True
         ):
             k = len(found)
+            columns = [column for column, _reverse in found]
             # Small integers (a total of at most 5 * k) in int16; the codes in int64.
-            total = np.zeros(len(code), dtype=np.int16)
-            answered = np.zeros(len(code), dtype=np.int16)
-            favourable = np.zeros(len(code), dtype=np.int16)
-            for column, reverse in found:
-                if column not in coded:  # 0 where missing
-                    raw = by_item[column]
-                    value = REVERSE_FROM - raw if reverse else raw  # uint8: 1..5 where answered
-                    coded[column] = np.where(answered_by_item[column], value, 0).astype(np.uint8)
-                total += coded[column]
-                answered += answered_by_item[column]
-                favourable += coded[column] >= FAVOURABLE_FROM
+            total = coded[columns].sum(axis=0, dtype=np.int16)
+            answered = answered_by_item[columns].sum(axis=0, dtype=np.int16)
+            favourable = favourable_by_item[columns].sum(axis=0, dtype=np.int16)
             cell = code * (k + 1) + answered
             totals += np.bincount(cell * (TOP * k + 1) + total, minlength=len(totals))
             favourables += np.bincount(cell * (k + 1) + favourable, minlength=len(favourables))
             if items is not None:
-                complete = code * 2 + (answered == k)
-                for m, (column, _reverse) in enumerate(found):
-                    key = complete * (TOP + 1) + coded[column]
-                    items[m] += np.bincount(key, minlength=items.shape[1])
-    cell_parts, alpha_parts = [], []
+                complete = (code * 2 + (answered == k)) * k
+                key = (complete + np.arange(k)[:, None]) * (TOP + 1) + coded[columns]
+                items += np.bincount(key.reshape(-1), minlength=len(items))
+    cell_parts: dict[str, list[Any]] = {
+        name: [] for name in ["group", *_CELL_COLUMNS[3:], *_CELL_SUMS]
+    }
+    alpha_parts: dict[str, list[Any]] = {
+        name: [] for name in ["group", *_ALPHA_COLUMNS[3:], "n", "sum_x", "sum_x2"]
+    }
     for (scale, found, _alpha), (totals, favourables, items) in zip(plans, counts, strict=True):
         k = len(found)
         by_total = totals.reshape(width, k + 1, TOP * k + 1)  # group, items answered, total
@@ -247,38 +255,49 @@ def _sums(
         keep = items_answered > 0  # a respondent answering none of its items has no score row
         group, items_answered = group[keep], items_answered[keep]
         scored = items_answered >= scale.needed  # the rest have no score: n 0, sums 0
-        part = groups.iloc[group].reset_index(drop=True)
-        part["scale_type"], part["scale"] = scale.scale_type, scale.scale
-        part["items_answered"] = items_answered
-        part["n"] = np.where(scored, rows[group, items_answered], 0)
-        part["sum_total"] = np.where(scored, sum_total[group, items_answered], 0)
-        part["sum_total2"] = np.where(scored, sum_total2[group, items_answered], 0)
-        part["favourable"] = favourable[group, items_answered]
-        part["answered"] = rows[group, items_answered] * items_answered
-        cell_parts.append(part)
+        at = (group, items_answered)
+        for name, column in (
+            ("group", group),
+            ("scale_type", np.full(len(group), scale.scale_type, dtype=object)),
+            ("scale", np.full(len(group), scale.scale, dtype=object)),
+            ("items_answered", items_answered),
+            ("n", np.where(scored, rows[at], 0)),
+            ("sum_total", np.where(scored, sum_total[at], 0)),
+            ("sum_total2", np.where(scored, sum_total2[at], 0)),
+            ("favourable", favourable[at]),
+            ("answered", rows[at] * items_answered),
+        ):
+            cell_parts[name].append(column)
         if items is None:
             continue
         n = rows[:, k]  # the complete cases: every item answered
         present = np.flatnonzero(n)
         v = np.arange(TOP + 1, dtype=np.int64)
         # Position 0 the total, then each item's complete cases by value.
-        by_value = items.reshape(k, width, 2, TOP + 1)[:, :, 1, :]
+        by_value = items.reshape(width, 2, k, TOP + 1)[:, 1].transpose(1, 0, 2)  # item, group
         sums = [(sum_total[:, k], sum_total2[:, k])] + [(h @ v, h @ (v * v)) for h in by_value]
         for p, (sum_x, sum_x2) in enumerate(sums):
-            part = groups.iloc[present].reset_index(drop=True)
-            part["scale_type"], part["scale"], part["position"] = scale.scale_type, scale.scale, p
-            part["n"] = n[present]
-            part["sum_x"] = sum_x[present]
-            part["sum_x2"] = sum_x2[present]
-            alpha_parts.append(part)
-    return (
-        _concat(cell_parts, [*_CELL_COLUMNS, *_CELL_SUMS]),
-        _concat(alpha_parts, [*_ALPHA_COLUMNS, "n", "sum_x", "sum_x2"]),
-    )
+            for name, column in (
+                ("group", present),
+                ("scale_type", np.full(len(present), scale.scale_type, dtype=object)),
+                ("scale", np.full(len(present), scale.scale, dtype=object)),
+                ("position", np.full(len(present), p)),
+                ("n", n[present]),
+                ("sum_x", sum_x[present]),
+                ("sum_x2", sum_x2[present]),
+            ):
+                alpha_parts[name].append(column)
+    return _frame(groups, cell_parts), _frame(groups, alpha_parts)
 
 
-def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+def _frame(groups: pd.DataFrame, parts: dict[str, list[Any]]) -> pd.DataFrame:
+    """The columns of `parts` concatenated, with the groups of its group codes."""
+    found_groups = parts.pop("group")
+    group = np.concatenate(found_groups) if found_groups else np.zeros(0, dtype=np.int64)
+    columns = {name: groups[name].to_numpy()[group] for name in ("wave_id", "sector", "role")}
+    for name, found in parts.items():
+        columns[name] = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    return pd.DataFrame(columns)
 
 
 def alpha_sums(
@@ -293,7 +312,7 @@ def alpha_sums(
     or more items all in the matrix, and position (0 the total, 1.. the items in item id order),
     over the rows that answered every item of the scale after reverse coding, n, sum_x and
     sum_x2 (int64 sums: exact)."""
-    return _sums(scales, item_ids, table, values, missing)[1]
+    return _sums(scales, item_ids, *_group_codes(table), values, missing)[1]
 
 
 def refresh_alpha_sums(cursor: Any, initiative_id: int, scales: Sequence[Any]) -> None:
@@ -313,9 +332,11 @@ def refresh_alpha_sums(cursor: Any, initiative_id: int, scales: Sequence[Any]) -
     _write_alpha_sums(cursor, initiative_id, parts)
 
 
+# The respondents of an id range by group (wave, sector group, role group), their ids in a list.
 _GROUPS_SQL = f"""
-SELECT p.id, p.wave_id, {SECTOR_GROUP} AS sector, {ROLE_GROUP} AS role
-FROM respondents p WHERE p.id BETWEEN ? AND ? ORDER BY p.id
+SELECT p.wave_id, {SECTOR_GROUP} AS sector, {ROLE_GROUP} AS role, array_agg(p.id) AS ids
+FROM respondents p WHERE p.id BETWEEN ? AND ?
+GROUP BY p.wave_id, {SECTOR_GROUP}, {ROLE_GROUP}
 """  # noqa: S608 (composed of the fixed group expressions)
 _STORED_ALPHA_SQL = (
     "SELECT a.wave_id, a.sector, a.role, a.scale_type, a.scale, a.position, a.n, a.sum_x,"
@@ -351,12 +372,22 @@ def add_answers_to_cells(
     ids = np.asarray(respondent_ids, dtype=np.int64)
     if not len(ids):
         return
-    schema = {"id": pa.int64(), "wave_id": pa.int32(), "sector": pa.string(), "role": pa.string()}
-    found = _arrow(cursor, _GROUPS_SQL, [int(ids.min()), int(ids.max())], schema)
-    # The rows of `respondent_ids`, in its order (the stored ones come by id).
-    at = np.searchsorted(np.asarray(found["id"].to_numpy(), dtype=np.int64), ids)
-    table = found.take(pa.array(at))
-    cells, alpha = _sums(scales, [str(i) for i in item_ids], table, values, missing)
+    low, high = int(ids.min()), int(ids.max())
+    schema = {"wave_id": pa.int64(), "sector": pa.string(), "role": pa.string(),
+              "ids": pa.list_(pa.int64())}  # fmt: skip
+    found = _arrow(cursor, _GROUPS_SQL, [low, high], schema)
+    groups = found.drop_columns(["ids"]).to_pandas()
+    members = found["ids"].combine_chunks()
+    # Each respondent's group code, by id (a lookup over the range: the writer's new ids).
+    code_of = np.full(high - low + 1, -1, dtype=np.int32)
+    flat = np.asarray(members.flatten().to_numpy(), dtype=np.int64)
+    sizes = np.asarray(members.value_lengths().to_numpy(), dtype=np.int64)
+    code_of[flat - low] = np.repeat(np.arange(len(groups), dtype=np.int32), sizes)
+    codes = code_of[ids - low]
+    if (codes < 0).any():
+        raise ValueError("answers of respondents not stored")
+    item_ids = [str(i) for i in item_ids]
+    cells, alpha = _sums(scales, item_ids, codes, groups, values, missing)
     stored = cursor.execute(_STORED_CELLS_SQL, [initiative_id]).fetchall()
     before = pd.DataFrame(stored, columns=[*_CELL_COLUMNS, *_CELL_SUMS])
     _write_cells(cursor, initiative_id, [before, cells])
