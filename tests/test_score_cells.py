@@ -33,7 +33,7 @@ from analytics.measures.scoring import (
 )
 from analytics.measures.statistics import _ALPHA, _reliability, reliability_threshold
 from analytics.measures.suppression import suppression_threshold
-from analytics.store import scale_scores
+from analytics.store import scale_scores, score_cells
 from analytics.store.connection import forget_store, open_store
 from analytics.store.score_cells import REVERSE_FROM, ROLE_GROUP, SECTOR_GROUP
 from tests.conftest import initiative
@@ -199,6 +199,23 @@ def test_the_store_groups_and_reverse_codes_as_the_rules_do():
     assert BREAKDOWNS["sector"] == SECTOR_GROUP
     assert BREAKDOWNS["role"] == ROLE_GROUP
     assert REVERSE_FROM == scale_scores.REVERSE_FROM
+
+
+def test_the_sums_of_a_matrix_count_reverse_coded_answers_and_leave_it_as_it_was():
+    # One reverse-coded item, three respondents of one group (answers 2, 5, 3: coded 4, 1, 3)
+    # and one who skipped it; a one-column matrix, whose transpose is no copy.
+    values = np.array([[2], [5], [3], [9]], dtype=np.uint8)
+    missing = np.array([[False], [False], [False], [True]])
+    kept = values.copy()
+    scale = scale_scores.Scale("condition", "C", ("i1",), (True,))
+    groups = pd.DataFrame({"wave_id": [1], "sector": ["s"], "role": ["r"]})
+    cells, alpha = score_cells._sums([scale], ["i1"], np.zeros(4, dtype=int), groups, values,
+                                     missing)  # fmt: skip
+    assert cells[["items_answered", "n", "sum_total", "sum_total2", "favourable", "answered"]]\
+        .to_dict("records") == [{"items_answered": 1, "n": 3, "sum_total": 8, "sum_total2": 26,
+                                 "favourable": 1, "answered": 3}]  # fmt: skip
+    assert alpha.empty  # a scale of one item has no alpha
+    assert (values == kept).all()
 
 
 def test_the_demo_stores_fresh_cells(demo_store):

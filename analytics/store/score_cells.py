@@ -10,10 +10,12 @@ pairwise update, written once here (CELL_FIGURES): N = sum n, mean = sum(n * m) 
 M2 = sum M2 + sum n * (m - mean)^2, sd = sqrt(M2 / (N - 1)); % favourable = 100 * sum
 favourable / sum answered.
 
-The cells are rewritten from respondent_scale_scores, with portable SQL, inside every
-transaction that changes the stored scores or a respondent's sector, role or wave: the import's
-insert of answers, its undo, the rescore of an instrument change, a sector or role rename, and
-migration 10's fill. Readers run CELL_FIGURES (DuckDB SQL: the embedded store or the replica).
+The cells are kept inside every transaction that changes the stored scores or a respondent's
+sector, role or wave: the import's insert of answers adds the sums of the answer matrix it holds
+to the stored cells (add_answers_to_cells: integer sums, so the same as a recount); its undo, the
+rescore of an instrument change, a sector or role rename and migration 10's fill rewrite them
+from respondent_scale_scores with portable SQL (refresh_score_cells). Readers run CELL_FIGURES
+(DuckDB SQL: the embedded store or the replica).
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ def _sums(
         code = codes[start : start + _CHUNK]
         # The chunk item by item (one contiguous row each), reverse coded, 0 where missing
         # (uint8: REVERSE_FROM - value may wrap only where missing).
-        by_item = np.ascontiguousarray(values[start : start + _CHUNK].T)
+        by_item = values[start : start + _CHUNK].T.copy()  # a copy: coded in place below
         answered_by_item = ~np.ascontiguousarray(missing[start : start + _CHUNK].T)
         by_item[reverse] = REVERSE_FROM - by_item[reverse]
         coded = np.multiply(by_item, answered_by_item, out=by_item)
