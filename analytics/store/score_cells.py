@@ -164,7 +164,7 @@ _CELL_SUMS = ["n", "sum_total", "sum_total2", "favourable", "answered"]
 FAVOURABLE_FROM = 4  # 4 or 5 after reverse coding is a favourable answer (as store.scale_scores)
 TOP = 5  # answers run 1..5
 # Rows counted at once: each chunk's item columns are small and contiguous.
-_CHUNK = 1 << 15
+_CHUNK = 1 << 16
 
 
 def _sums(
@@ -234,12 +234,12 @@ def _sums(
             answered = answered_by_item[columns].sum(axis=0, dtype=np.int16)
             favourable = favourable_by_item[columns].sum(axis=0, dtype=np.int16)
             cell = code * (k + 1) + answered
-            totals += np.bincount(cell * (TOP * k + 1) + total, minlength=len(totals))
-            favourables += np.bincount(cell * (k + 1) + favourable, minlength=len(favourables))
+            _count(totals, cell * (TOP * k + 1) + total)
+            _count(favourables, cell * (k + 1) + favourable)
             if items is not None:
                 complete = (code * 2 + (answered == k)) * k
                 key = (complete + np.arange(k)[:, None]) * (TOP + 1) + coded[columns]
-                items += np.bincount(key.reshape(-1), minlength=len(items))
+                _count(items, key.reshape(-1))
     cell_parts: dict[str, list[Any]] = {
         name: [] for name in ["group", *_CELL_COLUMNS[3:], *_CELL_SUMS]
     }
@@ -290,6 +290,13 @@ def _sums(
             ):
                 alpha_parts[name].append(column)
     return _frame(groups, cell_parts), _frame(groups, alpha_parts)
+
+
+def _count(into: np.ndarray, keys: np.ndarray) -> None:
+    """Add the count of each key to `into` (over the keys up to the largest present only: a
+    chunk's counts need not span every group)."""
+    found = np.bincount(keys)
+    into[: len(found)] += found
 
 
 def _frame(groups: pd.DataFrame, parts: dict[str, list[Any]]) -> pd.DataFrame:
