@@ -35,6 +35,8 @@ DOMAIN_TABLES = {
     "responses",
     "respondent_answers",
     "respondent_scale_scores",
+    "score_cells",
+    "score_alpha_sums",
     "item_lists",
     "survey_mappings",
     "milestones",

@@ -20,7 +20,8 @@ from analytics.ingest.partners import PARTNER_KEYS_SQL
 from analytics.ingest.validate import MAX_PROBLEMS_KEPT, PreparedImport, Progress
 from analytics.instrument import Item
 from analytics.store.connection import Store, scalar
-from analytics.store.scale_scores import recompute_scale_scores
+from analytics.store.scale_scores import instrument_scales, recompute_scale_scores
+from analytics.store.score_cells import refresh_score_cells
 
 # Respondents with their partner, by the one matching rule of analytics.ingest.partners.
 _INSERT_RESPONDENTS_SQL = (
@@ -129,7 +130,7 @@ def resolve_target(cursor, target: Target, user: User) -> int:
         )
         # Reverse flags and scales may have changed: the stored scores follow, in this
         # transaction.
-        recompute_scale_scores(cursor, int(found))
+        recompute_scale_scores(cursor, int(found))  # and the score cells
         Store.audit(
             cursor, user.login, "change instrument", int(found), name, len(target.instrument)
         )
@@ -543,6 +544,8 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
             )
         cursor.execute("DELETE FROM comments WHERE import_id = ?", [import_id])
         cursor.execute("DELETE FROM respondents WHERE import_id = ?", [import_id])
+        # Before the emptied waves go: a wave's cells are found by its initiative.
+        refresh_score_cells(cursor, initiative_id, instrument_scales(cursor, initiative_id))
         for wave_id in waves_created or []:
             cursor.execute(
                 "DELETE FROM waves WHERE id = ? AND NOT EXISTS"

@@ -20,7 +20,9 @@ from analytics.ingest.answers import answer_key
 from analytics.ingest.identifiers import normalise_column
 from analytics.ingest.options import VALUE_FIELDS
 from analytics.store.connection import Store
+from analytics.store.scale_scores import instrument_scales
 from analytics.store.schema import SECTORS
+from analytics.store.score_cells import refresh_score_cells
 
 SYNONYMS_TOML = Path(__file__).with_name("synonyms.toml")
 UNSPECIFIED = "unspecified"  # the broker's word for "no value from this answer"
@@ -357,6 +359,8 @@ def save_initiative_choices(
         for old, new in renamed.items():
             cursor.execute(_MOVE_SQL[field], [new, old, initiative_id])
             moved.append((old, new, int(held.get(old, 0))))
+        if moved:  # the moved respondents' scores now count in another sector or role
+            refresh_score_cells(cursor, initiative_id, instrument_scales(cursor, initiative_id))
         _rename_in_saved_maps(cursor, initiative_id, field, renamed)
         cursor.execute(
             "DELETE FROM answer_choices WHERE initiative_id = ? AND field = ?",

@@ -30,6 +30,11 @@ from analytics.measures.suppression import (
     suppression_threshold,
 )
 from analytics.store.connection import Store
+from analytics.store.score_cells import (
+    cell_figures_sql,
+    crossed_counts_sql,
+    paired_cell_figures_sql,
+)
 
 # A group's statistics: its keys, then its figures (the command line's and the exports' columns).
 STAT_KEYS = ["wave_id", "group", "scale_type", "scale"]
@@ -158,14 +163,6 @@ SELECT wave_id, {grp} AS "group", scale_type, scale,
        100.0 * sum(favourable) / sum(answered) AS pct_favourable
 FROM per_respondent GROUP BY wave_id, {grp}, scale_type, scale
 """
-# The figures of two breakdowns (grp, grp2) from one pass over the stored respondent scores.
-_TWO_STORED_BREAKDOWNS = (
-    "SELECT 1 AS breakdown, * FROM ("  # noqa: S608 (composed of constants)
-    + _STORED_GROUP_FIGURES.format(grp="grp")
-    + ") UNION ALL SELECT 2, * FROM ("
-    + _STORED_GROUP_FIGURES.format(grp="grp2")
-    + ")"
-)
 
 
 def check_answer_values(answers: pd.DataFrame) -> None:
@@ -350,10 +347,6 @@ WITH per_respondent AS (
     WHERE {initiative_filter}{wave_filter}
 )
 """
-# Per wave, scale and pair of groups (grp, grp2), respondents with a score.
-_STORED_CROSSED_COUNTS = (
-    " SELECT wave_id, grp, grp2, scale, count(*) AS n FROM per_respondent WHERE scored GROUP BY ALL"
-)
 
 
 def stored_scores_sql(groups: str, wave: bool = False, every_initiative: bool = False) -> str:
@@ -375,7 +368,7 @@ def statistics_of_initiatives(
     store: Store, user: User, initiative_ids: Sequence[int]
 ) -> pd.DataFrame:
     """initiative_statistics of the whole waves (group 'all') of many initiatives, from one
-    query over every initiative's stored respondent scores (the portfolio), with
+    query over every initiative's score cells (the portfolio), with
     `initiative_id` and the waves' labels, dates and order; concealed for `user`, who must be
     allowed to view each of them. Cached per data version."""
     for initiative_id in initiative_ids:
@@ -383,9 +376,7 @@ def statistics_of_initiatives(
     bands, min_n = Bands.from_settings(), suppression_threshold()
 
     def compute() -> pd.DataFrame:
-        sql = stored_scores_sql(
-            "'all' AS grp", every_initiative=True
-        ) + _STORED_GROUP_FIGURES.format(grp="grp")
+        sql = cell_figures_sql(None, every_initiative=True)
         stats = _finish(store.read_df(sql), bands, min_n)
         waves = _waves_of_every_initiative(store)
         result = stats.merge(waves, on="wave_id", how="left")
@@ -481,27 +472,31 @@ def stored_crossed_counts(
     store: Store, initiative_id: int, wave_id: int | None = None
 ) -> pd.DataFrame:
     """Respondents with a score per wave_id, scale, grp (sector) and grp2 (role), of every
-    wave or one: what suppress_paired needs. Cached per data version."""
+    wave or one, from the score cells: what suppress_paired needs. Cached per data version."""
 
     def compute() -> pd.DataFrame:
-        return _over_paired_groups(store, initiative_id, wave_id, _STORED_CROSSED_COUNTS)
+        return _over_cells(store, initiative_id, wave_id, crossed_counts_sql(wave_id is not None))
 
     return store.cached("crossed counts", (initiative_id, wave_id), compute)
 
 
 def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.DataFrame:
     """initiative_statistics for any reader, before concealment, cached per data version: the
-    callers (breakdowns, overview) conceal what they publish."""
+    callers (breakdowns, overview) conceal what they publish. The whole waves, sectors and
+    roles combine the score cells; the organisations aggregate the stored scores."""
     bands, min_n = Bands.from_settings(), suppression_threshold()
 
     def compute() -> pd.DataFrame:
         if by in PAIRED_BREAKDOWNS:
             paired = stored_paired_statistics(store, initiative_id, bands, min_n)
             return paired[PAIRED_BREAKDOWNS.index(by)]
-        # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
-        sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _STORED_GROUP_FIGURES.format(
-            grp="grp"
-        )
+        if by is None:
+            sql = cell_figures_sql(None)
+        else:
+            # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
+            sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _STORED_GROUP_FIGURES.format(
+                grp="grp"
+            )
         raw = store.read_df(sql, {"initiative": initiative_id})
         return _with_waves(store, initiative_id, _finish(raw, bands, min_n))
 
@@ -511,11 +506,12 @@ def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.Da
 def stored_paired_statistics(
     store: Store, initiative_id: int, bands: Bands, min_n: int, wave_id: int | None = None
 ) -> tuple[pd.DataFrame, ...]:
-    """initiative_statistics by each of PAIRED_BREAKDOWNS, from one pass over the answers;
-    of one wave only when `wave_id` is given."""
+    """initiative_statistics by each of PAIRED_BREAKDOWNS, from one query over the score
+    cells; of one wave only when `wave_id` is given."""
 
     def compute() -> tuple[pd.DataFrame, ...]:
-        raw = _over_paired_groups(store, initiative_id, wave_id, _TWO_STORED_BREAKDOWNS)
+        sql = paired_cell_figures_sql(*PAIRED_BREAKDOWNS, wave=wave_id is not None)
+        raw = _over_cells(store, initiative_id, wave_id, sql)
         return tuple(
             _with_waves(
                 store,
@@ -528,13 +524,9 @@ def stored_paired_statistics(
     return store.cached("paired statistics", (initiative_id, bands, min_n, wave_id), compute)
 
 
-def _over_paired_groups(
-    store: Store, initiative_id: int, wave_id: int | None, query: str
-) -> pd.DataFrame:
-    """`query` (one of this module's constants) over the initiative's stored respondent scores
-    grouped by both PAIRED_BREAKDOWNS (grp, grp2), of every wave or of `wave_id`."""
-    first, second = (BREAKDOWNS[by] for by in PAIRED_BREAKDOWNS)
-    sql = stored_scores_sql(f"{first} AS grp, {second} AS grp2", wave_id is not None) + query
+def _over_cells(store: Store, initiative_id: int, wave_id: int | None, sql: str) -> pd.DataFrame:
+    """`sql` (built by store.score_cells of fixed parts) over the initiative's score cells, of
+    every wave or of `wave_id`."""
     params = {"initiative": initiative_id}
     if wave_id is not None:
         params["wave"] = wave_id

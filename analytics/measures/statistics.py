@@ -17,7 +17,6 @@ from analytics.instrument import INDEX_OF
 from analytics.measures.groups import ALL_GROUP, BREAKDOWNS, PAIRED_BREAKDOWNS
 from analytics.measures.scoring import (
     RESPONDENT_SCORES_SQL,
-    STORE_ANSWERS_SQL,
     every_wave,
     suppressed_breakdown,
 )
@@ -30,6 +29,7 @@ from analytics.measures.suppression import (
     suppression_threshold,
 )
 from analytics.store.connection import Store
+from analytics.store.score_cells import alpha_sql
 
 MIN_COMPLETE_FOR_ALPHA = 3
 
@@ -104,9 +104,12 @@ def reliability_verdict(
     return RELIABLE
 
 
-# Complete cases: respondents who answered every item of a scale (of two or more items), with
+# The rule as SQL over the answers (`answer_lists`, as scoring.STORE_ANSWERS_SQL gives them):
+# complete cases, respondents who answered every item of a scale (of two or more items), with
 # their total and their item values in item id order; then per wave and scale the variance of
-# the totals and, position by position (item by item), the variances of the items.
+# the totals and, position by position (item by item), the variances of the items. The stored
+# alpha sums (store.score_cells) hold the same, and _reliability reads them; tests check the
+# two agree.
 _ALPHA = (
     RESPONDENT_SCORES_SQL  # noqa: S608 (composed of constants)
     + """,
@@ -173,18 +176,14 @@ def _reliability(
     group: str | None = None,
 ) -> pd.DataFrame:
     """reliability(), of one wave only when `wave_id` is given, of the respondents of one
-    sector or role only when `by` and `group` are (not cached here)."""
-    # The filter is a fixed expression of BREAKDOWNS; the group is a bound parameter.
-    wave_filter = "" if wave_id is None else " AND p.wave_id = $wave"
-    if by is not None:
-        wave_filter += f" AND {BREAKDOWNS[by]} = $group"
-    answers = STORE_ANSWERS_SQL.format(groups="'all' AS grp", wave_filter=wave_filter)
+    sector or role only when `by` and `group` are (not cached here): from the stored alpha
+    sums (store.score_cells), which hold what _ALPHA computes from the answers."""
     params: dict[str, object] = {"initiative": initiative_id}
     if wave_id is not None:
         params["wave"] = wave_id
     if by is not None:
         params["group"] = group
-    raw = store.read_df("WITH " + answers + _ALPHA.removeprefix("\nWITH "), params)
+    raw = store.read_df(alpha_sql(wave_id is not None, by), params)
     k, item_var, total_var = raw["items"], raw["item_variance"], raw["total_variance"]
     alpha = k / (k - 1) * (1 - item_var / total_var.where(total_var > 0))
     raw["alpha"] = alpha.where(raw["complete_cases"] >= MIN_COMPLETE_FOR_ALPHA)

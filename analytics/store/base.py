@@ -19,6 +19,7 @@ import pyarrow as pa
 from analytics.instrument import Item, load_instrument_csv
 from analytics.store.scale_scores import fill_scale_scores, insert_scale_scores, instrument_scales
 from analytics.store.schema import DEFAULT_PHASE_MODEL
+from analytics.store.score_cells import add_answers_to_cells, refresh_score_cells
 
 DEFAULT_INSTRUMENT_NAME = "Common Measure default instrument"
 
@@ -27,10 +28,20 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 128
 T = TypeVar("T")
 
+
+def fill_score_cells(cursor: Any) -> None:
+    """Migration 10's fill: the score cells and alpha sums of every initiative."""
+    for (initiative_id,) in cursor.execute("SELECT id FROM initiatives ORDER BY id").fetchall():
+        refresh_score_cells(cursor, int(initiative_id), instrument_scales(cursor, initiative_id))
+
+
 # Data a migration derives from what is already stored, computed in Python inside the
 # migration's own transaction after its statements (the statements stay plain DDL), on either
 # store: the function gets the transaction's cursor.
-MIGRATION_FILLS: dict[int, Callable[[Any], object]] = {8: fill_scale_scores}
+MIGRATION_FILLS: dict[int, Callable[[Any], object]] = {
+    8: fill_scale_scores,
+    10: fill_score_cells,
+}
 
 
 def scalar(
@@ -298,16 +309,20 @@ class BaseStore:
         (bool) have one row per respondent of `respondent_ids` (of the initiative's waves
         `wave_ids`) and one column per item of `item_ids`; each respondent's answers become
         one list in that item order, and their scale scores rows of respondent_scale_scores
-        (by the initiative's instrument)."""
+        (by the initiative's instrument); the initiative's score cells follow."""
         BaseStore._insert_answer_lists(cursor, respondent_ids, item_ids, values, missing)
+        scales = instrument_scales(cursor, initiative_id)
         insert_scale_scores(
             cursor,
-            instrument_scales(cursor, initiative_id),
+            scales,
             respondent_ids,
             wave_ids,
             [str(item) for item in item_ids],
             values,
             missing,
+        )
+        add_answers_to_cells(
+            cursor, initiative_id, scales, respondent_ids, item_ids, values, missing
         )
 
     @staticmethod

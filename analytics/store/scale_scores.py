@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from analytics.store.score_cells import refresh_score_cells
+
 # Answers run 1..5; a reverse-coded item's value is REVERSE_FROM - value (DESIGN.md 3).
 REVERSE_FROM = 6
 FAVOURABLE_FROM = 4  # 4 or 5 after reverse coding is a favourable answer
@@ -186,10 +188,11 @@ def _answer_lists(cursor: Any, initiative_id: int, item_list_id: int) -> pa.Tabl
     )
 
 
-def recompute_scale_scores(cursor: Any, initiative_id: int) -> int:
+def recompute_scale_scores(cursor: Any, initiative_id: int, cells: bool = True) -> int:
     """Replace the initiative's stored scale scores with scores from its stored answers and
     its current instrument, inside the caller's transaction (an instrument change: a reverse
-    flag, an item's scale; and migration 8's first fill). Returns the rows written."""
+    flag, an item's scale; and migration 8's first fill), and its score cells unless `cells`
+    is False (migration 8, before the cells' table). Returns the rows written."""
     cursor.execute(
         "DELETE FROM respondent_scale_scores WHERE wave_id IN"
         " (SELECT id FROM waves WHERE initiative_id = ?)",
@@ -219,10 +222,12 @@ def recompute_scale_scores(cursor: Any, initiative_id: int) -> int:
             values.reshape(-1, width),
             missing.reshape(-1, width),
         )
+    if cells:
+        refresh_score_cells(cursor, initiative_id, scales)
     return written
 
 
 def fill_scale_scores(cursor: Any) -> int:
     """Migration 8's fill: the scale scores of every initiative's answers stored before it."""
     initiatives = cursor.execute("SELECT id FROM initiatives ORDER BY id").fetchall()
-    return sum(recompute_scale_scores(cursor, int(row[0])) for row in initiatives)
+    return sum(recompute_scale_scores(cursor, int(row[0]), False) for row in initiatives)

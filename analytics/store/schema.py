@@ -458,4 +458,47 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        10,
+        "issue 18: score cells, the stored scores summed per wave, sector, role and scale",
+        [
+            # One row per wave, sector group, role group (groups.BREAKDOWNS: 'not given' for
+            # none), scale and number of the scale's items answered, with a stored score row:
+            # respondents with a score (n), the sum and the sum of squares of their totals (a
+            # score is total / items_answered: integers, so exact and the same on every store),
+            # and the favourable and valid answers. Whole-wave, sector and role statistics
+            # combine cells (store.score_cells). Rewritten from respondent_scale_scores in every
+            # transaction that changes them or a respondent's sector, role or wave; filled when
+            # the migration is applied.
+            """CREATE TABLE score_cells (
+                wave_id INTEGER NOT NULL,
+                sector VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                scale_type VARCHAR NOT NULL,
+                scale VARCHAR NOT NULL,
+                items_answered SMALLINT NOT NULL,
+                n BIGINT NOT NULL,
+                sum_total BIGINT NOT NULL,
+                sum_total2 BIGINT NOT NULL,
+                favourable BIGINT NOT NULL,
+                answered BIGINT NOT NULL
+            )""",
+            # Cronbach's alpha's sums, per wave, sector group, role group and scale of two or
+            # more items, over the complete cases (respondents who answered every item): per
+            # item position (1.. in item id order; 0 is the respondent's total) the count, the
+            # sum and the sum of squares of the values after reverse coding. Integers, so exact;
+            # kept with the score cells.
+            """CREATE TABLE score_alpha_sums (
+                wave_id INTEGER NOT NULL,
+                sector VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                scale_type VARCHAR NOT NULL,
+                scale VARCHAR NOT NULL,
+                position INTEGER NOT NULL,
+                n BIGINT NOT NULL,
+                sum_x BIGINT NOT NULL,
+                sum_x2 BIGINT NOT NULL
+            )""",
+        ],
+    ),
 ]
