@@ -375,6 +375,24 @@ def test_scores_import_neither_scipy_nor_what_other_commands_need(demo_db_path, 
     assert not loaded
 
 
+def test_python_dash_m_analytics_scores_leaves_standard_error_empty(demo_db_path, tmp_path):
+    """The command's own process, through analytics/__main__.py, which freezes what pandas built
+    (gc.freeze): DuckDB's bindings would report on standard error any of their objects left
+    uncollected at exit."""
+    db = tmp_path / "scores.duckdb"
+    shutil.copyfile(demo_db_path, db)
+    result = subprocess.run(
+        [sys.executable, "-m", "analytics", "scores", "--initiative"]
+        + ["Riverside Early Years Alliance", "--format", "json", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert {row["scale"] for row in json.loads(result.stdout)} >= {"collective_impact"}
+
+
 def test_an_existing_initiative_takes_a_new_instrument(db, tmp_path):
     first = tmp_path / "first.csv"
     first.write_text(
