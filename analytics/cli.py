@@ -24,7 +24,6 @@ from analytics.ingest.options import DATE_ORDERS, POLICIES, VALUE_FIELDS
 from analytics.instrument import InstrumentError, Item, load_instrument_csv
 from analytics.measures.scoring import STAT_FIGURES
 from analytics.store.connection import Store, StoreError, forget_store, open_store
-from analytics.store.postgres import redacted_url
 
 # Each command imports what it alone needs where it runs (the readers and checks of an import,
 # the accounts' password hashing, networkx, the report's renderer): a command loads only its
@@ -202,6 +201,8 @@ def _store(path: Path | str | None, *, must_exist: bool) -> Store:
     except StoreError as error:  # PostgreSQL: the server and the reason, in words
         raise UsageError(str(error)) from None
     except Exception as error:  # DuckDB's own message: locked by the app, not a database...
+        from analytics.store.postgres import redacted_url
+
         raise UsageError(f"cannot open the database {redacted_url(str(target))}: {error}") from None
 
 

@@ -27,7 +27,6 @@ from analytics.store.base import (  # noqa: F401 - the names callers import from
     StoreError,
     scalar,
 )
-from analytics.store.postgres import PostgresStore, redacted_url
 from analytics.store.schema import MIGRATIONS
 
 _stores: dict[str, BaseStore] = {}
@@ -138,7 +137,7 @@ class Store(BaseStore):
 def _key(target: Path | str) -> str:
     text = str(target)
     if settings.is_postgres_url(text):
-        return redacted_url(text)
+        return settings.without_password(text)  # postgres.redacted_url, without loading it
     return str(Path(text).resolve()) if text != ":memory:" else ":memory:"
 
 
@@ -153,7 +152,13 @@ def open_store(path: Path | str | None = None) -> BaseStore:
         store = _stores.get(key)
         if store is not None:
             return store
-        store = PostgresStore(target) if settings.is_postgres_url(target) else Store(Path(target))
+        if settings.is_postgres_url(target):
+            # Imported here: a command on a DuckDB file need not load the PostgreSQL store.
+            from analytics.store.postgres import PostgresStore
+
+            store = PostgresStore(target)
+        else:
+            store = Store(Path(target))
         if key != ":memory:":
             _stores[key] = store
         return store

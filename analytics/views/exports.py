@@ -11,17 +11,12 @@ import pandas as pd
 
 from analytics.access.permissions import AccessDenied, Permission, User, guarded
 from analytics.instrument import scale_label
-from analytics.measures.indicators import indicator_statuses, observations
-from analytics.measures.milestones import milestones
 from analytics.measures.scoring import STAT_FIGURES, initiative_statistics
-from analytics.measures.statistics import (
-    CHANGE_COLUMNS,
-    breakdown_statistics,
-    comparisons,
-    matched_pairs,
-)
 from analytics.measures.suppression import conceal, suppress
 from analytics.store.connection import Store
+
+# The measures of one export each (statistics, milestones, indicators, the network) are imported
+# by that export: `python -m analytics scores` loads only what the scores need.
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP: CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -128,11 +123,12 @@ def scores_export(
     small groups suppressed as in every export; a funder gets no breakdown by organisation."""
     if by == "organisation" and user.aggregated_only:
         raise AccessDenied(f"{user.name} ({user.role}) may not see scores by organisation")
-    stats = (
-        breakdown_statistics(store, user, initiative_id, by)
-        if by
-        else suppress(initiative_statistics(store, user, initiative_id))
-    )
+    if by:
+        from analytics.measures.statistics import breakdown_statistics
+
+        stats = breakdown_statistics(store, user, initiative_id, by)
+    else:
+        stats = suppress(initiative_statistics(store, user, initiative_id))
     table = stats[["wave", "opened_on", "scale_type", "scale", "group"]].copy()
     table["scale_label"] = [scale_label(s) for s in stats["scale"]]
     for column in [*STAT_FIGURES, "suppression"]:
@@ -147,6 +143,8 @@ def changes_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame
     first wave): means, difference, the test (partially overlapping or Welch's), p, the
     Benjamini-Hochberg adjusted p, Cohen's d and its size in words, and the verdict; from the
     whole-wave figures the reader may see."""
+    from analytics.measures.statistics import CHANGE_COLUMNS, comparisons, matched_pairs
+
     stats = initiative_statistics(store, user, initiative_id)
     table = comparisons(stats, matched_pairs(store, user, initiative_id))
     table["scale_label"] = [scale_label(s) for s in table["scale"]]
@@ -157,12 +155,16 @@ def changes_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame
 @guarded(Permission.VIEW)
 def milestones_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """The milestones; a funder's copy has no owner and no notes."""
+    from analytics.measures.milestones import milestones
+
     return conceal(milestones(store, user, initiative_id).drop(columns="id"), user)
 
 
 @guarded(Permission.VIEW)
 def indicators_export(store: Store, user: User, initiative_id: int) -> pd.DataFrame:
     """Every observation of every indicator, beside the indicator's definition and status."""
+    from analytics.measures.indicators import indicator_statuses, observations
+
     statuses = indicator_statuses(store, user, initiative_id)
     if statuses.empty:
         return pd.DataFrame(columns=["indicator", "unit", "observed_on", "value", "status"])
