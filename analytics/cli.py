@@ -271,19 +271,6 @@ def _file_for(store: Store, args: argparse.Namespace) -> bytes:
         raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
 
 
-def _file_sha256(store: Store, args: argparse.Namespace) -> str:
-    """The SHA-256 of the file to import into `--initiative` (as _file_for), read in blocks:
-    the survey reader reads the file itself, so its bytes are never all held here."""
-    import hashlib
-
-    _check_initiative(store, args)
-    try:
-        with args.file.open("rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
-    except OSError as error:
-        raise UsageError(f"cannot read {args.file}: {error.strerror}") from None
-
-
 def _check_initiative(store: Store, args: argparse.Namespace) -> None:
     if store.initiative_id(args.initiative) is None and not args.create:
         raise UsageError(
@@ -330,13 +317,15 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = _store(args.db, must_exist=False)
     try:
         items = _instrument(store, args)
-        sha256 = _file_sha256(store, args)
+        _check_initiative(store, args)
         return_memory_promptly()
         try:
-            # From its path: the reader lets the file's bytes go before it builds the cells.
+            # From its path: the reader lets the file's bytes go before it builds the cells,
+            # and hashes the very bytes it checked and parsed.
             table = read_survey(args.file, args.file.name)
         except UnreadableFile as error:
             raise UsageError(str(error)) from None
+        sha256 = table.grid.sha256
         initiative_id = store.initiative_id(args.initiative)
         choices = {name: list(values) for name, values in DEFAULT_CHOICES.items()}
         if initiative_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -158,6 +159,52 @@ def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path):
     path.write_bytes(b"id,wave,Q1\nr1,W1,4\nr2,W1,5\n")
     with pytest.raises(UnreadableFile, match="wave.csv changed while it was read"):
         source.check_unchanged("wave.csv")
+
+
+def test_a_file_rewritten_after_its_bytes_are_read_is_refused_and_the_hash_is_of_them(
+    tmp_path, monkeypatch
+):
+    # The race of a review: the file rewritten (same size, other rows) between the read of its
+    # bytes and pyarrow's parse from its path. The reader must refuse it rather than parse rows
+    # that were never checked, under the hash of bytes it did not parse. The hook only times
+    # a real rewrite of the real file.
+    import hashlib
+    import os
+
+    path = tmp_path / "wave.csv"
+    first, second = b"id,wave,Q1\nr1,W1,4\n", b"id,wave,Q1\nr9,W1,2\n"
+    assert len(first) == len(second)
+    path.write_bytes(first)
+    grid = read_grid(path, "wave.csv")
+    assert grid.sha256 == hashlib.sha256(first).hexdigest()
+    assert grid.frame.iloc[1].tolist() == ["r1", "W1", "4"]
+
+    read_bytes = Path.read_bytes
+
+    def read_then_rewrite(self):
+        data = read_bytes(self)
+        if self == path:
+            stat = os.stat(path)
+            path.write_bytes(second)  # same size; a later modification time
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_rewrite)
+    with pytest.raises(UnreadableFile, match="wave.csv changed while it was read"):
+        read_grid(path, "wave.csv")
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_its_bytes_are_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMON_MEASURE_MAX_UPLOAD_MB", "1")
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"id,wave,Q1\n" + b"r1,W1,4\n" * 200_000)
+
+    def refuse(self):
+        raise AssertionError("the bytes of a file over the limit were read")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(UnreadableFile, match="big.csv is 2 MB; the limit is 1 MB"):
+        read_grid(path, "big.csv")
 
 
 def test_an_unreadable_path_is_one_line(tmp_path):

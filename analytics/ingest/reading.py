@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -56,6 +57,8 @@ class Grid:
     sheet: str | None = None
     # Rows that could not be read as cells of the header's columns: (row number, text, reason).
     bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    # Read from a path (the CLI): the SHA-256 of the very bytes that were checked and parsed.
+    sha256: str | None = None
 
     def describe(self) -> str:
         if self.kind == "xlsx":
@@ -87,17 +90,19 @@ def read_grid(data: bytes | Path, file_name: str) -> Grid:
     parsed from the file itself once its bytes are checked, so that the bytes are not held
     beside the cells. Raises UnreadableFile with a one-line reason."""
     path = data if isinstance(data, Path) else None
+    stat, sha256 = None, None
     if path is not None:
         try:
+            # The file as it was before its bytes were read: pyarrow's parse from the path
+            # is refused if it has changed since (_FileSource.check_unchanged).
+            stat = os.stat(path)
+            _refuse_too_large(stat.st_size, file_name)  # before its bytes are read
             data = path.read_bytes()
         except OSError as error:
             raise UnreadableFile(f"cannot read {file_name}: {error.strerror}") from None
-    limit = settings.get("COMMON_MEASURE_MAX_UPLOAD_MB")
-    if len(data) > limit * 1024 * 1024:
-        raise UnreadableFile(
-            f"{file_name} is {len(data) / 1024 / 1024:.0f} MB; the limit is {limit} MB "
-            "(setting COMMON_MEASURE_MAX_UPLOAD_MB)"
-        )
+        _refuse_changed(path, stat, file_name)
+        sha256 = hashlib.sha256(data).hexdigest()
+    _refuse_too_large(len(data), file_name)
     if not data or data.isspace():  # as `not data.strip()`, without a copy of the file
         raise UnreadableFile(f"{file_name} is empty")
     if data[:4] == b"PK\x03\x04":
@@ -110,7 +115,7 @@ def read_grid(data: bytes | Path, file_name: str) -> Grid:
         held = [data]  # from a path, the CSV reader holds the only reference and lets it go
         del data
         try:
-            grid = _read_csv(held, file_name, path)
+            grid = _read_csv(held, file_name, path, stat)
         except (UnreadableFile, MemoryError):
             raise
         except LimitExceeded as error:
@@ -120,6 +125,7 @@ def read_grid(data: bytes | Path, file_name: str) -> Grid:
             raise UnreadableFile(f"{file_name} cannot be read as a CSV file ({reason})") from None
     if grid.frame.empty or grid.frame.shape[1] == 0:
         raise UnreadableFile(f"{file_name} has no rows")
+    grid.sha256 = sha256
     max_rows = settings.get("COMMON_MEASURE_MAX_ROWS")
     if len(grid.frame) > max_rows + 3:
         raise UnreadableFile(
@@ -229,7 +235,12 @@ def _line_ending(text: str) -> str | None:
     return None
 
 
-def _read_csv(held: list[bytes], file_name: str, path: Path | None = None) -> Grid:
+def _read_csv(
+    held: list[bytes],
+    file_name: str,
+    path: Path | None = None,
+    stat: os.stat_result | None = None,
+) -> Grid:
     """The CSV whose bytes are `held` (taken out of the list). With the file's `path`, a UTF-8
     file is parsed from the file once its bytes are checked, and the bytes are let go."""
     data = held.pop()
@@ -253,9 +264,14 @@ def _read_csv(held: list[bytes], file_name: str, path: Path | None = None) -> Gr
     limits.check_columns(file_name, len(first))
     del text  # decoded again only if the exact reader needs it
     source: bytes | memoryview | _FileSource = utf8
-    if path is not None and encoding in ("UTF-8", "UTF-8 with BOM") and ending != "CR":
+    if (
+        path is not None
+        and stat is not None
+        and encoding in ("UTF-8", "UTF-8 with BOM")
+        and ending != "CR"
+    ):
         # The bytes just checked, parsed from the file by pyarrow: they are let go here.
-        source = _FileSource(path, len(data) - len(utf8), os.stat(path), len(data))
+        source = _FileSource(path, len(data) - len(utf8), stat, len(data))
         del data, utf8
     frame = _fast_csv(source, delimiter, len(first), limits, file_name)
     if isinstance(source, _FileSource):
@@ -275,6 +291,25 @@ def _read_csv(held: list[bytes], file_name: str, path: Path | None = None) -> Gr
     return Grid(file_name, "csv", frame, encoding, delimiter, ending, bad_rows=bad_rows)
 
 
+def _refuse_too_large(size: int, file_name: str) -> None:
+    limit = settings.get("COMMON_MEASURE_MAX_UPLOAD_MB")
+    if size > limit * 1024 * 1024:
+        raise UnreadableFile(
+            f"{file_name} is {size / 1024 / 1024:.0f} MB; the limit is {limit} MB "
+            "(setting COMMON_MEASURE_MAX_UPLOAD_MB)"
+        )
+
+
+def _refuse_changed(path: Path, stat: os.stat_result, file_name: str) -> None:
+    """UnreadableFile if the file's size or modification time is not what `stat` saw."""
+    try:
+        now = os.stat(path)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {file_name}: {error.strerror}") from None
+    if (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+        raise UnreadableFile(f"{file_name} changed while it was read; import it again")
+
+
 @dataclass(frozen=True)
 class _FileSource:
     """A UTF-8 CSV file whose bytes were checked, for pyarrow to parse from the file: `skip`
@@ -291,9 +326,7 @@ class _FileSource:
         return stream
 
     def check_unchanged(self, file_name: str) -> None:
-        now = os.stat(self.path)
-        if (now.st_size, now.st_mtime_ns) != (self.size, self.stat.st_mtime_ns):
-            raise UnreadableFile(f"{file_name} changed while it was read; import it again")
+        _refuse_changed(self.path, self.stat, file_name)
 
     def text(self, file_name: str) -> str:
         data = self.path.read_bytes()
