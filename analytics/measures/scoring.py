@@ -33,6 +33,7 @@ from analytics.measures.suppression import (
 from analytics.store.connection import Store
 from analytics.store.score_cells import (
     cell_figures_sql,
+    combine_cells,
     crossed_counts_sql,
     paired_cell_figures_sql,
 )
@@ -387,7 +388,7 @@ def statistics_of_initiatives(
 
     def compute() -> pd.DataFrame:
         sql = cell_figures_sql(None, every_initiative=True)
-        stats = _finish(store.read_df(sql), bands, min_n)
+        stats = _finish(combine_cells(store.read_df(sql)), bands, min_n)
         waves = _waves_of_every_initiative(store)
         result = stats.merge(waves, on="wave_id", how="left")
         return result.sort_values(
@@ -501,13 +502,15 @@ def stored_statistics(store: Store, initiative_id: int, by: str | None) -> pd.Da
             paired = stored_paired_statistics(store, initiative_id, bands, min_n)
             return paired[PAIRED_BREAKDOWNS.index(by)]
         if by is None:
-            sql = cell_figures_sql(None)
+            raw = combine_cells(
+                store.read_df(cell_figures_sql(None), {"initiative": initiative_id})
+            )
         else:
             # BREAKDOWNS holds fixed SQL expressions; the initiative is a bound parameter.
             sql = stored_scores_sql(f"{BREAKDOWNS[by]} AS grp") + _STORED_GROUP_FIGURES.format(
                 grp="grp"
             )
-        raw = store.read_df(sql, {"initiative": initiative_id})
+            raw = store.read_df(sql, {"initiative": initiative_id})
         return _with_waves(store, initiative_id, _finish(raw, bands, min_n))
 
     return store.cached("statistics", (initiative_id, by, bands, min_n), compute)
@@ -521,7 +524,7 @@ def stored_paired_statistics(
 
     def compute() -> tuple[pd.DataFrame, ...]:
         sql = paired_cell_figures_sql(*PAIRED_BREAKDOWNS, wave=wave_id is not None)
-        raw = _over_cells(store, initiative_id, wave_id, sql)
+        raw = combine_cells(_over_cells(store, initiative_id, wave_id, sql))
         return tuple(
             _with_waves(
                 store,

@@ -14,12 +14,14 @@ The cells are kept inside every transaction that changes the stored scores or a 
 sector, role or wave: the import's insert of answers adds the sums of the answer matrix it holds
 to the stored cells (add_answers_to_cells: integer sums, so the same as a recount); its undo, the
 rescore of an instrument change, a sector or role rename and migration 10's fill rewrite them
-from respondent_scale_scores with portable SQL (refresh_score_cells). Readers run CELL_FIGURES
-(DuckDB SQL: the embedded store or the replica).
+from respondent_scale_scores with portable SQL (refresh_score_cells). Readers sum the cells
+with cell_figures_sql (DuckDB SQL: the embedded store or the replica) and combine the sums
+exactly with combine_cells.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -442,34 +444,60 @@ CELL_GROUPS = {None: "'all'", "sector": "c.sector", "role": "c.role"}
 # m2 = (n Q - T^2) / (k^2 n) for n respondents answering k items with totals summing to T and
 # their squares to Q (an integer numerator: HUGEINT, as n Q may pass 2^63).
 _CELL_FIGURES = """
-WITH cells AS (
-    SELECT c.wave_id, {grp} AS grp, c.scale_type, c.scale, c.n,
-           CASE WHEN c.n > 0 THEN c.sum_total / (c.items_answered * c.n) END AS mean,
-           CASE WHEN c.n > 0 THEN
-               CAST(CAST(c.n AS HUGEINT) * c.sum_total2
-                    - CAST(c.sum_total AS HUGEINT) * c.sum_total AS DOUBLE)
-               / (c.items_answered * c.items_answered * c.n)
-           ELSE 0 END AS m2,
-           c.favourable, c.answered
-    FROM score_cells c JOIN waves w ON w.id = c.wave_id
-    WHERE {initiative_filter}{wave_filter}
-),
-combined AS (
-    SELECT {keys}, sum(n) AS n, sum(n * mean) / nullif(sum(n), 0) AS mean,
-           sum(favourable) AS favourable, sum(answered) AS answered
-    FROM cells GROUP BY {keys}
-)
-SELECT g.wave_id, g.grp AS "group", g.scale_type, g.scale, CAST(g.n AS BIGINT) AS n,
-       g.mean,
-       CASE WHEN g.n >= 2 THEN sqrt(
-           (sum(c.m2) + coalesce(sum(c.n * (c.mean - g.mean) * (c.mean - g.mean)), 0))
-           / (g.n - 1)
-       ) END AS sd,
-       100.0 * g.favourable / g.answered AS pct_favourable
-FROM combined g JOIN cells c USING ({keys})
-GROUP BY g.wave_id, g.grp, g.scale_type, g.scale, g.n, g.mean, g.favourable,
-         g.answered
+SELECT c.wave_id, {grp} AS "group", c.scale_type, c.scale, c.items_answered,
+       CAST(sum(c.n) AS BIGINT) AS n, CAST(sum(c.sum_total) AS BIGINT) AS sum_total,
+       CAST(sum(c.sum_total2) AS BIGINT) AS sum_total2,
+       CAST(sum(c.favourable) AS BIGINT) AS favourable,
+       CAST(sum(c.answered) AS BIGINT) AS answered
+FROM score_cells c JOIN waves w ON w.id = c.wave_id
+WHERE {initiative_filter}{wave_filter}
+GROUP BY c.wave_id, {grp}, c.scale_type, c.scale, c.items_answered
 """
+_SUMS = ["items_answered", *_CELL_SUMS]
+
+
+def combine_cells(sums: pd.DataFrame) -> pd.DataFrame:
+    """The group figures (the key columns of `sums`, then n, mean, sd and pct_favourable) from
+    the integer sums cell_figures_sql returns per group and number of items answered: the one
+    home of the combination. With L the least common multiple of the numbers of items answered,
+    a group's scores sum to A / L and their squares to B / L^2, A and B integers; so mean =
+    A / (L N) and variance = (B N - A^2) / (L^2 N (N - 1)) are ratios of exact integers (Python
+    integers have no overflow), each rounded once: the same to the last bit whatever the order
+    of the cells (the embedded file and PostgreSQL's replica hold them in different orders,
+    and a mean of exactly 2.875 must not read 2.87 on one and 2.88 on the other).
+    % favourable = 100 * favourable / answered; sd only for n >= 2."""
+    keys = [c for c in sums.columns if c not in _SUMS]
+    columns = [*keys, "n", "mean", "sd", "pct_favourable"]
+    if sums.empty:
+        return pd.DataFrame(columns=columns)
+    answered_counts = [int(k) for k in sums["items_answered"].tolist()]
+    multiple = math.lcm(*set(answered_counts))
+    groups: dict[tuple, list[int]] = {}
+    for key, k, n, total, total2, favourable, answered in zip(
+        zip(*(sums[c].tolist() for c in keys), strict=True),
+        answered_counts,
+        *(sums[c].tolist() for c in _CELL_SUMS),
+        strict=True,
+    ):
+        scale_up = multiple // k
+        found = groups.setdefault(key, [0, 0, 0, 0, 0])
+        found[0] += int(n)
+        found[1] += int(total) * scale_up
+        found[2] += int(total2) * scale_up * scale_up
+        found[3] += int(favourable)
+        found[4] += int(answered)
+    rows = []
+    for key, (n, a, b, favourable, answered) in groups.items():
+        mean = a / (multiple * n) if n > 0 else math.nan
+        sd = (
+            math.sqrt((b * n - a * a) / (multiple * multiple * n * (n - 1))) if n >= 2 else math.nan
+        )
+        share = 100 * favourable / answered if answered > 0 else math.nan
+        rows.append((*key, n, mean, sd, share))
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
 
 _CROSSED_COUNTS = """
 SELECT c.wave_id, c.sector AS grp, c.role AS grp2, c.scale, CAST(sum(c.n) AS BIGINT) AS n
@@ -481,16 +509,14 @@ HAVING sum(c.n) > 0
 
 
 def cell_figures_sql(by: str | None, wave: bool = False, every_initiative: bool = False) -> str:
-    """The group figures (wave_id, group, scale_type, scale, n, mean, sd, pct_favourable) of
-    one breakdown of CELL_GROUPS, combined from the cells: of one initiative ($initiative) or of
-    every initiative, of one wave ($wave) when `wave` is set."""
-    keys = "wave_id, grp, scale_type, scale"  # a wave is of one initiative
+    """The integer sums of the cells per wave_id, group (of one breakdown of CELL_GROUPS),
+    scale_type, scale and items_answered, for combine_cells: of one initiative ($initiative)
+    or of every initiative, of one wave ($wave) when `wave` is set."""
     # Fixed identifiers and expressions of this module; every value is a bound parameter.
     return _CELL_FIGURES.format(
         grp=CELL_GROUPS[by],
         initiative_filter="true" if every_initiative else "w.initiative_id = $initiative",
         wave_filter=" AND c.wave_id = $wave" if wave else "",
-        keys=keys,
     )
 
 
