@@ -57,18 +57,27 @@ def test_a_corrected_value_reaches_the_sector_breakdown(browser, tmp_path):
         expect(page.get_by_text("Sector and role answers")).to_be_visible()
         # The editors: the column mapping, then the value map.
         editor = page.locator('[data-testid="stDataFrame"]').nth(1)
-        editor.scroll_into_view_if_needed()
-        box = editor.bounding_box()
-        page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # first row, first column
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")  # to the Value column
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(400)
-        page.keyboard.type("community member")
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(300)
-        page.keyboard.press("Escape")
-        _settle(page)
+        unmapped = page.get_by_text("6 respondent(s) have no sector")
+        expect(unmapped).to_have_count(1)
+        # The grid takes keys only once it has drawn and has the focus: on a loaded machine a
+        # first attempt's keys can land before it is ready (CI, once). The gesture is tried
+        # again, never more than three times; what is asserted below is unchanged.
+        for _attempt in range(3):
+            editor.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            box = editor.bounding_box()
+            page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # first row, first column
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")  # to the Value column
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(400)
+            page.keyboard.type("community member")
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(300)
+            page.keyboard.press("Escape")
+            _settle(page)
+            if unmapped.count() == 0:
+                break
         editor.scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         page.screenshot(path=f"{SCREENSHOT_DIR}/value-map.png", full_page=True)
