@@ -79,3 +79,49 @@ def test_a_difference_in_the_means_is_reported():
     missing = {"2024-W1": {"equity": [120, 3.5]}}
     assert compare_means(ours, missing) == ["2024-W1 partnering: only the project has a mean"]
     assert compare_means({}, {}) == ["the project returned no per-wave means"]
+
+
+def test_the_import_floor_stores_what_the_cli_import_stores(tmp_path):
+    """bench/import_floor.py's worker (DuckDB alone, no validation) writes the same stored
+    scale scores and score-cell sums as the CLI import of the same file: the floor measures the
+    project's layout, not a lighter one."""
+    from analytics.store.connection import forget_store, open_store
+    from bench.generate import generate
+
+    survey, instrument = generate(1000, tmp_path)
+    floor, cli = tmp_path / "floor.duckdb", tmp_path / "cli.duckdb"
+    open_store(floor)
+    forget_store(floor)
+    run = [sys.executable, "bench/import_floor.py", "--worker", str(floor), str(survey)]
+    done = subprocess.run(
+        [*run, str(instrument), "rows"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["stages"]["scale scores (rows)"] > 0
+    imported = subprocess.run(
+        [sys.executable, "-m", "analytics", "import", str(survey), "--initiative", "Bench",
+         "--create", "--instrument", str(instrument), "--db", str(cli)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{floor}' AS f (READ_ONLY)")
+    con.execute(f"ATTACH '{cli}' AS p (READ_ONLY)")
+    scores = (
+        "SELECT r.respondent_key, s.scale_type, s.scale, s.score, s.answered, s.favourable"
+        " FROM {d}.respondent_scale_scores s JOIN {d}.respondents r ON r.id = s.respondent_id"
+    )
+    cells = (
+        "SELECT w.label, c.scale_type, c.scale, c.items_answered, sum(c.n), sum(c.sum_total),"
+        " sum(c.sum_total2), sum(c.favourable), sum(c.answered)"
+        " FROM {d}.score_cells c JOIN {d}.waves w ON w.id = c.wave_id GROUP BY ALL"
+    )
+    for query in (scores, cells):
+        rows = con.execute(f"SELECT count(*) FROM ({query.format(d='p')})").fetchone()[0]
+        assert rows > 0
+        for a, b in (("f", "p"), ("p", "f")):
+            differ = f"SELECT count(*) FROM ({query.format(d=a)} EXCEPT ALL {query.format(d=b)})"
+            assert con.execute(differ).fetchone()[0] == 0, (query, a, b)
