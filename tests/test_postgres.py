@@ -14,8 +14,10 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
 import pytest
 
 from analytics.access.accounts import NewAccount, SignInRefused, add_user, authenticate
@@ -24,6 +26,7 @@ from analytics.reports.build import report_content
 from analytics.store.base import StoreError
 from analytics.store.connection import Store, forget_store, open_store
 from analytics.store.postgres import (
+    PgCursor,
     PostgresStore,
     answers_copy_binary,
     redacted_url,
@@ -419,3 +422,104 @@ def test_an_import_is_appended_to_the_other_servers_copy_and_an_undo_copies_whol
     finally:
         server_a.close()
         server_b.close()
+
+
+def _fetched(cursor, sql: str, params: list, schema: dict) -> pa.Table:
+    """A query's rows as score_cells read them before the columnar read: fetchall, one Python
+    list per row's answers."""
+    rows = cursor.execute(sql, params).fetchall()
+    return pa.table(
+        {
+            name: pa.array([list(r[k]) if pa.types.is_list(kind) else r[k] for r in rows], kind)
+            for k, (name, kind) in enumerate(schema.items())
+        }
+    )
+
+
+def test_the_columnar_read_gives_the_rows_fetchall_gives(pg_url):
+    from analytics.store import scale_scores, score_cells
+
+    store = open_store(pg_url("demo"))
+    answers_schema = {"item_list_id": pa.int32(), "wave_id": pa.int32(), "sector": pa.string(),
+                      "role": pa.string(), "answers": pa.list_(pa.uint8())}  # fmt: skip
+    groups_schema = {"wave_id": pa.int64(), "sector": pa.string(), "role": pa.string(),
+                     "ids": pa.list_(pa.int64())}  # fmt: skip
+    lists_schema = {"respondent_id": pa.int64(), "wave_id": pa.int32(),
+                    "answers": pa.list_(pa.uint8())}  # fmt: skip
+    with store.transaction() as cursor:
+        initiative_id, first, last = cursor.execute(
+            "SELECT w.initiative_id, min(p.id), max(p.id) FROM respondents p"
+            " JOIN waves w ON w.id = p.wave_id GROUP BY w.initiative_id ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        # Texts that CSV must carry whole: quotes, commas, a line break, PostgreSQL's NULL
+        # marker as a text, an empty text, non-ASCII; and NULL sectors and roles.
+        sectors = ['a "quoted", sector', "two\nlines", "\\N", "", "Économie sociale", None]
+        for k, sector in enumerate(sectors):
+            cursor.execute(
+                "UPDATE respondents SET sector = ?, role = ? WHERE id = ?",
+                [sector, None if k % 2 else 'Lead, "chief"', first + k],
+            )
+        # A second item list, shorter, with missing answers (a NULL element) and none given.
+        short = cursor.execute(
+            "INSERT INTO item_lists (item_ids) SELECT item_ids[1:3] FROM item_lists"
+            " WHERE id = (SELECT item_list_id FROM respondent_answers WHERE respondent_id = ?)"
+            " RETURNING id",
+            [last],
+        ).fetchone()[0]
+        cursor.execute(
+            "UPDATE respondent_answers SET item_list_id = ?, answers = ARRAY[5, NULL, 1]"
+            " WHERE respondent_id IN (?, ?)",
+            [short, last, last - 1],
+        )
+        cursor.execute(
+            "UPDATE respondent_answers SET answers[2] = NULL WHERE respondent_id = ?", [first]
+        )
+
+        ordered = score_cells._ANSWERS_SQL + " ORDER BY a.respondent_id"
+        read = score_cells.query_arrow(cursor, ordered, [initiative_id], answers_schema)
+        assert read.equals(_fetched(cursor, ordered, [initiative_id], answers_schema))
+        assert len(set(read["item_list_id"].to_pylist())) >= 2
+        assert None in read["answers"].combine_chunks().flatten().to_pylist()
+        assert set(sectors) <= set(read["sector"].to_pylist()) | {None}
+        assert None not in read["sector"].to_pylist()  # grouped: 'not given'
+
+        for item_list_id in (short, read["item_list_id"][0].as_py()):
+            lists = scale_scores._answer_lists(cursor, initiative_id, item_list_id)
+            sql = (
+                "SELECT a.respondent_id, p.wave_id, a.answers FROM respondent_answers a"
+                " JOIN respondents p ON p.id = a.respondent_id JOIN waves w ON w.id = p.wave_id"
+                " WHERE w.initiative_id = ? AND a.item_list_id = ? ORDER BY a.respondent_id"
+            )
+            assert lists.equals(_fetched(cursor, sql, [initiative_id, item_list_id], lists_schema))
+
+        grouped = score_cells._GROUPS_SQL + " ORDER BY 1, 2, 3"
+        read = score_cells.query_arrow(cursor, grouped, [first, last], groups_schema)
+        assert read.equals(_fetched(cursor, grouped, [first, last], groups_schema))
+
+        # Raw columns too: a NULL text, a text \N, a NULL list, an empty list, an empty text.
+        raw = (
+            "SELECT * FROM (VALUES (1, NULL, NULL::smallint[]), (2, '\\N', '{}'),"
+            " (3, '', '{NULL}')) AS t(k, s, l) WHERE k >= ? ORDER BY k"
+        )
+        schema = {"k": pa.int32(), "s": pa.string(), "l": pa.list_(pa.uint8())}
+        read = score_cells.query_arrow(cursor, raw, [1], schema)
+        assert read.to_pylist() == [
+            {"k": 1, "s": None, "l": None},
+            {"k": 2, "s": "\\N", "l": []},
+            {"k": 3, "s": "", "l": [None]},
+        ]
+        assert score_cells.query_arrow(cursor, raw, [9], schema).equals(
+            pa.schema(list(schema.items())).empty_table()
+        )
+        assert isinstance(cursor, PgCursor)
+
+
+def test_the_columnar_read_writes_only_integers_into_its_copy(pg_url):
+    store = open_store(pg_url())
+    schema = pa.schema([("n", pa.int64())])
+    with store.transaction() as cursor:
+        sql = "SELECT count(*) FROM waves WHERE id = ? OR label = '?'"
+        assert cursor.copy_arrow(sql, [np.int64(3)], schema).to_pylist() == [{"n": 0}]
+        for params in (["1 OR true"], [1.5], [True], [], [1, 2]):
+            with pytest.raises(StoreError):
+                cursor.copy_arrow(sql, params, schema)
