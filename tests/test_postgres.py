@@ -28,6 +28,7 @@ from analytics.store.connection import Store, forget_store, open_store
 from analytics.store.postgres import (
     PgCursor,
     PostgresStore,
+    _integer_lists,
     answers_copy_binary,
     redacted_url,
     tables_written,
@@ -100,6 +101,29 @@ def test_answers_are_copied_in_postgresqls_binary_format():
     element = b"\x00\x00\x00\x02\x00"  # length 2, then the value's high byte
     assert element + b"\x01" + element + b"\x05" in data
     assert element + b"\x03" + b"\xff\xff\xff\xff" in data  # the missing answer is NULL
+
+
+def test_postgresqls_text_of_integer_arrays_becomes_arrow_lists():
+    texts = [
+        "{1,NULL,-3}",
+        None,
+        "{}",
+        "{NULL}",
+        "{42}",
+        "{-9223372036854775808,9223372036854775807}",
+    ]
+    expected = [[1, None, -3], None, [], [None], [42], [-(2**63), 2**63 - 1]]
+    kind = pa.list_(pa.int64())
+    assert _integer_lists(pa.array(texts), kind).to_pylist() == expected
+    # A slice of a longer array (the offsets of a chunk start past zero).
+    sliced = pa.array(["{9,9}", *texts, "{8}"]).slice(1, len(texts))
+    assert _integer_lists(sliced, kind).to_pylist() == expected
+    assert _integer_lists(pa.array(["{1,5,NULL}"]), pa.list_(pa.uint8())).type == pa.list_(
+        pa.uint8()
+    )
+    for bad in ("{{1,2},{3,4}}", '{"a"}', "{1,,2}", "{x}", "{-}", "1,2", "{NUL}"):
+        with pytest.raises(StoreError):
+            _integer_lists(pa.array([bad]), kind)
 
 
 # -- on a server ---------------------------------------------------------------------------------
