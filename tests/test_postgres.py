@@ -522,15 +522,17 @@ def test_the_columnar_read_gives_the_rows_fetchall_gives(pg_url):
 
         # Raw columns too: a NULL text, a text \N, a NULL list, an empty list, an empty text.
         raw = (
-            "SELECT * FROM (VALUES (1, NULL, NULL::smallint[]), (2, '\\N', '{}'),"
-            " (3, '', '{NULL}')) AS t(k, s, l) WHERE k >= ? ORDER BY k"
+            "SELECT * FROM (VALUES (1, NULL, NULL::smallint[], 0.1::float8, true),"
+            " (2, '\\N', '{}', 'Infinity', NULL), (3, '', '{NULL}', NULL, false))"
+            " AS t(k, s, l, f, b) WHERE k >= ? ORDER BY k"
         )
-        schema = {"k": pa.int32(), "s": pa.string(), "l": pa.list_(pa.uint8())}
+        schema = {"k": pa.int32(), "s": pa.string(), "l": pa.list_(pa.uint8()),
+                  "f": pa.float64(), "b": pa.bool_()}  # fmt: skip
         read = score_cells.query_arrow(cursor, raw, [1], schema)
         assert read.to_pylist() == [
-            {"k": 1, "s": None, "l": None},
-            {"k": 2, "s": "\\N", "l": []},
-            {"k": 3, "s": "", "l": [None]},
+            {"k": 1, "s": None, "l": None, "f": 0.1, "b": True},
+            {"k": 2, "s": "\\N", "l": [], "f": float("inf"), "b": None},
+            {"k": 3, "s": "", "l": [None], "f": None, "b": False},
         ]
         assert score_cells.query_arrow(cursor, raw, [9], schema).equals(
             pa.schema(list(schema.items())).empty_table()
