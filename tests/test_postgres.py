@@ -14,8 +14,10 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
 import pytest
 
 from analytics.access.accounts import NewAccount, SignInRefused, add_user, authenticate
@@ -24,7 +26,9 @@ from analytics.reports.build import report_content
 from analytics.store.base import StoreError
 from analytics.store.connection import Store, forget_store, open_store
 from analytics.store.postgres import (
+    PgCursor,
     PostgresStore,
+    _integer_lists,
     answers_copy_binary,
     redacted_url,
     tables_written,
@@ -97,6 +101,29 @@ def test_answers_are_copied_in_postgresqls_binary_format():
     element = b"\x00\x00\x00\x02\x00"  # length 2, then the value's high byte
     assert element + b"\x01" + element + b"\x05" in data
     assert element + b"\x03" + b"\xff\xff\xff\xff" in data  # the missing answer is NULL
+
+
+def test_postgresqls_text_of_integer_arrays_becomes_arrow_lists():
+    texts = [
+        "{1,NULL,-3}",
+        None,
+        "{}",
+        "{NULL}",
+        "{42}",
+        "{-9223372036854775808,9223372036854775807}",
+    ]
+    expected = [[1, None, -3], None, [], [None], [42], [-(2**63), 2**63 - 1]]
+    kind = pa.list_(pa.int64())
+    assert _integer_lists(pa.array(texts), kind).to_pylist() == expected
+    # A slice of a longer array (the offsets of a chunk start past zero).
+    sliced = pa.array(["{9,9}", *texts, "{8}"]).slice(1, len(texts))
+    assert _integer_lists(sliced, kind).to_pylist() == expected
+    assert _integer_lists(pa.array(["{1,5,NULL}"]), pa.list_(pa.uint8())).type == pa.list_(
+        pa.uint8()
+    )
+    for bad in ("{{1,2},{3,4}}", '{"a"}', "{1,,2}", "{x}", "{-}", "1,2", "{NUL}"):
+        with pytest.raises(StoreError):
+            _integer_lists(pa.array([bad]), kind)
 
 
 # -- on a server ---------------------------------------------------------------------------------
@@ -419,3 +446,106 @@ def test_an_import_is_appended_to_the_other_servers_copy_and_an_undo_copies_whol
     finally:
         server_a.close()
         server_b.close()
+
+
+def _fetched(cursor, sql: str, params: list, schema: dict) -> pa.Table:
+    """A query's rows as score_cells read them before the columnar read: fetchall, one Python
+    list per row's answers."""
+    rows = cursor.execute(sql, params).fetchall()
+    return pa.table(
+        {
+            name: pa.array([list(r[k]) if pa.types.is_list(kind) else r[k] for r in rows], kind)
+            for k, (name, kind) in enumerate(schema.items())
+        }
+    )
+
+
+def test_the_columnar_read_gives_the_rows_fetchall_gives(pg_url):
+    from analytics.store import scale_scores, score_cells
+
+    store = open_store(pg_url("demo"))
+    answers_schema = {"item_list_id": pa.int32(), "wave_id": pa.int32(), "sector": pa.string(),
+                      "role": pa.string(), "answers": pa.list_(pa.uint8())}  # fmt: skip
+    groups_schema = {"wave_id": pa.int64(), "sector": pa.string(), "role": pa.string(),
+                     "ids": pa.list_(pa.int64())}  # fmt: skip
+    lists_schema = {"respondent_id": pa.int64(), "wave_id": pa.int32(),
+                    "answers": pa.list_(pa.uint8())}  # fmt: skip
+    with store.transaction() as cursor:
+        initiative_id, first, last = cursor.execute(
+            "SELECT w.initiative_id, min(p.id), max(p.id) FROM respondents p"
+            " JOIN waves w ON w.id = p.wave_id GROUP BY w.initiative_id ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        # Texts that CSV must carry whole: quotes, commas, a line break, PostgreSQL's NULL
+        # marker as a text, an empty text, non-ASCII; and NULL sectors and roles.
+        sectors = ['a "quoted", sector', "two\nlines", "\\N", "", "Économie sociale", None]
+        for k, sector in enumerate(sectors):
+            cursor.execute(
+                "UPDATE respondents SET sector = ?, role = ? WHERE id = ?",
+                [sector, None if k % 2 else 'Lead, "chief"', first + k],
+            )
+        # A second item list, shorter, with missing answers (a NULL element) and none given.
+        short = cursor.execute(
+            "INSERT INTO item_lists (item_ids) SELECT item_ids[1:3] FROM item_lists"
+            " WHERE id = (SELECT item_list_id FROM respondent_answers WHERE respondent_id = ?)"
+            " RETURNING id",
+            [last],
+        ).fetchone()[0]
+        cursor.execute(
+            "UPDATE respondent_answers SET item_list_id = ?, answers = ARRAY[5, NULL, 1]"
+            " WHERE respondent_id IN (?, ?)",
+            [short, last, last - 1],
+        )
+        cursor.execute(
+            "UPDATE respondent_answers SET answers[2] = NULL WHERE respondent_id = ?", [first]
+        )
+
+        ordered = score_cells._ANSWERS_SQL + " ORDER BY a.respondent_id"
+        read = score_cells.query_arrow(cursor, ordered, [initiative_id], answers_schema)
+        assert read.equals(_fetched(cursor, ordered, [initiative_id], answers_schema))
+        assert len(set(read["item_list_id"].to_pylist())) >= 2
+        assert None in read["answers"].combine_chunks().flatten().to_pylist()
+        assert set(sectors) <= set(read["sector"].to_pylist()) | {None}
+        assert None not in read["sector"].to_pylist()  # grouped: 'not given'
+
+        for item_list_id in (short, read["item_list_id"][0].as_py()):
+            lists = scale_scores._answer_lists(cursor, initiative_id, item_list_id)
+            sql = (
+                "SELECT a.respondent_id, p.wave_id, a.answers FROM respondent_answers a"
+                " JOIN respondents p ON p.id = a.respondent_id JOIN waves w ON w.id = p.wave_id"
+                " WHERE w.initiative_id = ? AND a.item_list_id = ? ORDER BY a.respondent_id"
+            )
+            assert lists.equals(_fetched(cursor, sql, [initiative_id, item_list_id], lists_schema))
+
+        grouped = score_cells._GROUPS_SQL + " ORDER BY 1, 2, 3"
+        read = score_cells.query_arrow(cursor, grouped, [first, last], groups_schema)
+        assert read.equals(_fetched(cursor, grouped, [first, last], groups_schema))
+
+        # Raw columns too: a NULL text, a text \N, a NULL list, an empty list, an empty text.
+        raw = (
+            "SELECT * FROM (VALUES (1, NULL, NULL::smallint[], 0.1::float8, true),"
+            " (2, '\\N', '{}', 'Infinity', NULL), (3, '', '{NULL}', NULL, false))"
+            " AS t(k, s, l, f, b) WHERE k >= ? ORDER BY k"
+        )
+        schema = {"k": pa.int32(), "s": pa.string(), "l": pa.list_(pa.uint8()),
+                  "f": pa.float64(), "b": pa.bool_()}  # fmt: skip
+        read = score_cells.query_arrow(cursor, raw, [1], schema)
+        assert read.to_pylist() == [
+            {"k": 1, "s": None, "l": None, "f": 0.1, "b": True},
+            {"k": 2, "s": "\\N", "l": [], "f": float("inf"), "b": None},
+            {"k": 3, "s": "", "l": [None], "f": None, "b": False},
+        ]
+        assert score_cells.query_arrow(cursor, raw, [9], schema).equals(
+            pa.schema(list(schema.items())).empty_table()
+        )
+        assert isinstance(cursor, PgCursor)
+
+
+def test_the_columnar_read_writes_only_integers_into_its_copy(pg_url):
+    store = open_store(pg_url())
+    schema = pa.schema([("n", pa.int64())])
+    with store.transaction() as cursor:
+        sql = "SELECT count(*) FROM waves WHERE id = ? OR label = '?'"
+        assert cursor.copy_arrow(sql, [np.int64(3)], schema).to_pylist() == [{"n": 0}]
+        for params in (["1 OR true"], [1.5], [True], [], [1, 2]):
+            with pytest.raises(StoreError):
+                cursor.copy_arrow(sql, params, schema)

@@ -11,6 +11,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analytics.ingest.commit import Target, commit_import, undo_import
@@ -261,6 +262,40 @@ def _held_sectors(store, initiative_id: int) -> list[str]:
         [initiative_id],
     )
     return sorted(rows["sector"])
+
+
+def _rows(rows) -> list[str]:
+    """Rows (tuples, their lists as lists) in a comparable order, whatever their NULLs."""
+    return sorted(
+        repr(tuple(list(v) if isinstance(v, list | tuple) else v for v in r)) for r in rows
+    )
+
+
+def test_a_recount_reads_the_stored_answers_alike_on_both_stores(writable_demo_store):
+    store = writable_demo_store
+    answers_schema = pa.schema([("item_list_id", pa.int32()), ("wave_id", pa.int32()),
+                                ("sector", pa.string()), ("role", pa.string()),
+                                ("answers", pa.list_(pa.uint8()))])  # fmt: skip
+    lists_schema = pa.schema([("respondent_id", pa.int64()), ("wave_id", pa.int32()),
+                              ("answers", pa.list_(pa.uint8()))])  # fmt: skip
+    groups = {"wave_id": pa.int64(), "sector": pa.string(), "role": pa.string(),
+              "ids": pa.list_(pa.int64())}  # fmt: skip
+    for name in store.initiatives()["name"]:
+        initiative_id = initiative(store, name)
+        with store.transaction(changes_data=False) as cursor:
+            answers = score_cells._answers(cursor, initiative_id)
+            assert answers.schema == answers_schema
+            fetched = cursor.execute(score_cells._ANSWERS_SQL, [initiative_id]).fetchall()
+            assert _rows(tuple(r.values()) for r in answers.to_pylist()) == _rows(fetched)
+            for item_list_id in sorted(set(answers["item_list_id"].to_pylist())):
+                lists = scale_scores._answer_lists(cursor, initiative_id, item_list_id)
+                assert lists.schema == lists_schema
+                assert lists["respondent_id"].to_pylist() == sorted(
+                    lists["respondent_id"].to_pylist()
+                )
+            low, high = cursor.execute("SELECT min(id), max(id) FROM respondents").fetchone()
+            found = score_cells.query_arrow(cursor, score_cells._GROUPS_SQL, [low, high], groups)
+            assert found.schema == pa.schema(list(groups.items()))
 
 
 def test_a_sector_rename_and_a_merge_move_the_cells(writable_demo_store):

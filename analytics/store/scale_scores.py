@@ -10,7 +10,6 @@ section 3's, and tests check these scores against scoring.RESPONDENT_SCORES_SQL 
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from analytics.store.score_cells import refresh_score_cells
+from analytics.store.score_cells import query_arrow, refresh_score_cells
 
 # Answers run 1..5; a reverse-coded item's value is REVERSE_FROM - value (DESIGN.md 3).
 REVERSE_FROM = 6
@@ -173,19 +172,8 @@ def _answer_lists(cursor: Any, initiative_id: int, item_list_id: int) -> pa.Tabl
         " JOIN respondents p ON p.id = a.respondent_id JOIN waves w ON w.id = p.wave_id"
         " WHERE w.initiative_id = ? AND a.item_list_id = ? ORDER BY a.respondent_id"
     )
-    result = cursor.execute(sql, [initiative_id, item_list_id])
-    if hasattr(result, "to_arrow_table"):  # DuckDB: columnar, without a Python object a value
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # its note on the copy an execute() result makes
-            return result.to_arrow_table()
-    rows = result.fetchall()
-    return pa.table(
-        {
-            "respondent_id": pa.array([r[0] for r in rows], pa.int64()),
-            "wave_id": pa.array([r[1] for r in rows], pa.int32()),
-            "answers": pa.array([list(r[2]) for r in rows], pa.list_(pa.uint8())),
-        }
-    )
+    schema = {"respondent_id": pa.int64(), "wave_id": pa.int32(), "answers": pa.list_(pa.uint8())}
+    return query_arrow(cursor, sql, [initiative_id, item_list_id], schema)
 
 
 def recompute_scale_scores(cursor: Any, initiative_id: int, cells: bool = True) -> int:

@@ -93,20 +93,19 @@ WHERE w.initiative_id = ?
 """  # noqa: S608 (composed of the fixed group expressions)
 
 
-def _arrow(cursor: Any, sql: str, params: list[Any], schema: dict[str, pa.DataType]) -> pa.Table:
-    """A query's rows as an Arrow table with `schema`'s columns, in its order."""
-    result = cursor.execute(sql, params)
-    if hasattr(result, "to_arrow_table"):  # DuckDB: columnar, without a Python object a value
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # its note on the copy an execute() result makes
-            return result.to_arrow_table()
-    rows = result.fetchall()
-    return pa.table(
-        {
-            name: pa.array([list(r[k]) if pa.types.is_list(kind) else r[k] for r in rows], kind)
-            for k, (name, kind) in enumerate(schema.items())
-        }
-    )
+def query_arrow(
+    cursor: Any, sql: str, params: list[Any], schema: dict[str, pa.DataType]
+) -> pa.Table:
+    """A query's rows as an Arrow table of `schema` (its names and types, the query's columns in
+    order), read column by column on both stores, not a Python object a value: DuckDB's own
+    Arrow result; PostgreSQL's PgCursor.copy_arrow (a COPY: the parameters must be integers)."""
+    wanted = pa.schema(list(schema.items()))
+    if hasattr(cursor, "copy_arrow"):  # PostgreSQL
+        return cursor.copy_arrow(sql, params, wanted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DuckDB's note on the copy an execute() result makes
+        found = cursor.execute(sql, params).to_arrow_table()
+    return found.rename_columns(wanted.names).cast(wanted)
 
 
 _LIST = pa.list_(pa.uint8())
@@ -116,7 +115,7 @@ def _answers(cursor: Any, initiative_id: int) -> pa.Table:
     """item_list_id, wave_id, sector, role and answers of the initiative's respondents."""
     schema = {"item_list_id": pa.int32(), "wave_id": pa.int32(), "sector": pa.string(),
               "role": pa.string(), "answers": _LIST}  # fmt: skip
-    return _arrow(cursor, _ANSWERS_SQL, [initiative_id], schema)
+    return query_arrow(cursor, _ANSWERS_SQL, [initiative_id], schema)
 
 
 def _matrix(answers: pa.ChunkedArray, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -376,7 +375,7 @@ def add_answers_to_cells(
     low, high = int(ids.min()), int(ids.max())
     schema = {"wave_id": pa.int64(), "sector": pa.string(), "role": pa.string(),
               "ids": pa.list_(pa.int64())}  # fmt: skip
-    found = _arrow(cursor, _GROUPS_SQL, [low, high], schema)
+    found = query_arrow(cursor, _GROUPS_SQL, [low, high], schema)
     groups = found.drop_columns(["ids"]).to_pandas()
     members = found["ids"].combine_chunks()
     # Each respondent's group code, by id (a lookup over the range: the writer's new ids).
