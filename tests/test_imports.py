@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from analytics import settings
 from analytics.errors import ImportRefused
+from analytics.ingest.answers import answer_key
 from analytics.ingest.commit import Target, commit_import, import_history, undo_import
+from analytics.ingest.identifiers import normalise_column
 from analytics.ingest.mapping import (
+    FIELDS,
     NOT_USED,
+    Mapping,
     MappingError,
     mapping_for,
     mapping_from_table,
@@ -19,7 +25,17 @@ from analytics.ingest.mapping import (
     propose_mapping,
 )
 from analytics.ingest.reading import UnreadableFile, read_grid
-from analytics.ingest.validate import read_survey, validate
+from analytics.ingest.validate import (
+    IDENTIFIER_FIELDS,
+    _lengths,
+    _parse_times,
+    _Problems,
+    _respondent_fields,
+    by_distinct,
+    read_survey,
+    validate,
+)
+from analytics.ingest.values import DEFAULT_CHOICES, VALUE_FIELDS, place_answers
 from analytics.instrument import load_instrument_csv
 from analytics.measures.scoring import initiative_statistics
 from analytics.views.templates import template_csv, template_xlsx
@@ -511,20 +527,6 @@ def _reference_respondent_fields(
 ):
     """validate._respondent_fields as it was before it worked per distinct value: cell by cell
     over every row (the behaviour the faster one keeps)."""
-    import numpy as np
-
-    from analytics import settings
-    from analytics.ingest.answers import answer_key
-    from analytics.ingest.identifiers import normalise_column
-    from analytics.ingest.mapping import FIELDS
-    from analytics.ingest.validate import (
-        IDENTIFIER_FIELDS,
-        _lengths,
-        _parse_times,
-        by_distinct,
-    )
-    from analytics.ingest.values import DEFAULT_CHOICES, VALUE_FIELDS, place_answers
-
     max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
     out = pd.DataFrame({"row": rows.astype(int)})
     for name in FIELDS:
@@ -615,8 +617,6 @@ _TRICKY = {
 
 
 def _tricky_frame(seed: int, rows: int, kinds: dict[str, str]) -> pd.DataFrame:
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(index=range(rows))
     for column, pool in _TRICKY.items():
@@ -628,16 +628,13 @@ def _tricky_frame(seed: int, rows: int, kinds: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("wave", [None, "Given wave"])
 def test_respondent_fields_per_distinct_value_as_cell_by_cell(seed, wave, monkeypatch):
     """The respondent fields checked once per distinct cell give what checking every cell gave
     (the same rows, dtypes, problems in the same order, placements and warnings), whatever the
     cells hold and whether the columns are Arrow text or Python objects (the exact CSV reader,
     XLSX), or some unmapped."""
-    from analytics.ingest.mapping import Mapping
-    from analytics.ingest.validate import _Problems, _respondent_fields
-
     monkeypatch.setenv("COMMON_MEASURE_MAX_CELL_CHARS", "20")
     kinds = [
         {},
@@ -653,7 +650,7 @@ def test_respondent_fields_per_distinct_value_as_cell_by_cell(seed, wave, monkey
         "submitted_at": "date",
         "wave": "wave",
     }
-    if seed % 2:
+    if seed % 3 == 2:
         del fields["organisation"], fields["wave"]
     choices = [{}, {"sector": ["nonprofit", "government", "other"], "role": ["Staff", "Lead"]}]
     saved = {"sector": {"quelque chose d'autre": "other", "something unheard of": "unspecified"}}

@@ -619,7 +619,7 @@ def _distinct(cells: pd.Series) -> _Distinct:
         codes, distinct = _factorize(cells)
         return _Distinct(pd.Series(distinct, dtype=cells.dtype), codes)
     # Any other cells as the text they are read as first: a hash table takes 1, 1.0 and True
-    # for one key, and None and NaN for another, which astype(str) tells apart.
+    # for one key, which astype(str) tells apart.
     text = cells.astype(str)
     codes, distinct = pd.factorize(text, use_na_sentinel=False)
     return _Distinct(pd.Series(distinct, dtype=text.dtype), codes)
