@@ -34,6 +34,7 @@ from analytics.ingest.values import (
     Placement,
     answer_key,
     place_answers,
+    place_counts,
     value_map_frame,
 )
 from analytics.instrument import Item
@@ -506,27 +507,39 @@ def _respondent_fields(
     placements = [] if placements is None else placements
     warnings = [] if warnings is None else warnings
     max_chars = settings.get("COMMON_MEASURE_MAX_CELL_CHARS")
-    out = pd.DataFrame({"row": rows.astype(int)})
+    # Each field is checked on its distinct cells and the rows take their results by code: a
+    # million rows hold a few hundred organisations, sectors, roles, dates and waves. The
+    # respondent id, one per row, is checked on the cells themselves.
+    fields: dict[str, _Distinct] = {}
     for name in FIELDS:
         label = mapping.fields.get(name)
-        column = frame[label].astype(str).str.strip() if label else pd.Series("", index=frame.index)
+        if not label:
+            field = _Distinct(pd.Series("", index=frame.index[:1]), np.zeros(len(frame), np.intp))
+        elif name == "respondent_id":
+            field = _Distinct(frame[label].astype(str).str.strip(), None)
+        else:
+            field = _distinct(frame[label])
+            field.values = field.values.astype(str).str.strip()
         if name in IDENTIFIER_FIELDS:
-            column = normalise_column(column)
-        too_long = _lengths(column) > max_chars
-        for row, value in zip(rows[too_long], column[too_long], strict=True):
-            problems.add(int(row), label, value, f"longer than {max_chars} characters")
-        out[name] = column.where(~too_long, "")
-    out = out.rename(columns={"respondent_id": "respondent_key"})
+            field.values = normalise_column(field.values)
+        too_long = (_lengths(field.values) > max_chars).to_numpy()
+        if too_long.any():
+            cells = field.rows(too_long)
+            for row, value in zip(rows[cells], field.cells(cells), strict=True):
+                problems.add(int(row), label, value, f"longer than {max_chars} characters")
+        field.values = field.values.where(~too_long, "")
+        fields[name] = field
 
     for name in VALUE_FIELDS:
         choices = list(choices_of.get(name, DEFAULT_CHOICES[name]))
         if not choices:
             continue  # kept as answered
-        found = place_answers(out[name], name, choices, mapping.values.get(name, {}))
+        field = fields[name]
+        found = place_counts(field.counts(), name, choices, mapping.values.get(name, {}))
         placements.extend(found)
         place = {answer_key(p.answer): p.value for p in found}
-        codes, parsed = by_distinct(out[name], lambda s, place=place: place.get(answer_key(s)))
-        out[name] = pd.Series(np.array(parsed, dtype=object)[codes], index=out.index)
+        placed = [place.get(answer_key(s)) for s in field.values]
+        field.values = pd.Series(np.array(placed, dtype=object))
         unplaced = [p for p in found if p.value is None]
         if unplaced:
             shown = ", ".join(repr(p.answer) for p in unplaced[:10])
@@ -536,18 +549,80 @@ def _respondent_fields(
                 f"(unspecified): no rule or value map places {shown}{more}"
             )
 
-    submitted = _parse_times(out["submitted_at"], month_first)
-    unparsed = out["submitted_at"].ne("") & submitted.isna()
-    for row, value in zip(rows[unparsed], out["submitted_at"][unparsed], strict=True):
-        problems.add(int(row), mapping.fields["submitted_at"], value, "not a date and time")
-    out["submitted_at"] = submitted
+    dates = fields["submitted_at"]
+    submitted = _parse_times(dates.values, month_first)
+    unparsed = dates.rows((dates.values.ne("") & submitted.isna()).to_numpy())
+    if unparsed.any():
+        for row, value in zip(rows[unparsed], dates.cells(unparsed), strict=True):
+            problems.add(int(row), mapping.fields["submitted_at"], value, "not a date and time")
+    dates.values = submitted
 
-    out["wave"] = out["wave"].where(out["wave"].ne(""), wave or "")
-    for row in rows[out["wave"].eq("")]:
+    waves = fields["wave"]
+    waves.values = waves.values.where(waves.values.ne(""), wave or "")
+    for row in rows[waves.rows(waves.values.eq("").to_numpy())]:
         problems.add(int(row), mapping.fields.get("wave"), "", "no wave label")
     for name in ("organisation", "sector", "role"):
-        out[name] = out[name].where(out[name].notna() & out[name].ne(""), None)
-    return out
+        values = fields[name].values
+        fields[name].values = values.where(values.notna() & values.ne(""), None)
+
+    out = pd.DataFrame({"row": rows.astype(int)})
+    for name in FIELDS:
+        out[name] = fields[name].column(out.index)
+    return out.rename(columns={"respondent_id": "respondent_key"})
+
+
+@dataclass
+class _Distinct:
+    """A column as its distinct values and each row's code into them (`codes` None: the values
+    are the rows themselves)."""
+
+    values: pd.Series
+    codes: np.ndarray | None
+
+    def rows(self, of_values: np.ndarray) -> np.ndarray:
+        """Which rows hold one of the values marked True."""
+        return of_values if self.codes is None else of_values[self.codes]
+
+    def cells(self, rows: np.ndarray) -> np.ndarray:
+        """The values of the rows marked True, in row order."""
+        if self.codes is None:
+            return self.values.to_numpy()[rows]
+        return self.values.to_numpy()[self.codes[rows]]
+
+    def counts(self) -> pd.Series:
+        """As values.place_answers counts the rows: each non-empty value as text, how many rows
+        hold it, in order of first appearance (the distinct values are in that order)."""
+        values = self.values
+        kept = values.astype(str).str.strip().ne("").to_numpy()
+        if self.codes is None:
+            holders = np.ones(len(values), np.int64)
+        else:
+            holders = np.bincount(self.codes, minlength=len(values))
+        # Values the same as text (two spellings normalised alike) count as one.
+        text = values[kept].astype(str).to_numpy()
+        return pd.Series(holders[kept]).groupby(text, sort=False).sum()
+
+    def column(self, index: pd.Index) -> pd.Series:
+        """One value per row, of the values' dtype."""
+        if self.codes is None:
+            return pd.Series(self.values.array, index=index, dtype=self.values.dtype)
+        taken = self.values.array.take(self.codes)
+        return pd.Series(taken, index=index, dtype=self.values.dtype)
+
+
+def _distinct(cells: pd.Series) -> _Distinct:
+    """The distinct cells, in order of first appearance, such that a function of each cell
+    (astype(str) included) gives each row what it gives the row's distinct cell."""
+    if isinstance(cells.array, pd.arrays.ArrowStringArray) or (
+        cells.dtype == object and pd.api.types.infer_dtype(cells, skipna=False) == "string"
+    ):
+        codes, distinct = _factorize(cells)
+        return _Distinct(pd.Series(distinct, dtype=cells.dtype), codes)
+    # Any other cells as the text they are read as first: a hash table takes 1, 1.0 and True
+    # for one key, which astype(str) tells apart.
+    text = cells.astype(str)
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    return _Distinct(pd.Series(distinct, dtype=text.dtype), codes)
 
 
 def _lengths(column: pd.Series) -> pd.Series:

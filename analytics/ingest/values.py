@@ -104,6 +104,14 @@ def place_answers(
     """Each distinct non-empty answer with its count and place: the broker's map first, then
     the rule. With an empty list of choices the answers are kept as they are (free text)."""
     counts = answers[answers.astype(str).str.strip().ne("")].astype(str).value_counts(sort=False)
+    return place_counts(counts, field, choices, saved)
+
+
+def place_counts(
+    counts: pd.Series, field: str, choices: tuple[str, ...] | list[str], saved: dict[str, str]
+) -> list[Placement]:
+    """place_answers from the answers' counts: each distinct non-empty answer (the index, in
+    order of first appearance) and how many respondents gave it."""
     placed = []
     for answer, count in counts.items():
         key = answer_key(answer)
