@@ -94,14 +94,14 @@ def test_the_import_floor_stores_what_the_cli_import_stores(tmp_path):
     forget_store(floor)
     run = [sys.executable, "bench/import_floor.py", "--worker", str(floor), str(survey)]
     done = subprocess.run(
-        [*run, str(instrument), "rows"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [*run, str(instrument), "rows"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1])["stages"]["scale scores (rows)"] > 0
     imported = subprocess.run(
         [sys.executable, "-m", "analytics", "import", str(survey), "--initiative", "Bench",
          "--create", "--instrument", str(instrument), "--db", str(cli)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert imported.returncode == 0, imported.stderr
 

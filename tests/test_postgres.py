@@ -121,7 +121,11 @@ def test_postgresqls_text_of_integer_arrays_becomes_arrow_lists():
     assert _integer_lists(pa.array(["{1,5,NULL}"]), pa.list_(pa.uint8())).type == pa.list_(
         pa.uint8()
     )
-    for bad in ("{{1,2},{3,4}}", '{"a"}', "{1,,2}", "{x}", "{-}", "1,2", "{NUL}"):
+    # Past int64: 20 digits, or 19 that wrap (the review's 99999999999999999999 read as
+    # 7766279631452241919); NULL spelled otherwise.
+    too_long = ("{99999999999999999999}", "{9999999999999999999}", "{-9223372036854775809}")
+    for bad in ("{{1,2},{3,4}}", '{"a"}', "{1,,2}", "{x}", "{-}", "1,2", "{NUL}", "{NULX}",
+                "{NOLL}", *too_long):  # fmt: skip
         with pytest.raises(StoreError):
             _integer_lists(pa.array([bad]), kind)
 
@@ -549,3 +553,26 @@ def test_the_columnar_read_writes_only_integers_into_its_copy(pg_url):
         for params in (["1 OR true"], [1.5], [True], [], [1, 2]):
             with pytest.raises(StoreError):
                 cursor.copy_arrow(sql, params, schema)
+
+
+def test_the_columnar_read_keeps_long_rows_empty_texts_and_negative_parameters(pg_url):
+    """Found by review: a row longer than pyarrow's block (the array_agg of 200,000 new
+    respondents' ids an import reads) failed to parse; a one-column row holding an empty text
+    was dropped as an empty line; a negative parameter after a minus made a -- comment."""
+    store = open_store(pg_url())
+    with store.transaction() as cursor:
+        ids = pa.schema([("k", pa.int32()), ("ids", pa.list_(pa.int64()))])
+        many = (
+            "SELECT k, array_agg(g ORDER BY g) FROM (SELECT g, g % 2 AS k"
+            " FROM generate_series(1000000, 1000000 + ? - 1) g) t GROUP BY k ORDER BY k"
+        )
+        read = cursor.copy_arrow(many, [500_000], ids)  # rows of 2 MB
+        assert read["k"].to_pylist() == [0, 1]
+        assert [len(x) for x in read["ids"].to_pylist()] == [250_000, 250_000]
+        assert read["ids"][1].as_py()[-1] == 1_499_999
+        texts = pa.schema([("s", pa.string())])
+        one_column = "SELECT s FROM (VALUES (1, 'a'), (2, ''), (3, 'b')) t(k, s) WHERE k >= ?"
+        assert cursor.copy_arrow(one_column, [1], texts)["s"].to_pylist() == ["a", "", "b"]
+        numbers = pa.schema([("n", pa.int64())])
+        minus = "SELECT 10-? AS n\nWHERE true -- the end"
+        assert cursor.copy_arrow(minus, [-5], numbers).to_pylist() == [{"n": 15}]

@@ -387,26 +387,15 @@ class PgCursor:
         text = _with_integers(sql, params)
         block = bytearray()
         with self._cursor.copy(
-            f"COPY ({text}) TO STDOUT (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
+            # On lines of their own: a statement ending in a -- comment still closes.
+            f"COPY (\n{text}\n) TO STDOUT (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
         ) as copy:
             for part in copy:
                 block += part
         if not block:  # no rows (pyarrow refuses an empty file)
             return schema.empty_table()
         lists = [f.name for f in schema if pa.types.is_list(f.type)]
-        read = pa_csv.read_csv(
-            pa.py_buffer(block),
-            read_options=pa_csv.ReadOptions(column_names=schema.names),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={f.name: pa.string() if f.name in lists else f.type for f in schema},
-                null_values=["\\N"],  # PostgreSQL quotes a text that reads \N: kept a text
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-                true_values=["t"],
-                false_values=["f"],
-            ),
-        )
+        read = _read_copied_csv(block, schema, lists)
         columns = [
             pa.chunked_array(
                 [_integer_lists(chunk, field.type) for chunk in read[field.name].chunks],
@@ -486,6 +475,34 @@ def answers_copy_binary(
     yield struct.pack(">h", -1)
 
 
+def _read_copied_csv(block: bytearray, schema: pa.Schema, lists: list[str]) -> pa.Table:
+    """copy_arrow's CSV text as columns of `schema`, its lists still text."""
+
+    def read(block_size: int) -> pa.Table:
+        return pa_csv.read_csv(
+            pa.py_buffer(block),
+            read_options=pa_csv.ReadOptions(column_names=schema.names, block_size=block_size),
+            # A one-column row holding an empty text is an empty line: kept.
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f.name: pa.string() if f.name in lists else f.type for f in schema},
+                null_values=["\\N"],  # PostgreSQL quotes a text that reads \N: kept a text
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
+
+    try:
+        return read(1 << 24)  # blocks parsed on several threads
+    except pa.ArrowInvalid as error:
+        if "straddl" not in str(error):
+            raise
+    # A row longer than a block (an array_agg of 200,000 ids is one): the text as one block.
+    return read(min(len(block) + 1, (1 << 31) - 1))
+
+
 def _integer_lists(text: pa.Array, kind: pa.ListType) -> pa.Array:
     """PostgreSQL's text of one-dimensional integer arrays ({1,NULL,-3}, {}; NULL) as Arrow
     lists of `kind`, parsed with numpy a digit place at a time over every element at once (a
@@ -516,7 +533,9 @@ def _integer_lists(text: pa.Array, kind: pa.ListType) -> pa.Array:
     ends[commas] = True
     start, end = np.flatnonzero(starts), np.flatnonzero(ends)
     sign = data[np.minimum(start, len(data) - 1)] == ord("-")
-    null = data[np.minimum(start, len(data) - 1)] == ord("N")
+    null = end - start == 4
+    for k, letter in enumerate(b"NULL"):
+        null &= data[np.minimum(start + k, len(data) - 1)] == letter
     digit = start + sign
     places = np.where(null, 0, end - digit)
     value = np.zeros(len(start), dtype=np.int64)
@@ -526,7 +545,9 @@ def _integer_lists(text: pa.Array, kind: pa.ListType) -> pa.Array:
         if ((code < 0) | (code > 9))[present].any():
             raise StoreError(f"not integer arrays: {text[:3].to_pylist()}")
         value = np.where(present, value * 10 + code, value)
-    if ((places == 0) & ~null).any() or (null & (end - start != 4)).any():
+    # Past 19 digits, or 19 that wrapped past int64 (bar its least, -9223372036854775808).
+    wrapped = (places == 19) & (value < 0) & ~(sign & (value == np.iinfo(np.int64).min))
+    if ((places == 0) & ~null).any() or (places > 19).any() or wrapped.any():
         raise StoreError(f"not integer arrays: {text[:3].to_pylist()}")
     sizes = np.searchsorted(commas, last) - np.searchsorted(commas, first) + filled
     list_offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int32)
@@ -543,7 +564,7 @@ def _with_integers(sql: str, params: Sequence[Any]) -> str:
     for value in params:
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
             raise StoreError(f"a COPY's parameters are integers, not {type(value).__name__}")
-        values.append(str(int(value)))
+        values.append(f"({int(value)})")  # bracketed: 10-? with -5 is not a -- comment
     remaining = list(reversed(values))
 
     def bound(_match: re.Match) -> str:
