@@ -143,11 +143,11 @@ def _scale_list_id(cursor: Any, scales: Sequence[Scale]) -> int:
     )
 
 
-def _lists(columns: list[np.ndarray], rows: np.ndarray, kind: pa.DataType) -> pa.ListArray:
-    """The `rows` of per-scale columns as one list a row, the scales in order."""
-    flat = np.stack([column[rows] for column in columns], axis=1).reshape(-1)
-    width = len(columns)
-    offsets = np.arange(0, len(rows) * width + 1, width, dtype=np.int32)
+def _lists(matrix: np.ndarray, kind: pa.DataType) -> pa.ListArray:
+    """Each row of a matrix as one list."""
+    rows, width = matrix.shape
+    offsets = np.arange(0, rows * width + 1, width, dtype=np.int32)
+    flat = np.ascontiguousarray(matrix).reshape(-1)
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, type=kind))
 
 
@@ -163,32 +163,40 @@ def insert_scale_scores(
     """Insert the scale sums of these respondents (one matrix row each) inside the caller's
     transaction: one row of lists per respondent with an answer in some scale, in one INSERT.
     Returns the rows of respondent_scale_scores they give (a respondent's scales answered)."""
-    found = list(scale_sums(scales, item_ids, values, missing))
-    if not found:
+    rows = np.asarray(values).shape[0]
+    # A column per scale with items in the matrix, written in place as each scale is summed.
+    totals = np.empty((rows, len(scales)), dtype=np.int32)
+    answered = np.empty((rows, len(scales)), dtype=np.int16)
+    favourable = np.empty((rows, len(scales)), dtype=np.int16)
+    found: list[Scale] = []
+    for scale, total, given, liked in scale_sums(scales, item_ids, values, missing):
+        column = len(found)
+        totals[:, column], answered[:, column], favourable[:, column] = total, given, liked
+        found.append(scale)
+    width = len(found)
+    totals, answered, favourable = totals[:, :width], answered[:, :width], favourable[:, :width]
+    scored = answered > 0
+    kept = np.flatnonzero(scored.any(axis=1))
+    if not len(kept):
         return 0
-    answered = [sums[2] for sums in found]
-    counted = np.zeros(len(answered[0]), dtype=np.int64)
-    for column in answered:
-        counted += column > 0
-    rows = np.flatnonzero(counted)
-    if not len(rows):
-        return 0
+    if len(kept) < rows:  # respondents who answered no item of any scale have no row
+        totals, answered, favourable = totals[kept], answered[kept], favourable[kept]
     table = pa.table(
         {
-            "respondent_id": pa.array(np.asarray(respondent_ids, dtype=np.int64)[rows]),
-            "wave_id": pa.array(np.asarray(wave_ids, dtype=np.int32)[rows]),
-            "totals": _lists([sums[1] for sums in found], rows, pa.int32()),
-            "answered": _lists(answered, rows, pa.int16()),
-            "favourable": _lists([sums[3] for sums in found], rows, pa.int16()),
+            "respondent_id": pa.array(np.asarray(respondent_ids, dtype=np.int64)[kept]),
+            "wave_id": pa.array(np.asarray(wave_ids, dtype=np.int32)[kept]),
+            "totals": _lists(totals, pa.int32()),
+            "answered": _lists(answered, pa.int16()),
+            "favourable": _lists(favourable, pa.int16()),
         }
     )
-    scale_list_id = _scale_list_id(cursor, [sums[0] for sums in found])
+    scale_list_id = _scale_list_id(cursor, found)
     cursor.register("scale_list_rows", table)
     try:
         cursor.execute(_INSERT_SQL, [scale_list_id])
     finally:
         cursor.unregister("scale_list_rows")
-    return int(counted.sum())
+    return int(np.count_nonzero(scored))
 
 
 def _answer_lists(cursor: Any, initiative_id: int, item_list_id: int) -> pa.Table:
