@@ -37,9 +37,9 @@ def fill_score_cells(cursor: Any) -> None:
 
 # Data a migration derives from what is already stored, computed in Python inside the
 # migration's own transaction after its statements (the statements stay plain DDL), on either
-# store: the function gets the transaction's cursor. Migration 8's scores were filled by
-# migration 8 until migration 11 changed how they are stored: its fill writes only the new
-# layout, so migration 11 fills them (and the cells again) for every older database.
+# store: the function gets the transaction's cursor. The scale scores of answers stored before
+# them are filled by migration 11, not 8: the fill writes migration 11's lists, and rewrites
+# the score cells (which migration 10 filled from migration 8's table, left empty by then).
 MIGRATION_FILLS: dict[int, Callable[[Any], object]] = {
     10: fill_score_cells,
     11: fill_scale_scores,
