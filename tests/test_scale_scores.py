@@ -1,7 +1,8 @@
-"""Stored respondent scale scores (store/scale_scores.py, migration 8): written with the answers
-in the import's transaction, removed by its undo, rewritten when the instrument changes, filled
-for answers stored before the migration; always equal, to 1e-12, to the scores the rules of
-DESIGN.md section 3 give from the stored answers (scoring.RESPONDENT_SCORES_SQL)."""
+"""Stored respondent scale scores (store/scale_scores.py, migration 8; lists and a view of them
+since migration 11): written with the answers in the import's transaction, removed by its undo,
+rewritten when the instrument changes, filled for answers stored before the migration; always
+equal, to 1e-12, to the scores the rules of DESIGN.md section 3 give from the stored answers
+(scoring.RESPONDENT_SCORES_SQL); and the view's rows exactly those migration 8's table held."""
 
 from __future__ import annotations
 
