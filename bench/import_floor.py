@@ -11,10 +11,10 @@ project created (its real tables and constraints), and the score cells (the same
 both layouts; the alpha sums are left out: the floor is a lower bound). Two layouts of the scale
 scores:
 
-- `rows`: as stored now (migration 8): one row per respondent and scale, the scale named by two
-  text columns;
-- `lists`: one row per respondent, its scales' totals, items answered and favourable answers in
-  three lists in the instrument's scale order (a layout the project does not have).
+- `rows`: as migration 8 stored them: one row per respondent and scale, the scale named by two
+  text columns (the worker puts migration 8's table back in place of migration 11's view);
+- `lists`: as stored since migration 11: one row per respondent, its scales' totals, items
+  answered and favourable answers in three lists in the order of a scale list.
 
 Each process is timed whole (start-up included), as bench/run.py times the CLI and the baseline,
 interleaved run by run.
@@ -38,6 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Answers run 1..5; a reverse-coded item's value is REVERSE_FROM - value (DESIGN.md 3).
 REVERSE_FROM = 6
 FAVOURABLE_FROM = 4
+
+
+# Migration 8's table, which migration 11 made a view of lists (the worker imports DuckDB alone,
+# not the project's schema module: its start-up is part of the floor).
+_MIGRATION_8_TABLE = """CREATE TABLE respondent_scale_scores (respondent_id BIGINT NOT NULL,
+    wave_id INTEGER NOT NULL, scale_type VARCHAR NOT NULL, scale VARCHAR NOT NULL, score DOUBLE,
+    answered SMALLINT NOT NULL, favourable SMALLINT NOT NULL)"""
 
 
 def _identifier(name: str) -> str:
@@ -94,6 +101,9 @@ def worker(db: str, survey: str, instrument: str, layout: str) -> None:
         for k, name in enumerate(header)
     )
     con = duckdb.connect(db)
+    if layout == "rows":
+        con.execute("DROP VIEW respondent_scale_scores")
+        con.execute(_MIGRATION_8_TABLE)
     stage("start-up")
     con.execute(
         "CREATE TEMP TABLE survey AS SELECT * FROM read_csv($file, header = true,"  # noqa: S608
@@ -135,18 +145,26 @@ def worker(db: str, survey: str, instrument: str, layout: str) -> None:
                 [scale_type, scale, needed],
             )
     else:
-        parts = [_sums(members) for _t, _s, members in scales]
-        lists = [
-            "list_value(" + ", ".join(f"({p[k]})::UTINYINT" for p in parts) + ")" for k in range(3)
-        ]
         con.execute(
-            "CREATE TABLE scale_score_lists (respondent_id BIGINT NOT NULL, wave_id INTEGER"
-            " NOT NULL, totals UTINYINT[], answered UTINYINT[], favourable UTINYINT[])"
+            "INSERT INTO scale_lists (scale_types, scales, needed)"
+            " VALUES (?::VARCHAR[], ?::VARCHAR[], ?::INTEGER[])",
+            [
+                [t for t, _s, _m in scales],
+                [s for _t, s, _m in scales],
+                [-(-len(m) // 2) for _t, _s, m in scales],
+            ],
         )
+        parts = [_sums(members) for _t, _s, members in scales]
+        kinds = ("INTEGER", "SMALLINT", "SMALLINT")
+        lists = [
+            "list_value(" + ", ".join(f"({p[k]})::{kinds[k]}" for p in parts) + ")"
+            for k in range(3)
+        ]
+        anything = " OR ".join(f"({p[1]}) > 0" for p in parts)
         con.execute(
-            "INSERT INTO scale_score_lists SELECT w.respondent_id, w.wave_id,"  # noqa: S608
+            "INSERT INTO respondent_scale_lists SELECT w.respondent_id, w.wave_id, 1,"  # noqa: S608
             f" {lists[0]}, {lists[1]}, {lists[2]} FROM survey s"
-            " JOIN wave_of w ON w.respondent_id = s.rowid + 1"
+            f" JOIN wave_of w ON w.respondent_id = s.rowid + 1 WHERE {anything}"
         )
     stage(f"scale scores ({layout})")
     # The same statement for both layouts: each scale's sums straight from the parsed survey.

@@ -81,10 +81,12 @@ def test_a_difference_in_the_means_is_reported():
     assert compare_means({}, {}) == ["the project returned no per-wave means"]
 
 
-def test_the_import_floor_stores_what_the_cli_import_stores(tmp_path):
+@pytest.mark.parametrize("layout", ["rows", "lists"])
+def test_the_import_floor_stores_what_the_cli_import_stores(tmp_path, layout):
     """bench/import_floor.py's worker (DuckDB alone, no validation) writes the same stored
-    scale scores and score-cell sums as the CLI import of the same file: the floor measures the
-    project's layout, not a lighter one."""
+    scale scores and score-cell sums as the CLI import of the same file, in either layout
+    (migration 8's rows, migration 11's lists): the floor measures the project's layout, not a
+    lighter one."""
     from analytics.store.connection import forget_store, open_store
     from bench.generate import generate
 
@@ -94,10 +96,10 @@ def test_the_import_floor_stores_what_the_cli_import_stores(tmp_path):
     forget_store(floor)
     run = [sys.executable, "bench/import_floor.py", "--worker", str(floor), str(survey)]
     done = subprocess.run(
-        [*run, str(instrument), "rows"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [*run, str(instrument), layout], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1])["stages"]["scale scores (rows)"] > 0
+    assert json.loads(done.stdout.splitlines()[-1])["stages"][f"scale scores ({layout})"] > 0
     imported = subprocess.run(
         [sys.executable, "-m", "analytics", "import", str(survey), "--initiative", "Bench",
          "--create", "--instrument", str(instrument), "--db", str(cli)],

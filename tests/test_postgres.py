@@ -421,7 +421,12 @@ def test_an_import_is_appended_to_the_other_servers_copy_and_an_undo_copies_whol
 
     def same_as_postgresql() -> None:
         with psycopg.connect(url) as connection:
-            for table, key in (("respondents", "id"), ("respondent_answers", "respondent_id")):
+            for table, key in (
+                ("respondents", "id"),
+                ("respondent_answers", "respondent_id"),
+                ("respondent_scale_lists", "respondent_id"),
+                ("respondent_scale_scores", "answered"),  # the view, over the copied lists
+            ):
                 expected = connection.execute(
                     f"SELECT count(*), sum({key}) FROM {table}"  # noqa: S608 - fixed names
                 ).fetchone()
@@ -444,9 +449,11 @@ def test_an_import_is_appended_to_the_other_servers_copy_and_an_undo_copies_whol
         same_as_postgresql()
         assert server_b.last_refresh["respondent_answers"] == "appended"
         assert server_b.last_refresh["respondents"] == "appended"
+        assert server_b.last_refresh["respondent_scale_lists"] == "appended"
         undo_import(server_a, ADMIN, result.import_id)
         same_as_postgresql()
         assert server_b.last_refresh["respondent_answers"] == "whole"
+        assert server_b.last_refresh["respondent_scale_lists"] == "whole"
     finally:
         server_a.close()
         server_b.close()

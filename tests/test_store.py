@@ -34,7 +34,9 @@ DOMAIN_TABLES = {
     "respondents",
     "responses",
     "respondent_answers",
-    "respondent_scale_scores",
+    "respondent_scale_scores",  # a view of respondent_scale_lists (migration 11)
+    "respondent_scale_lists",
+    "scale_lists",
     "score_cells",
     "score_alpha_sums",
     "item_lists",

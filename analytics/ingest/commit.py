@@ -535,7 +535,7 @@ def undo_import(store: Store, user: User, import_id: int) -> int:
         removed = int(
             scalar(cursor, "SELECT count(*) FROM respondents WHERE import_id = ?", [import_id])
         )
-        for table in ("respondent_answers", "respondent_scale_scores"):
+        for table in ("respondent_answers", "respondent_scale_lists"):
             # Table names from this fixed pair; the import is a bound parameter.
             cursor.execute(
                 f"DELETE FROM {table} WHERE respondent_id IN"  # noqa: S608

@@ -37,10 +37,12 @@ def fill_score_cells(cursor: Any) -> None:
 
 # Data a migration derives from what is already stored, computed in Python inside the
 # migration's own transaction after its statements (the statements stay plain DDL), on either
-# store: the function gets the transaction's cursor.
+# store: the function gets the transaction's cursor. The scale scores of answers stored before
+# them are filled by migration 11, not 8: the fill writes migration 11's lists, and rewrites
+# the score cells (which migration 10 filled from migration 8's table, left empty by then).
 MIGRATION_FILLS: dict[int, Callable[[Any], object]] = {
-    8: fill_scale_scores,
     10: fill_score_cells,
+    11: fill_scale_scores,
 }
 
 
@@ -308,8 +310,8 @@ class BaseStore:
         """Store answers inside the caller's transaction: `values` (uint8) and `missing`
         (bool) have one row per respondent of `respondent_ids` (of the initiative's waves
         `wave_ids`) and one column per item of `item_ids`; each respondent's answers become
-        one list in that item order, and their scale scores rows of respondent_scale_scores
-        (by the initiative's instrument); the initiative's score cells follow."""
+        one list in that item order, and their scale sums a row of respondent_scale_lists (by
+        the initiative's instrument); the initiative's score cells follow."""
         BaseStore._insert_answer_lists(cursor, respondent_ids, item_ids, values, missing)
         scales = instrument_scales(cursor, initiative_id)
         insert_scale_scores(

@@ -83,6 +83,20 @@ PG_OVERRIDES: dict[tuple[int, int], str] = {
                 SELECT a.respondent_id, l.item_ids[u.position] AS item_id, u.value
                 FROM respondent_answers a JOIN item_lists l ON l.id = a.item_list_id
                 CROSS JOIN LATERAL unnest(a.answers) WITH ORDINALITY AS u(value, position)""",
+    # unnest of several arrays in FROM zips them, as DuckDB's unnests in one SELECT do; the
+    # total is cast before dividing (an integer division otherwise).
+    (11, 4): """CREATE VIEW respondent_scale_scores AS
+                SELECT r.respondent_id, r.wave_id, l.scale_types[u.position] AS scale_type,
+                       l.scales[u.position] AS scale,
+                       CASE WHEN u.answered >= l.needed[u.position]
+                            THEN CAST(u.total AS DOUBLE PRECISION)
+                                 / CAST(u.answered AS DOUBLE PRECISION)
+                       END AS score,
+                       u.answered, u.favourable
+                FROM respondent_scale_lists r JOIN scale_lists l ON l.id = r.scale_list_id
+                CROSS JOIN LATERAL unnest(r.totals, r.answered, r.favourable) WITH ORDINALITY
+                    AS u(total, answered, favourable, position)
+                WHERE u.answered > 0""",
 }
 
 # PostgreSQL-only bookkeeping, made by migrate: a counter bumped by every write transaction and
@@ -173,7 +187,7 @@ def translate_sql(sql: str) -> str:
 APPENDED_BY_KEY = {
     "respondents": "id",
     "respondent_answers": "respondent_id",
-    "respondent_scale_scores": "respondent_id",  # written with the answers, by respondent
+    "respondent_scale_lists": "respondent_id",  # written with the answers, by respondent
     "audit_log": "id",
 }
 

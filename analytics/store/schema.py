@@ -428,7 +428,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             # scale's items, rounded up, are answered), how many were answered and how many of
             # them were 4 or 5. Written with the answers in the import's transaction, deleted
             # with them, rewritten when the initiative's instrument changes; existing answers
-            # are scored when the migration is applied (connection.MIGRATION_FILLS). No foreign
+            # are scored when the migration is applied (connection.MIGRATION_FILLS; since
+            # migration 11 replaced this table by a view, by migration 11's fill). No foreign
             # keys, as for respondents: millions of rows.
             """CREATE TABLE respondent_scale_scores (
                 respondent_id BIGINT NOT NULL,
@@ -499,6 +500,61 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 sum_x BIGINT NOT NULL,
                 sum_x2 BIGINT NOT NULL
             )""",
+        ],
+    ),
+    (
+        11,
+        "issue 18: each respondent's scale sums as one row of lists; the scores a view of them",
+        [
+            # Writing one row per respondent and scale (ten million for a million respondents
+            # and ten scales) cost more than a second of a 1M import; one row per respondent
+            # with lists costs a third of that. Readers keep respondent_scale_scores, now a
+            # view. The rows are made again from the stored answers by the migration's fill
+            # (base.MIGRATION_FILLS), which also rewrites the score cells.
+            "DROP TABLE respondent_scale_scores",
+            # An instrument's scales in a fixed order (as item_lists holds a file's items):
+            # `needed` is the answers a score needs, half the scale's items rounded up.
+            "CREATE SEQUENCE seq_scale_list START 1",
+            """CREATE TABLE scale_lists (
+                id INTEGER PRIMARY KEY DEFAULT nextval('seq_scale_list'),
+                scale_types VARCHAR[] NOT NULL,
+                scales VARCHAR[] NOT NULL,
+                needed INTEGER[] NOT NULL
+            )""",
+            # Per respondent with an answer in some scale, in its scale list's order: the total
+            # of the answers after reverse coding (an INTEGER: a scale may have thousands of
+            # items), the answers and the favourable answers (4 or 5 after reverse coding).
+            # Written with the answers in the import's transaction, deleted with them, rewritten
+            # when the initiative's instrument changes. No foreign keys, as for respondents.
+            """CREATE TABLE respondent_scale_lists (
+                respondent_id BIGINT NOT NULL,
+                wave_id INTEGER NOT NULL,
+                scale_list_id INTEGER NOT NULL,
+                totals INTEGER[] NOT NULL,
+                answered SMALLINT[] NOT NULL,
+                favourable SMALLINT[] NOT NULL
+            )""",
+            # Migration 8's rows: one per respondent and scale with at least one of the
+            # scale's items answered, the score the mean of the answers after reverse coding
+            # (NULL when fewer than `needed` are answered): a floating division of two
+            # integers, as numpy's total / answered was. Each respondent's row is joined to its
+            # list's scales and its values taken by position: DuckDB estimates that join's ten
+            # rows a respondent, not an unnest's (it counts one), which made it hash the ten
+            # million rows instead of the respondents a reader joins them to (4 times slower).
+            """CREATE VIEW respondent_scale_scores AS
+                SELECT r.respondent_id, r.wave_id, l.scale_type, l.scale,
+                       CASE WHEN r.answered[l.position] >= l.needed
+                            THEN CAST(r.totals[l.position] AS DOUBLE)
+                                 / CAST(r.answered[l.position] AS DOUBLE)
+                       END AS score,
+                       r.answered[l.position] AS answered,
+                       r.favourable[l.position] AS favourable
+                FROM respondent_scale_lists r JOIN (
+                    SELECT id, unnest(scale_types) AS scale_type, unnest(scales) AS scale,
+                           unnest(needed) AS needed, generate_subscripts(scales, 1) AS position
+                    FROM scale_lists
+                ) l ON l.id = r.scale_list_id
+                WHERE r.answered[l.position] > 0""",
         ],
     ),
 ]
