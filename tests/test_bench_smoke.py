@@ -110,8 +110,9 @@ def test_the_import_floor_stores_what_the_cli_import_stores(tmp_path, layout):
     import duckdb
 
     con = duckdb.connect()
-    con.execute(f"ATTACH '{floor}' AS f (READ_ONLY)")
-    con.execute(f"ATTACH '{cli}' AS p (READ_ONLY)")
+    con.execute("ATTACH ? AS f (READ_ONLY)", [str(floor)])
+    con.execute("ATTACH ? AS p (READ_ONLY)", [str(cli)])
+    # {d} below is one of the two catalogue names just attached, f or p: no value in the SQL.
     scores = (
         "SELECT r.respondent_key, s.scale_type, s.scale, s.score, s.answered, s.favourable"
         " FROM {d}.respondent_scale_scores s JOIN {d}.respondents r ON r.id = s.respondent_id"
